@@ -1,0 +1,122 @@
+package filters
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/gojinn/gojinn/hostabi"
+)
+
+// hostSignatures maps each gojinn import name to its ABI signature.
+var hostSignatures = func() map[string]hostabi.Signature {
+	m := make(map[string]hostabi.Signature, len(hostabi.Functions))
+	for _, s := range hostabi.Functions {
+		m[s.Name()] = s
+	}
+	return m
+}()
+
+// check verifies a compiled module against ABI v1 before any instance is
+// made, so that a wrong module fails at load with a reason a person can
+// act on, not at the first request.
+func check(mod wazero.CompiledModule, wasiFuncs map[string]bool) error {
+	for _, f := range mod.ImportedFunctions() {
+		module, name, _ := f.Import()
+		switch module {
+		case hostabi.ModuleName:
+			sig, ok := hostSignatures[name]
+			if !ok {
+				return fmt.Errorf("imports unknown host function %s.%s (ABI v%d has: %s)",
+					module, name, hostabi.Version, hostNames())
+			}
+			if !sameSignature(f, sig) {
+				return fmt.Errorf("imports %s.%s with signature %s, ABI v%d has %s",
+					module, name, signatureOf(f.ParamTypes(), f.ResultTypes()), hostabi.Version,
+					signatureOf(sig.ParamTypes(), sig.ResultTypes()))
+			}
+		case hostabi.WASIModuleName:
+			if !wasiFuncs[name] {
+				return fmt.Errorf("imports unknown WASI function %s.%s", module, name)
+			}
+		default:
+			return fmt.Errorf("imports %s.%s from module %q: only %q and %q are provided",
+				module, name, module, hostabi.ModuleName, hostabi.WASIModuleName)
+		}
+	}
+	for _, m := range mod.ImportedMemories() {
+		module, name, _ := m.Import()
+		return fmt.Errorf("imports memory %s.%s: a filter must define and export its own memory", module, name)
+	}
+	if _, ok := mod.ExportedMemories()[hostabi.ExportMemory]; !ok {
+		return fmt.Errorf("does not export %q", hostabi.ExportMemory)
+	}
+	exports := mod.ExportedFunctions()
+	if _, ok := exports[hostabi.ExportABIVersion]; !ok {
+		return fmt.Errorf("does not export %q: not built for Gojinn ABI v%d (the Go SDK hostabi/guest exports it)",
+			hostabi.ExportABIVersion, hostabi.Version)
+	}
+	actionSig := []api.ValueType{api.ValueTypeI32}
+	for _, e := range []struct {
+		name     string
+		required bool
+	}{
+		{hostabi.ExportOnRequest, true},
+		{hostabi.ExportOnResponse, false},
+		{hostabi.ExportConfigure, false},
+	} {
+		f, ok := exports[e.name]
+		if !ok {
+			if e.required {
+				return fmt.Errorf("does not export %q", e.name)
+			}
+			continue
+		}
+		if len(f.ParamTypes()) != 0 || !equalTypes(f.ResultTypes(), actionSig) {
+			return fmt.Errorf("exports %q with signature %s, want () -> (i32)",
+				e.name, signatureOf(f.ParamTypes(), f.ResultTypes()))
+		}
+	}
+	if f, ok := exports[hostabi.ExportInitialize]; ok && (len(f.ParamTypes()) != 0 || len(f.ResultTypes()) != 0) {
+		return fmt.Errorf("exports %q with signature %s, want () -> ()",
+			hostabi.ExportInitialize, signatureOf(f.ParamTypes(), f.ResultTypes()))
+	}
+	return nil
+}
+
+func sameSignature(f api.FunctionDefinition, s hostabi.Signature) bool {
+	return equalTypes(f.ParamTypes(), s.ParamTypes()) && equalTypes(f.ResultTypes(), s.ResultTypes())
+}
+
+func equalTypes(a, b []api.ValueType) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func signatureOf(params, results []api.ValueType) string {
+	names := func(ts []api.ValueType) string {
+		s := make([]string, len(ts))
+		for i, t := range ts {
+			s[i] = api.ValueTypeName(t)
+		}
+		return "(" + strings.Join(s, ", ") + ")"
+	}
+	return names(params) + " -> " + names(results)
+}
+
+func hostNames() string {
+	s := make([]string, len(hostabi.Functions))
+	for i, f := range hostabi.Functions {
+		s[i] = f.Name()
+	}
+	return strings.Join(s, ", ")
+}

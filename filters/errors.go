@@ -1,0 +1,41 @@
+package filters
+
+import "errors"
+
+// Errors of a filter call. The chain maps each to its own status, so that
+// a busy filter is told from a broken one.
+var (
+	// ErrBusy: no instance became free within the pool's wait.
+	ErrBusy = errors.New("filter busy: no instance free in time")
+	// ErrTimeout: the call ran past the filter's time limit.
+	ErrTimeout = errors.New("filter timed out")
+	// ErrTrap: the guest trapped (panic, unreachable, bad pointer, exit).
+	ErrTrap = errors.New("filter trapped")
+	// ErrMemoryLimit: the guest trapped with its memory at the limit.
+	ErrMemoryLimit = errors.New("filter hit its memory limit")
+	// ErrBadAction: the guest returned an action the ABI does not define.
+	ErrBadAction = errors.New("filter returned an unknown action")
+	// ErrClosed: the filter was closed (its config was unloaded).
+	ErrClosed = errors.New("filter closed")
+)
+
+// CallError is the error of a failed call: which filter, which kind of
+// failure (one of the errors above, for errors.Is) and the cause.
+type CallError struct {
+	Filter string
+	Kind   error
+	Cause  error
+}
+
+func (e *CallError) Error() string {
+	if e.Cause == nil {
+		return e.Filter + ": " + e.Kind.Error()
+	}
+	return e.Filter + ": " + e.Kind.Error() + ": " + e.Cause.Error()
+}
+
+// Is makes errors.Is(err, ErrTrap) and the like work.
+func (e *CallError) Is(target error) bool { return e.Kind == target }
+
+// Unwrap exposes the cause, such as a wazero error with the wasm stack.
+func (e *CallError) Unwrap() error { return e.Cause }

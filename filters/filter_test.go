@@ -1,0 +1,380 @@
+package filters
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/gojinn/gojinn/hostabi"
+	"github.com/gojinn/gojinn/internal/wasmtest"
+)
+
+func newEngine(t *testing.T) *Engine {
+	t.Helper()
+	e, err := NewEngine(EngineConfig{CacheDir: cacheDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close(context.Background()) })
+	return e
+}
+
+func loadProbe(t *testing.T, e *Engine, cfg Config) *Filter {
+	t.Helper()
+	if cfg.Name == "" {
+		cfg.Name = "probe"
+	}
+	cfg.Wasm = probeWasm
+	f, err := e.Load(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close(context.Background()) })
+	return f
+}
+
+func TestCallAnswers(t *testing.T) {
+	f := loadProbe(t, newEngine(t), Config{})
+	ex := newTestExchange("respond", "418")
+	a, err := f.Call(context.Background(), hostabi.PhaseRequest, ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a != hostabi.ActionRespond || ex.status != 418 || string(ex.body) != "answered by probe\n" {
+		t.Fatalf("action %d status %d body %q", a, ex.status, ex.body)
+	}
+	if got := ex.header.Values("Set-Cookie"); len(got) != 2 {
+		t.Fatalf("Set-Cookie = %q, want two values", got)
+	}
+	ex = newTestExchange("", "")
+	if a, err := f.Call(context.Background(), hostabi.PhaseRequest, ex); err != nil || a != hostabi.ActionContinue {
+		t.Fatalf("continue: action %d, err %v", a, err)
+	}
+}
+
+// TestFaults drives each fault through a filter and checks that it is
+// reported as its kind, that the instance is not reused, and that the
+// filter serves the next request.
+func TestFaults(t *testing.T) {
+	tests := []struct {
+		op   string
+		want error
+	}{
+		{"panic", ErrTrap},
+		{"loop", ErrTimeout},
+		{"grow", ErrMemoryLimit},
+		{"bad-action", ErrBadAction},
+		{"oob-header", ErrTrap},
+		{"oob-buffer", ErrTrap},
+		{"oob-body", ErrTrap},
+		{"oob-var", ErrTrap},
+	}
+	core, logs := observer.New(zap.InfoLevel)
+	f := loadProbe(t, newEngine(t), Config{
+		Timeout:     200 * time.Millisecond,
+		MemoryLimit: 32 << 20,
+		PoolMin:     1,
+		PoolMax:     2,
+		Logger:      zap.New(core),
+	})
+	for _, tt := range tests {
+		t.Run(tt.op, func(t *testing.T) {
+			_, err := f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange(tt.op, ""))
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			var ce *CallError
+			if !errors.As(err, &ce) || ce.Filter != "probe" {
+				t.Fatalf("err = %#v, want a *CallError naming the filter", err)
+			}
+			if tt.op[:3] == "oob" && !errors.Is(err, hostabi.ErrGuestPointer) {
+				t.Fatalf("err = %v, want it to wrap ErrGuestPointer", err)
+			}
+			ex := newTestExchange("respond", "200")
+			if a, err := f.Call(context.Background(), hostabi.PhaseRequest, ex); err != nil || a != hostabi.ActionRespond {
+				t.Fatalf("after %s: action %d, err %v", tt.op, a, err)
+			}
+			if s := f.Stats(); s.Live > 2 || s.Busy != 0 {
+				t.Fatalf("after %s: stats %+v", tt.op, s)
+			}
+		})
+	}
+	if logs.FilterMessage("filter call failed").Len() != len(tests) {
+		t.Errorf("logged %d failures, want %d", logs.FilterMessage("filter call failed").Len(), len(tests))
+	}
+	if logs.FilterMessage("guest output").FilterFieldKey("line").Len() == 0 {
+		t.Error("the guest's panic message did not reach the log")
+	}
+}
+
+func TestBadKindIsInvalid(t *testing.T) {
+	f := loadProbe(t, newEngine(t), Config{})
+	ex := newTestExchange("bad-kind", "")
+	if _, err := f.Call(context.Background(), hostabi.PhaseRequest, ex); err != nil {
+		t.Fatal(err)
+	}
+	if string(ex.body) != "-2" {
+		t.Fatalf("header_get with kind 9 = %s, want -2 (ErrInvalid)", ex.body)
+	}
+}
+
+func TestPoolBusy(t *testing.T) {
+	f := loadProbe(t, newEngine(t), Config{
+		Timeout:  time.Second,
+		PoolMin:  1,
+		PoolMax:  1,
+		PoolWait: 20 * time.Millisecond,
+	})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	var loopErr error
+	go func() {
+		defer wg.Done()
+		_, loopErr = f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("loop", ""))
+	}()
+	for f.Stats().Busy == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	_, err := f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("", ""))
+	if !errors.Is(err, ErrBusy) {
+		t.Fatalf("err = %v, want ErrBusy", err)
+	}
+	if f.Stats().Waits == 0 {
+		t.Error("the wait was not counted")
+	}
+	// The looping call ends at its time limit.
+	wg.Wait()
+	if !errors.Is(loopErr, ErrTimeout) {
+		t.Fatalf("loop: err = %v, want ErrTimeout", loopErr)
+	}
+}
+
+func TestLoadChecks(t *testing.T) {
+	imp := func(module, name string, params int, result bool) wasmtest.Import {
+		ft := wasmtest.FuncType{Params: make([]byte, params)}
+		for i := range ft.Params {
+			ft.Params[i] = wasmtest.I32
+		}
+		if result {
+			ft.Results = []byte{wasmtest.I32}
+		}
+		return wasmtest.Import{Module: module, Name: name, Type: ft}
+	}
+	valid := func() *wasmtest.Module { return wasmtest.ABIGuest(nil, wasmtest.Const(0)) }
+	tests := []struct {
+		name string
+		mod  func() *wasmtest.Module
+		want string
+	}{
+		{"valid", valid, ""},
+		{"no memory", func() *wasmtest.Module { m := valid(); m.MemoryPages = 0; return m }, `does not export "memory"`},
+		{"memory not exported", func() *wasmtest.Module { m := valid(); m.NoMemoryExport = true; return m }, `does not export "memory"`},
+		{"no abi marker", func() *wasmtest.Module { m := valid(); m.Funcs[0].Export = ""; return m }, `does not export "gojinn_abi_v1"`},
+		{"no on_request", func() *wasmtest.Module { m := valid(); m.Funcs[1].Export = "other"; return m }, `does not export "gojinn_on_request"`},
+		{"on_request wrong signature", func() *wasmtest.Module {
+			m := valid()
+			m.Funcs[1] = wasmtest.Func{Type: wasmtest.Void, Export: "gojinn_on_request"}
+			return m
+		}, `exports "gojinn_on_request" with signature () -> (), want () -> (i32)`},
+		{"configure wrong signature", func() *wasmtest.Module {
+			m := valid()
+			m.Funcs = append(m.Funcs, wasmtest.Func{Type: wasmtest.Void, Export: "gojinn_configure"})
+			return m
+		}, `exports "gojinn_configure" with signature`},
+		{"unknown import module", func() *wasmtest.Module {
+			m := valid()
+			m.Imports = []wasmtest.Import{imp("env", "abort", 0, false)}
+			return m
+		}, `imports env.abort from module "env"`},
+		{"unknown host function", func() *wasmtest.Module {
+			m := valid()
+			m.Imports = []wasmtest.Import{imp("gojinn", "http_call", 2, true)}
+			return m
+		}, "imports unknown host function gojinn.http_call"},
+		{"wrong host signature", func() *wasmtest.Module {
+			m := valid()
+			m.Imports = []wasmtest.Import{imp("gojinn", "header_get", 2, true)}
+			return m
+		}, "imports gojinn.header_get with signature (i32, i32) -> (i32), ABI v1 has (i32, i32, i32, i32, i32) -> (i32)"},
+		{"unknown wasi function", func() *wasmtest.Module {
+			m := valid()
+			m.Imports = []wasmtest.Import{imp("wasi_snapshot_preview1", "sock_teleport", 0, true)}
+			return m
+		}, "imports unknown WASI function wasi_snapshot_preview1.sock_teleport"},
+		{"start traps", func() *wasmtest.Module {
+			m := valid()
+			m.Funcs = append(m.Funcs, wasmtest.Func{Type: wasmtest.Void, Body: []byte{wasmtest.OpUnreachable}})
+			m.Start, m.HasStart = 2, true
+			return m
+		}, "instantiating: "},
+		{"initialize loops", func() *wasmtest.Module {
+			m := valid()
+			m.Funcs = append(m.Funcs, wasmtest.Func{Type: wasmtest.Void, Export: "_initialize",
+				Body: []byte{wasmtest.OpLoop, 0x40, wasmtest.OpBr, 0x00, wasmtest.OpEnd}})
+			return m
+		}, "timed out"},
+		{"configure refuses", func() *wasmtest.Module {
+			m := valid()
+			m.Funcs = append(m.Funcs, wasmtest.Func{Type: wasmtest.Action, Body: wasmtest.Const(3), Export: "gojinn_configure"})
+			return m
+		}, "gojinn_configure refused the config (result 3): no reason logged"},
+	}
+	e := newEngine(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "m.wasm")
+			if err := os.WriteFile(path, tt.mod().Encode(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := e.Load(context.Background(), Config{Name: "m", Path: path, Timeout: 50 * time.Millisecond})
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.Close(context.Background())
+				return
+			}
+			if err == nil {
+				f.Close(context.Background())
+				t.Fatalf("loaded; want an error with %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), path) {
+				t.Fatalf("err = %q, want it to name %s and say %q", err, path, tt.want)
+			}
+		})
+	}
+	if n := e.Modules(); n != 0 {
+		t.Errorf("engine holds %d compiled modules after every load failed or closed, want 0", n)
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	e := newEngine(t)
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"missing file", Config{Name: "x", Path: "/nonexistent/x.wasm"}, "no such file"},
+		{"not wasm", Config{Name: "x", Wasm: []byte("hello")}, "not a wasm module"},
+		{"no name", Config{Wasm: probeWasm}, "needs a name"},
+		{"pool min over max", Config{Name: "x", Wasm: probeWasm, PoolMin: 3, PoolMax: 2}, "pool min 3 is over pool max 2"},
+		{"refused", Config{Name: "x", Wasm: probeWasm, Config: []byte(`{"refuse":"the key is missing"}`)}, "configure: the key is missing"},
+		{"bad json", Config{Name: "x", Wasm: probeWasm, Config: []byte(`{`)}, "configure: unexpected end of JSON input"},
+		{"configure panics", Config{Name: "x", Wasm: probeWasm, Config: []byte(`{"panic_configure":true}`)}, "gojinn_configure: x: filter trapped"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := e.Load(context.Background(), tt.cfg)
+			if err == nil {
+				f.Close(context.Background())
+				t.Fatalf("loaded; want an error with %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %q, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestReloadSharesCompiledModule is what makes a Caddy reload cheap: the
+// same bytes loaded again reuse the compiled module.
+func TestReloadSharesCompiledModule(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	a, err := e.Load(ctx, Config{Name: "a", Wasm: probeWasm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.Load(ctx, Config{Name: "b", Wasm: probeWasm, Config: []byte(`{"tag":"b"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.Modules(); n != 1 {
+		t.Fatalf("two loads of one module: %d compiled, want 1", n)
+	}
+	a.Close(ctx)
+	if _, err := b.Call(ctx, hostabi.PhaseRequest, newTestExchange("", "")); err != nil {
+		t.Fatalf("b after a closed: %v", err)
+	}
+	if _, err := a.Call(ctx, hostabi.PhaseRequest, newTestExchange("", "")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("a after close: err = %v, want ErrClosed", err)
+	}
+	b.Close(ctx)
+	if n := e.Modules(); n != 0 {
+		t.Fatalf("after both closed: %d compiled, want 0", n)
+	}
+}
+
+func TestConcurrentCalls(t *testing.T) {
+	f := loadProbe(t, newEngine(t), Config{PoolMin: 2, PoolMax: 4})
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 25; j++ {
+				op := "respond"
+				if j%7 == 3 {
+					op = "panic"
+				}
+				ex := newTestExchange(op, "201")
+				_, err := f.Call(context.Background(), hostabi.PhaseRequest, ex)
+				switch {
+				case op == "panic" && !errors.Is(err, ErrTrap):
+					errs <- err
+				case op == "respond" && (err != nil || ex.status != 201):
+					errs <- errors.New("respond failed")
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if s := f.Stats(); s.Live > 4 || s.Busy != 0 {
+		t.Fatalf("stats after the storm: %+v", s)
+	}
+}
+
+// TestTimeoutUnderGC: a looping guest must not hold up a stop-the-world,
+// or the timer that should stop it could never run. The Go runtime stops
+// the world for every collection, so collections run back to back here
+// while the guest loops.
+func TestTimeoutUnderGC(t *testing.T) {
+	f := loadProbe(t, newEngine(t), Config{Timeout: 100 * time.Millisecond})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				runtime.GC()
+			}
+		}
+	}()
+	for range 3 {
+		_, err := f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("loop", ""))
+		if !errors.Is(err, ErrTimeout) {
+			t.Errorf("err = %v, want ErrTimeout", err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+}

@@ -1,0 +1,176 @@
+package filters
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/gojinn/gojinn/filters/internal/interrupt"
+	"github.com/gojinn/gojinn/hostabi"
+)
+
+// instance is one guest instance with everything a call needs, built once:
+// its binding, the context that carries it, the time-limit timer and the
+// exports.
+type instance struct {
+	mod        api.Module
+	binding    hostabi.Binding
+	ctx        context.Context
+	limit      *limit
+	onRequest  api.Function
+	onResponse api.Function
+	stack      [1]uint64
+}
+
+// limit stops an instance that runs too long: its timer sets the flag that
+// every loop of the instrumented module checks (package interrupt), and
+// the guest traps at its next iteration. It is armed and disarmed around
+// each call, with no allocation; once it has fired, the instance is never
+// used again, so it is never re-armed after firing.
+type limit struct {
+	timer   *time.Timer
+	expired atomic.Bool
+	flag    atomic.Pointer[api.MutableGlobal]
+}
+
+func newLimit() *limit {
+	l := &limit{}
+	l.timer = time.AfterFunc(time.Hour, l.expire)
+	l.timer.Stop()
+	return l
+}
+
+func (l *limit) expire() {
+	l.expired.Store(true)
+	if g := l.flag.Load(); g != nil {
+		(*g).Set(1)
+	}
+}
+
+// run calls fn under the limit d.
+func (l *limit) run(d time.Duration, fn func() error) error {
+	l.timer.Reset(d)
+	err := fn()
+	if !l.timer.Stop() && err == nil {
+		// The limit fired as the call returned: the flag may be set, so
+		// the instance cannot be trusted with another call.
+		err = errors.New("time limit reached as the call returned")
+	}
+	return err
+}
+
+// call runs fn under the time limit and returns its i32 result.
+func (in *instance) call(fn api.Function, d time.Duration) (int32, error) {
+	err := in.limit.run(d, func() error { return fn.CallWithStack(in.ctx, in.stack[:]) })
+	return int32(uint32(in.stack[0])), err
+}
+
+func (in *instance) close(ctx context.Context) {
+	in.limit.timer.Stop()
+	_ = in.mod.Close(ctx)
+}
+
+// newInstance instantiates the filter's module and configures it.
+func (f *Filter) newInstance(ctx context.Context) (*instance, error) {
+	in := &instance{
+		binding: hostabi.Binding{
+			Filter: f.name,
+			Config: f.cfg.Config,
+			Logger: f.logger,
+			Keys:   f.keys,
+			Phase:  hostabi.PhaseConfigure,
+		},
+	}
+	in.ctx = hostabi.WithBinding(ctx, &in.binding)
+	in.limit = newLimit()
+	stderr := newLogWriter(f.logger, f.name)
+	mc := wazero.NewModuleConfig().
+		WithName("").         // anonymous: many instances of one module
+		WithStartFunctions(). // run below, under the time limit
+		WithStderr(stderr).
+		WithStdout(stderr).
+		WithRandSource(rand.Reader).
+		WithSysWalltime().
+		WithSysNanotime()
+	mod, err := f.compiled.rt.rt.InstantiateModule(ctx, f.compiled.mod, mc)
+	if err != nil {
+		return nil, fmt.Errorf("instantiating: %w", err)
+	}
+	in.mod = mod
+	flag, ok := mod.ExportedGlobal(interrupt.Global).(api.MutableGlobal)
+	if !ok {
+		_ = mod.Close(ctx)
+		return nil, errors.New("instantiating: the interrupt flag is missing")
+	}
+	in.limit.flag.Store(&flag)
+	// The start function, then the reactor's initialiser (the guest's
+	// runtime and package init): either may loop or trap like any call,
+	// so they run under the limit, scaled for a runtime's start-up.
+	for _, name := range []string{interrupt.Start, hostabi.ExportInitialize} {
+		fn := mod.ExportedFunction(name)
+		if fn == nil {
+			continue
+		}
+		err := in.limit.run(f.initLimit(), func() error {
+			_, err := fn.Call(in.ctx)
+			return err
+		})
+		if err != nil {
+			err = f.classify(in, err)
+			in.close(ctx)
+			return nil, fmt.Errorf("instantiating: %w", err)
+		}
+	}
+	in.onRequest = mod.ExportedFunction(hostabi.ExportOnRequest)
+	in.onResponse = mod.ExportedFunction(hostabi.ExportOnResponse)
+	if configure := mod.ExportedFunction(hostabi.ExportConfigure); configure != nil {
+		r, err := in.call(configure, f.timeout)
+		if err != nil {
+			in.close(ctx)
+			return nil, fmt.Errorf("gojinn_configure: %w", f.classify(in, err))
+		}
+		if r != 0 {
+			in.close(ctx)
+			reason := in.binding.ConfigureError()
+			if reason == "" {
+				reason = "no reason logged"
+			}
+			return nil, fmt.Errorf("gojinn_configure refused the config (result %d): %s", r, reason)
+		}
+	}
+	return in, nil
+}
+
+// classify turns a failed call into a CallError of the right kind.
+func (f *Filter) classify(in *instance, err error) error {
+	kind := ErrTrap
+	var exit *sys.ExitError
+	switch {
+	case in.limit.expired.Load():
+		kind = ErrTimeout
+	case errors.As(err, &exit) && exit.ExitCode() == sys.ExitCodeDeadlineExceeded:
+		kind = ErrTimeout
+	case in.mod != nil && f.atMemoryLimit(in.mod):
+		kind = ErrMemoryLimit
+	}
+	return &CallError{Filter: f.name, Kind: kind, Cause: err}
+}
+
+// atMemoryLimit reports whether the guest's memory cannot grow by another
+// page, which is what a trap after a failed memory.grow looks like.
+func (f *Filter) atMemoryLimit(mod api.Module) bool {
+	mem := mod.Memory()
+	if mem == nil {
+		return false
+	}
+	return uint64(mem.Size())+wasmPage > uint64(f.pages)*wasmPage
+}
+
+const wasmPage = 65536

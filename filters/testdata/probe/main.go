@@ -1,0 +1,241 @@
+// Command probe is the test guest of the filters and pipeline tests: each
+// request names, in X-Op, one thing for it to do, so that one module
+// covers every host function and every fault.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/gojinn/gojinn/hostabi/guest"
+)
+
+type config struct {
+	Refuse         string `json:"refuse"`
+	PanicConfigure bool   `json:"panic_configure"`
+	Response       bool   `json:"response"`
+	BufferResponse bool   `json:"buffer_response"`
+	Tag            string `json:"tag"`
+	Op             string `json:"op"`
+	Arg            string `json:"arg"`
+}
+
+var cfg config
+
+func init() {
+	guest.Register(guest.Filter{Configure: configure, OnRequest: onRequest})
+}
+
+func configure(raw []byte) error {
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &cfg); err != nil {
+			return err
+		}
+	}
+	if cfg.PanicConfigure {
+		panic("configure panics on purpose")
+	}
+	if cfg.Refuse != "" {
+		return errors.New(cfg.Refuse)
+	}
+	if cfg.Response {
+		guest.Register(guest.Filter{
+			Configure:          configure,
+			OnRequest:          onRequest,
+			OnResponse:         onResponse,
+			BufferResponseBody: cfg.BufferResponse,
+		})
+	}
+	return nil
+}
+
+func reply(status int, body string) guest.Action {
+	guest.Response.Header.Set("Content-Type", "text/plain")
+	return guest.Respond(status, []byte(body))
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return err.Error()
+}
+
+// Raw imports with integer pointers, to hand the host bad ones.
+//
+//go:wasmimport gojinn header_get
+func rawHeaderGet(kind, name, nameLen, buf, limit uint32) int32
+
+//go:wasmimport gojinn body_write
+func rawBodyWrite(kind, ptr, n uint32) int32
+
+//go:wasmimport gojinn var_set
+func rawVarSet(name, nameLen, val, valLen uint32) int32
+
+var sink [][]byte
+
+func onRequest() guest.Action {
+	h := guest.Request.Header
+	op, arg := cfg.Op, cfg.Arg
+	if op == "" {
+		op, arg = h.Get("X-Op"), h.Get("X-Arg")
+	}
+	if cfg.Tag != "" {
+		h.Add("X-Tags", cfg.Tag)
+	}
+	switch op {
+	case "":
+		return guest.Continue
+	case "method":
+		return reply(200, guest.Method())
+	case "set-method":
+		if err := guest.SetMethod(arg); err != nil {
+			return reply(400, err.Error())
+		}
+		return guest.Continue
+	case "uri":
+		return reply(200, guest.URI()+"|"+guest.Path()+"|"+guest.RawQuery())
+	case "set-uri":
+		if err := guest.SetURI(arg); err != nil {
+			return reply(400, err.Error())
+		}
+		return guest.Continue
+	case "proto":
+		return reply(200, guest.Proto())
+	case "client":
+		return reply(200, guest.ClientAddr())
+	case "header-get":
+		v, ok := h.Lookup(arg)
+		return reply(200, strconv.FormatBool(ok)+"|"+v+"|"+strings.Join(h.Values(arg), ","))
+	case "header-len":
+		return reply(200, strconv.Itoa(len(h.Get(arg))))
+	case "header-names":
+		return reply(200, strings.Join(h.Names(), ","))
+	case "header-set", "header-add":
+		name, value, _ := strings.Cut(arg, "=")
+		var err error
+		if op == "header-set" {
+			err = h.Set(name, value)
+		} else {
+			err = h.Add(name, value)
+		}
+		if err != nil {
+			return reply(400, err.Error())
+		}
+		return guest.Continue
+	case "header-set-big":
+		n, _ := strconv.Atoi(arg)
+		return reply(200, errText(h.Set("X-Big", strings.Repeat("a", n))))
+	case "header-remove":
+		if err := h.Remove(arg); err != nil {
+			return reply(400, err.Error())
+		}
+		return guest.Continue
+	case "body":
+		b, err := guest.Request.Body()
+		if err != nil {
+			return reply(200, "error: "+err.Error())
+		}
+		return reply(200, "len="+strconv.Itoa(len(b))+" sum="+checksum(b))
+	case "body-peek":
+		b, err := guest.Request.Body()
+		h.Set("X-Body-Len", strconv.Itoa(len(b)))
+		h.Set("X-Body-Err", errText(err))
+		return guest.Continue
+	case "body-write":
+		n, err := strconv.Atoi(arg)
+		if err != nil {
+			return reply(200, errText(guest.Request.SetBody([]byte(arg))))
+		}
+		if err := guest.Request.SetBody([]byte(strings.Repeat("b", n))); err != nil {
+			return reply(200, "error: "+err.Error())
+		}
+		return guest.Continue
+	case "var-set":
+		name, value, _ := strings.Cut(arg, "=")
+		if err := guest.SetVar(name, value); err != nil {
+			return reply(400, err.Error())
+		}
+		return guest.Continue
+	case "var-get":
+		v, ok := guest.Var(arg)
+		return reply(200, strconv.FormatBool(ok)+"|"+v)
+	case "var-many":
+		n, _ := strconv.Atoi(arg)
+		for i := 0; i < n; i++ {
+			if err := guest.SetVar("v"+strconv.Itoa(i), "x"); err != nil {
+				return reply(200, "error at "+strconv.Itoa(i)+": "+err.Error())
+			}
+		}
+		return reply(200, "ok")
+	case "config":
+		return reply(200, string(guest.Config()))
+	case "log":
+		guest.Log(guest.LevelWarn, "probe says "+arg)
+		return reply(200, strconv.FormatBool(guest.LogEnabled(guest.LevelDebug)))
+	case "respond":
+		code, _ := strconv.Atoi(arg)
+		guest.Response.Header.Set("X-From", "probe")
+		guest.Response.Header.Add("Set-Cookie", "a=1")
+		guest.Response.Header.Add("Set-Cookie", "b=2")
+		return guest.Respond(code, []byte("answered by probe\n"))
+	case "status-bad":
+		return reply(200, errText(guest.Response.SetStatus(42)))
+	case "features":
+		// features_set is for configure only.
+		return reply(200, errText(guest.Response.SetStatus(200)))
+	case "panic":
+		panic("probe panics on purpose")
+	case "loop":
+		for i := 0; ; i++ {
+			if i < 0 {
+				break
+			}
+		}
+		return guest.Continue
+	case "grow":
+		for {
+			sink = append(sink, make([]byte, 1<<20))
+		}
+	case "bad-action":
+		return guest.Action(7)
+	case "oob-header":
+		rawHeaderGet(0, 0xFFFFFFF0, 64, 0, 0)
+		return reply(200, "survived")
+	case "oob-buffer":
+		name := "X-Op"
+		rawHeaderGet(0, uint32(uintptr(unsafe.Pointer(unsafe.StringData(name)))), uint32(len(name)), 0xFFFF0000, 0x10000000)
+		return reply(200, "survived")
+	case "oob-body":
+		rawBodyWrite(0, 0x7FFFFFFF, 0x7FFFFFFF)
+		return reply(200, "survived")
+	case "oob-var":
+		rawVarSet(0, 0xFFFFFFFF, 0, 1)
+		return reply(200, "survived")
+	case "bad-kind":
+		name := "X-Op"
+		r := rawHeaderGet(9, uint32(uintptr(unsafe.Pointer(unsafe.StringData(name)))), uint32(len(name)), 0, 0)
+		return reply(200, strconv.Itoa(int(r)))
+	}
+	return reply(400, "unknown op "+op)
+}
+
+func onResponse() guest.Action {
+	guest.Response.Header.Set("X-Probe-Saw-Status", strconv.Itoa(guest.Response.Status()))
+	return guest.Continue
+}
+
+// checksum is a cheap digest so that a test can compare large bodies.
+func checksum(b []byte) string {
+	var h uint32 = 2166136261
+	for _, c := range b {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return strconv.FormatUint(uint64(h), 16)
+}
+
+func main() {}

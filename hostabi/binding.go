@@ -1,0 +1,97 @@
+package hostabi
+
+import (
+	"context"
+	"net/http"
+
+	"go.uber.org/zap"
+)
+
+// Phase is what a guest call is doing; host functions check it.
+type Phase uint8
+
+const (
+	// PhaseConfigure: gojinn_configure, no exchange bound.
+	PhaseConfigure Phase = iota
+	// PhaseRequest: gojinn_on_request.
+	PhaseRequest
+	// PhaseResponse: gojinn_on_response.
+	PhaseResponse
+)
+
+// Keys opens the key sets a guest asks for with keyset_open.
+type Keys interface {
+	Open(spec []byte) (Verifier, error)
+}
+
+// Verifier is a key set held by the host. Verify returns ResultOK or one
+// of the ABI's error results.
+type Verifier interface {
+	Verify(alg, kid string, msg, sig []byte) int32
+}
+
+// Binding is one guest instance's view of the host: what its host calls
+// act on. The filter runtime owns one per instance and sets Exchange and
+// Phase around each call; a Binding is never shared between instances, so
+// its scratch space needs no lock.
+type Binding struct {
+	// Filter names the filter in logs.
+	Filter string
+	// Config is what config_get returns.
+	Config []byte
+	// Logger receives the guest's log calls; nil discards them.
+	Logger *zap.Logger
+	// Keys serves keyset_open; nil makes it answer ErrUnavailable.
+	Keys Keys
+
+	// Exchange and Phase are set by the runtime for each call.
+	Exchange Exchange
+	Phase    Phase
+
+	features       Feature
+	keysets        []Verifier
+	configureError string
+
+	keyBuf []byte            // canonical form of the header name at hand
+	keys   map[string]string // canonical header names seen, to set without allocating
+	names  []string          // header_names' sort buffer
+}
+
+// Features is what the guest declared with features_set during configure.
+func (b *Binding) Features() Feature { return b.features }
+
+// ConfigureError is the last error the guest logged during configure: the
+// reason to report when gojinn_configure refuses its config.
+func (b *Binding) ConfigureError() string { return b.configureError }
+
+// internKey returns a string for a canonical header name held in keyBuf,
+// allocating only the first time this instance meets the name. The table
+// is bounded so that a guest inventing names cannot grow it without end.
+func (b *Binding) internKey(canon []byte) string {
+	if k, ok := b.keys[string(canon)]; ok {
+		return k
+	}
+	k := http.CanonicalHeaderKey(string(canon))
+	if b.keys == nil {
+		b.keys = make(map[string]string)
+	}
+	if len(b.keys) < maxInternedKeys {
+		b.keys[k] = k
+	}
+	return k
+}
+
+const maxInternedKeys = 512
+
+type bindingKey struct{}
+
+// WithBinding returns a context that carries b to the host functions. The
+// runtime builds one per instance, not per call.
+func WithBinding(ctx context.Context, b *Binding) context.Context {
+	return context.WithValue(ctx, bindingKey{}, b)
+}
+
+func bindingFrom(ctx context.Context) *Binding {
+	b, _ := ctx.Value(bindingKey{}).(*Binding)
+	return b
+}

@@ -1,0 +1,57 @@
+package hostabi
+
+import (
+	"errors"
+	"net/http"
+)
+
+// Exchange is the per-request state the host functions act on.
+// pipeline.Exchange implements it; hostabi does not depend on pipeline, so
+// that the ABI can be tested and reused without a chain.
+type Exchange interface {
+	// Request is the live request; header, method and URI changes are
+	// made on it directly so the next handler sees them.
+	Request() *http.Request
+	// URI is the request target (path and raw query, encoded).
+	URI() string
+	// SetURI replaces the request target. uri is already validated.
+	SetURI(uri string) error
+	// ClientAddr is the client's address, "ip:port".
+	ClientAddr() string
+	// Header is the header map of the request or of the response.
+	Header(k Kind) http.Header
+	// Body returns the body of the request or response, buffering it on
+	// first use. It returns ErrBodyTooLarge over the exchange's limit and
+	// ErrNotBuffered where the body cannot be had in this phase.
+	Body(k Kind) ([]byte, error)
+	// SetBody replaces a body; the Exchange copies b.
+	SetBody(k Kind, b []byte) error
+	// Status is the response status, 0 when none is set.
+	Status() int
+	// SetStatus sets the response status.
+	SetStatus(code int)
+	// Var looks a chain variable up without allocating.
+	Var(name []byte) (string, bool)
+	// SetVar sets a chain variable; the Exchange copies name and value.
+	SetVar(name, value []byte) error
+}
+
+// Errors an Exchange returns, mapped to result codes by the host functions.
+var (
+	ErrBodyTooLarge = errors.New("gojinn: body over the limit")
+	ErrNotBuffered  = errors.New("gojinn: body not available in this phase")
+	ErrTooManyVars  = errors.New("gojinn: too many chain variables")
+)
+
+// resultOf maps an Exchange error to a result code.
+func resultOf(err error) int32 {
+	switch {
+	case err == nil:
+		return ResultOK
+	case errors.Is(err, ErrBodyTooLarge), errors.Is(err, ErrTooManyVars):
+		return ErrTooLarge
+	case errors.Is(err, ErrNotBuffered):
+		return ErrPhase
+	}
+	return ErrInvalid
+}

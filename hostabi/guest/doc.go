@@ -1,0 +1,40 @@
+// Package guest is the Go SDK for Gojinn filters: plain Go over the host
+// ABI, with no pointers in sight.
+//
+// A filter is a main package built as a WASI reactor:
+//
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o filter.wasm .
+//
+// It registers its handlers in init (a reactor's main never runs):
+//
+//	package main
+//
+//	import "github.com/gojinn/gojinn/hostabi/guest"
+//
+//	func init() {
+//		guest.Register(guest.Filter{OnRequest: onRequest})
+//	}
+//
+//	func onRequest() guest.Action {
+//		if guest.Request.Header.Get("X-Api-Key") == "" {
+//			guest.Response.Header.Set("Content-Type", "text/plain")
+//			return guest.Respond(401, []byte("missing key\n"))
+//		}
+//		guest.Request.Header.Set("X-Checked", "yes")
+//		guest.SetVar("api.checked", "1")
+//		return guest.Continue
+//	}
+//
+//	func main() {}
+//
+// Configure runs once per instance with the filter's config, so a filter
+// parses its config there and never per request. OnResponse runs in the
+// response phase, in reverse chain order, for filters whose OnRequest
+// continued; a filter that sets it is declared to the host automatically,
+// and BufferResponseBody asks for the response body as well.
+//
+// Values returned by the SDK are fresh Go strings and slices: reading a
+// header or variable allocates the value and nothing else. Calls into the
+// host share one scratch buffer, which is safe because a wasm instance
+// runs one call at a time.
+package guest

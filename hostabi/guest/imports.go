@@ -1,0 +1,78 @@
+//go:build wasip1
+
+package guest
+
+import "unsafe"
+
+// The host functions, exactly as docs/ABI.md declares them. Only integers
+// and (pointer, length) pairs cross the boundary.
+
+//go:wasmimport gojinn method_get
+func methodGet(buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn method_set
+func methodSet(ptr unsafe.Pointer, n uint32) int32
+
+//go:wasmimport gojinn uri_get
+func uriGet(buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn uri_set
+func uriSet(ptr unsafe.Pointer, n uint32) int32
+
+//go:wasmimport gojinn proto_get
+func protoGet(buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn client_addr_get
+func clientAddrGet(buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn header_get
+func headerGet(kind uint32, name unsafe.Pointer, nameLen uint32, buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn header_names
+func headerNames(kind uint32, buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn header_set
+func headerSet(kind uint32, name unsafe.Pointer, nameLen uint32, val unsafe.Pointer, valLen uint32) int32
+
+//go:wasmimport gojinn header_add
+func headerAdd(kind uint32, name unsafe.Pointer, nameLen uint32, val unsafe.Pointer, valLen uint32) int32
+
+//go:wasmimport gojinn header_remove
+func headerRemove(kind uint32, name unsafe.Pointer, nameLen uint32) int32
+
+//go:wasmimport gojinn body_read
+func bodyRead(kind uint32, buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn body_write
+func bodyWrite(kind uint32, ptr unsafe.Pointer, n uint32) int32
+
+//go:wasmimport gojinn status_get
+func statusGet() int32
+
+//go:wasmimport gojinn status_set
+func statusSet(code uint32) int32
+
+//go:wasmimport gojinn var_get
+func varGet(name unsafe.Pointer, nameLen uint32, buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn var_set
+func varSet(name unsafe.Pointer, nameLen uint32, val unsafe.Pointer, valLen uint32) int32
+
+//go:wasmimport gojinn config_get
+func configGet(buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn features_set
+func featuresSet(flags uint32) int32
+
+//go:wasmimport gojinn log
+func logWrite(level int32, ptr unsafe.Pointer, n uint32)
+
+//go:wasmimport gojinn log_enabled
+func logEnabled(level int32) int32
+
+//go:wasmimport gojinn keyset_open
+func keysetOpen(spec unsafe.Pointer, n uint32) int32
+
+//go:wasmimport gojinn signature_verify
+func signatureVerify(keyset int32, alg unsafe.Pointer, algLen uint32, kid unsafe.Pointer, kidLen uint32,
+	msg unsafe.Pointer, msgLen uint32, sig unsafe.Pointer, sigLen uint32) int32

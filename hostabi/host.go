@@ -1,0 +1,601 @@
+package hostabi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"slices"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// ErrGuestPointer is the trap a host function raises when a guest passes a
+// (pointer, length) pair outside its memory. The runtime sees it wrapped in
+// the call's error and closes the instance.
+var ErrGuestPointer = errors.New("gojinn: guest pointer out of bounds")
+
+// ErrNoBinding is the trap raised when a host function runs without a
+// Binding in its context: a host bug, never the guest's.
+var ErrNoBinding = errors.New("gojinn: host function called without a binding")
+
+// hostFunc is a host function: the binding of the calling instance, its
+// memory and the wasm stack (parameters in, results out).
+type hostFunc func(b *Binding, mem api.Memory, stack []uint64)
+
+// Signature is one row of the ABI table: a name, a parameter count (all
+// i32) and whether it returns an i32.
+type Signature struct {
+	name    string
+	params  int
+	result  bool
+	handler hostFunc
+}
+
+// Functions is the ABI v1 table: every host function, in docs/ABI.md's
+// order. The conformance suite checks that each one is covered.
+var Functions = []Signature{
+	{FuncMethodGet, 2, true, methodGet},
+	{FuncMethodSet, 2, true, methodSet},
+	{FuncURIGet, 2, true, uriGet},
+	{FuncURISet, 2, true, uriSet},
+	{FuncProtoGet, 2, true, protoGet},
+	{FuncClientAddrGet, 2, true, clientAddrGet},
+	{FuncHeaderGet, 5, true, headerGet},
+	{FuncHeaderNames, 3, true, headerNames},
+	{FuncHeaderSet, 5, true, headerSet},
+	{FuncHeaderAdd, 5, true, headerAdd},
+	{FuncHeaderRemove, 3, true, headerRemove},
+	{FuncBodyRead, 3, true, bodyRead},
+	{FuncBodyWrite, 3, true, bodyWrite},
+	{FuncStatusGet, 0, true, statusGet},
+	{FuncStatusSet, 1, true, statusSet},
+	{FuncVarGet, 4, true, varGet},
+	{FuncVarSet, 4, true, varSet},
+	{FuncConfigGet, 2, true, configGet},
+	{FuncFeaturesSet, 1, true, featuresSet},
+	{FuncLog, 3, false, logWrite},
+	{FuncLogEnabled, 1, true, logEnabled},
+	{FuncKeysetOpen, 2, true, keysetOpen},
+	{FuncSignatureCheck, 9, true, signatureVerify},
+}
+
+// Name is the function's import name.
+func (s Signature) Name() string { return s.name }
+
+// ParamTypes are the function's parameter types: all i32.
+func (s Signature) ParamTypes() []api.ValueType {
+	p := make([]api.ValueType, s.params)
+	for i := range p {
+		p[i] = api.ValueTypeI32
+	}
+	return p
+}
+
+// ResultTypes are the function's result types: one i32, or none.
+func (s Signature) ResultTypes() []api.ValueType {
+	if s.result {
+		return []api.ValueType{api.ValueTypeI32}
+	}
+	return nil
+}
+
+// Instantiate defines the host module in r. Every guest instantiated in r
+// afterwards finds its Binding in the context of each call.
+func Instantiate(ctx context.Context, r wazero.Runtime) (api.Module, error) {
+	mb := r.NewHostModuleBuilder(ModuleName)
+	for _, s := range Functions {
+		mb.NewFunctionBuilder().
+			WithGoModuleFunction(adapt(s.handler), s.ParamTypes(), s.ResultTypes()).
+			Export(s.name)
+	}
+	m, err := mb.Instantiate(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("instantiating host module %q: %w", ModuleName, err)
+	}
+	return m, nil
+}
+
+func adapt(h hostFunc) api.GoModuleFunc {
+	return func(ctx context.Context, m api.Module, stack []uint64) {
+		b := bindingFrom(ctx)
+		if b == nil {
+			panic(ErrNoBinding)
+		}
+		h(b, m.Memory(), stack)
+	}
+}
+
+// read returns the guest bytes at (ptr, n), trapping when out of bounds.
+func read(mem api.Memory, ptr, n uint64) []byte {
+	v, ok := mem.Read(uint32(ptr), uint32(n))
+	if !ok {
+		panic(ErrGuestPointer)
+	}
+	return v
+}
+
+// writeOut implements the buffer-limit protocol: it always returns the
+// full length of data and copies only when it fits in (buf, limit). The
+// buffer is bounds-checked even when nothing is copied, so a bad pointer
+// traps at once rather than on the retry.
+func writeOut[T string | []byte](mem api.Memory, buf, limit uint64, data T) int32 {
+	out := read(mem, buf, limit)
+	if len(data) > math.MaxInt32 {
+		return ErrTooLarge
+	}
+	if len(data) <= len(out) {
+		copy(out, data)
+	}
+	return int32(len(data))
+}
+
+func setResult(stack []uint64, r int32) { stack[0] = uint64(uint32(r)) }
+
+// inExchange reports whether the call has an exchange to act on; when not,
+// it answers ErrPhase.
+func inExchange(b *Binding, stack []uint64) bool {
+	if b.Exchange == nil || b.Phase == PhaseConfigure {
+		setResult(stack, ErrPhase)
+		return false
+	}
+	return true
+}
+
+// canWriteRequest reports whether the request may still change: not in the
+// response phase, when it has already gone on.
+func canWriteRequest(b *Binding, stack []uint64) bool {
+	if !inExchange(b, stack) {
+		return false
+	}
+	if b.Phase == PhaseResponse {
+		setResult(stack, ErrPhase)
+		return false
+	}
+	return true
+}
+
+func methodGet(b *Binding, mem api.Memory, stack []uint64) {
+	if inExchange(b, stack) {
+		setResult(stack, writeOut(mem, stack[0], stack[1], b.Exchange.Request().Method))
+	}
+}
+
+func methodSet(b *Binding, mem api.Memory, stack []uint64) {
+	m := read(mem, stack[0], stack[1])
+	if !canWriteRequest(b, stack) {
+		return
+	}
+	if len(m) == 0 || len(m) > MaxNameLen {
+		setResult(stack, ErrInvalid)
+		return
+	}
+	for _, c := range m {
+		if !isTokenChar(c) {
+			setResult(stack, ErrInvalid)
+			return
+		}
+	}
+	r := b.Exchange.Request()
+	if r.Method != string(m) {
+		r.Method = string(m)
+	}
+	setResult(stack, ResultOK)
+}
+
+func uriGet(b *Binding, mem api.Memory, stack []uint64) {
+	if inExchange(b, stack) {
+		setResult(stack, writeOut(mem, stack[0], stack[1], b.Exchange.URI()))
+	}
+}
+
+func uriSet(b *Binding, mem api.Memory, stack []uint64) {
+	u := read(mem, stack[0], stack[1])
+	if !canWriteRequest(b, stack) {
+		return
+	}
+	if len(u) == 0 || len(u) > MaxURILen || u[0] != '/' {
+		setResult(stack, ErrInvalid)
+		return
+	}
+	for _, c := range u {
+		if c <= ' ' || c == 0x7f {
+			setResult(stack, ErrInvalid)
+			return
+		}
+	}
+	s := string(u)
+	if _, err := url.ParseRequestURI(s); err != nil {
+		setResult(stack, ErrInvalid)
+		return
+	}
+	setResult(stack, resultOf(b.Exchange.SetURI(s)))
+}
+
+func protoGet(b *Binding, mem api.Memory, stack []uint64) {
+	if inExchange(b, stack) {
+		setResult(stack, writeOut(mem, stack[0], stack[1], b.Exchange.Request().Proto))
+	}
+}
+
+func clientAddrGet(b *Binding, mem api.Memory, stack []uint64) {
+	if inExchange(b, stack) {
+		setResult(stack, writeOut(mem, stack[0], stack[1], b.Exchange.ClientAddr()))
+	}
+}
+
+// headerKey reads and canonicalises a header name and checks its kind.
+// It returns false after setting the result when either is invalid.
+func headerKey(b *Binding, mem api.Memory, stack []uint64, kind, ptr, n uint64) (Kind, bool) {
+	name := read(mem, ptr, n)
+	if !inExchange(b, stack) {
+		return 0, false
+	}
+	k := Kind(kind)
+	if k != KindRequest && k != KindResponse {
+		setResult(stack, ErrInvalid)
+		return 0, false
+	}
+	var ok bool
+	if b.keyBuf, ok = canonicalKey(b.keyBuf, name); !ok {
+		setResult(stack, ErrInvalid)
+		return 0, false
+	}
+	return k, true
+}
+
+func headerGet(b *Binding, mem api.Memory, stack []uint64) {
+	buf, limit := stack[3], stack[4]
+	read(mem, buf, limit)
+	k, ok := headerKey(b, mem, stack, stack[0], stack[1], stack[2])
+	if !ok {
+		return
+	}
+	if k == KindRequest {
+		if v, present, pseudo := requestPseudo(b.Exchange.Request(), b.keyBuf); pseudo {
+			if !present {
+				setResult(stack, ErrNotFound)
+				return
+			}
+			setResult(stack, writeOut(mem, buf, limit, v))
+			return
+		}
+	}
+	vs, found := b.Exchange.Header(k)[string(b.keyBuf)]
+	if !found {
+		setResult(stack, ErrNotFound)
+		return
+	}
+	setResult(stack, writeList(mem, buf, limit, vs))
+}
+
+// writeList writes values NUL-separated under the buffer-limit protocol,
+// without building the joined string.
+func writeList(mem api.Memory, buf, limit uint64, vs []string) int32 {
+	out := read(mem, buf, limit)
+	total := 0
+	for i, v := range vs {
+		if i > 0 {
+			total++
+		}
+		total += len(v)
+	}
+	if total > math.MaxInt32 {
+		return ErrTooLarge
+	}
+	if total <= len(out) {
+		n := 0
+		for i, v := range vs {
+			if i > 0 {
+				out[n] = 0
+				n++
+			}
+			n += copy(out[n:], v)
+		}
+	}
+	return int32(total)
+}
+
+func headerNames(b *Binding, mem api.Memory, stack []uint64) {
+	buf, limit := stack[1], stack[2]
+	read(mem, buf, limit)
+	if !inExchange(b, stack) {
+		return
+	}
+	k := Kind(stack[0])
+	if k != KindRequest && k != KindResponse {
+		setResult(stack, ErrInvalid)
+		return
+	}
+	names := b.names[:0]
+	for name := range b.Exchange.Header(k) {
+		names = append(names, name)
+	}
+	if k == KindRequest {
+		r := b.Exchange.Request()
+		if r.Host != "" {
+			names = append(names, hostKey)
+		}
+		if r.ContentLength > 0 {
+			names = append(names, contentLengthKey)
+		}
+	}
+	// Sorted, so that a guest's retry with a larger buffer and two calls
+	// on the same headers see the same list.
+	slices.Sort(names)
+	b.names = names
+	setResult(stack, writeList(mem, buf, limit, names))
+}
+
+// headerWrite is header_set and header_add.
+func headerWrite(b *Binding, mem api.Memory, stack []uint64, add bool) {
+	val := read(mem, stack[3], stack[4])
+	k, ok := headerKey(b, mem, stack, stack[0], stack[1], stack[2])
+	if !ok {
+		return
+	}
+	if k == KindRequest && b.Phase == PhaseResponse {
+		setResult(stack, ErrPhase)
+		return
+	}
+	if len(val) > MaxHeaderValueLen {
+		setResult(stack, ErrTooLarge)
+		return
+	}
+	if !validValue(val) {
+		setResult(stack, ErrInvalid)
+		return
+	}
+	if k == KindRequest {
+		switch string(b.keyBuf) {
+		case hostKey:
+			b.Exchange.Request().Host = string(val)
+			setResult(stack, ResultOK)
+			return
+		case contentLengthKey:
+			// The host keeps Content-Length true to the body.
+			setResult(stack, ErrInvalid)
+			return
+		}
+	}
+	h := b.Exchange.Header(k)
+	key := b.internKey(b.keyBuf)
+	if add {
+		h[key] = append(h[key], string(val))
+	} else if vs := h[key]; len(vs) == 1 && vs[0] == string(val) {
+		// Unchanged: keep the slice and the string it holds.
+	} else if cap(vs) > 0 && len(vs) > 0 {
+		// Reuse the slice; values are replaced, never shared with the guest.
+		vs = vs[:1]
+		vs[0] = string(val)
+		h[key] = vs
+	} else {
+		h[key] = []string{string(val)}
+	}
+	setResult(stack, ResultOK)
+}
+
+func headerSet(b *Binding, mem api.Memory, stack []uint64) { headerWrite(b, mem, stack, false) }
+
+func headerAdd(b *Binding, mem api.Memory, stack []uint64) { headerWrite(b, mem, stack, true) }
+
+func headerRemove(b *Binding, mem api.Memory, stack []uint64) {
+	k, ok := headerKey(b, mem, stack, stack[0], stack[1], stack[2])
+	if !ok {
+		return
+	}
+	if k == KindRequest {
+		if b.Phase == PhaseResponse {
+			setResult(stack, ErrPhase)
+			return
+		}
+		switch string(b.keyBuf) {
+		case hostKey, contentLengthKey:
+			setResult(stack, ErrInvalid)
+			return
+		}
+	}
+	delete(b.Exchange.Header(k), string(b.keyBuf))
+	setResult(stack, ResultOK)
+}
+
+func bodyRead(b *Binding, mem api.Memory, stack []uint64) {
+	buf, limit := stack[1], stack[2]
+	read(mem, buf, limit)
+	if !inExchange(b, stack) {
+		return
+	}
+	k := Kind(stack[0])
+	if k != KindRequest && k != KindResponse {
+		setResult(stack, ErrInvalid)
+		return
+	}
+	body, err := b.Exchange.Body(k)
+	if err != nil {
+		setResult(stack, resultOf(err))
+		return
+	}
+	setResult(stack, writeOut(mem, buf, limit, body))
+}
+
+func bodyWrite(b *Binding, mem api.Memory, stack []uint64) {
+	body := read(mem, stack[1], stack[2])
+	if !inExchange(b, stack) {
+		return
+	}
+	k := Kind(stack[0])
+	switch {
+	case k != KindRequest && k != KindResponse:
+		setResult(stack, ErrInvalid)
+	case k == KindRequest && b.Phase == PhaseResponse:
+		setResult(stack, ErrPhase)
+	default:
+		setResult(stack, resultOf(b.Exchange.SetBody(k, body)))
+	}
+}
+
+func statusGet(b *Binding, _ api.Memory, stack []uint64) {
+	if inExchange(b, stack) {
+		setResult(stack, int32(b.Exchange.Status()))
+	}
+}
+
+func statusSet(b *Binding, _ api.Memory, stack []uint64) {
+	if !inExchange(b, stack) {
+		return
+	}
+	code := uint32(stack[0])
+	// 1xx are interim responses the host cannot send as a final answer.
+	if code < 200 || code > 999 {
+		setResult(stack, ErrInvalid)
+		return
+	}
+	b.Exchange.SetStatus(int(code))
+	setResult(stack, ResultOK)
+}
+
+func varName(mem api.Memory, ptr, n uint64) ([]byte, bool) {
+	name := read(mem, ptr, n)
+	return name, len(name) > 0 && len(name) <= MaxNameLen
+}
+
+func varGet(b *Binding, mem api.Memory, stack []uint64) {
+	name, ok := varName(mem, stack[0], stack[1])
+	read(mem, stack[2], stack[3])
+	if !inExchange(b, stack) {
+		return
+	}
+	if !ok {
+		setResult(stack, ErrInvalid)
+		return
+	}
+	v, found := b.Exchange.Var(name)
+	if !found {
+		setResult(stack, ErrNotFound)
+		return
+	}
+	setResult(stack, writeOut(mem, stack[2], stack[3], v))
+}
+
+func varSet(b *Binding, mem api.Memory, stack []uint64) {
+	name, ok := varName(mem, stack[0], stack[1])
+	val := read(mem, stack[2], stack[3])
+	if !inExchange(b, stack) {
+		return
+	}
+	switch {
+	case !ok:
+		setResult(stack, ErrInvalid)
+	case len(val) > MaxVarValueLen:
+		setResult(stack, ErrTooLarge)
+	default:
+		setResult(stack, resultOf(b.Exchange.SetVar(name, val)))
+	}
+}
+
+func configGet(b *Binding, mem api.Memory, stack []uint64) {
+	setResult(stack, writeOut(mem, stack[0], stack[1], b.Config))
+}
+
+func featuresSet(b *Binding, _ api.Memory, stack []uint64) {
+	f := Feature(uint32(stack[0]))
+	switch {
+	case b.Phase != PhaseConfigure:
+		setResult(stack, ErrPhase)
+	case f&^featuresKnown != 0:
+		setResult(stack, ErrInvalid)
+	default:
+		b.features = f
+		setResult(stack, ResultOK)
+	}
+}
+
+func zapLevel(level int32) (zapcore.Level, bool) {
+	switch level {
+	case LogDebug:
+		return zapcore.DebugLevel, true
+	case LogInfo:
+		return zapcore.InfoLevel, true
+	case LogWarn:
+		return zapcore.WarnLevel, true
+	case LogError:
+		return zapcore.ErrorLevel, true
+	}
+	return 0, false
+}
+
+func logWrite(b *Binding, mem api.Memory, stack []uint64) {
+	msg := read(mem, stack[1], stack[2])
+	lvl, ok := zapLevel(int32(uint32(stack[0])))
+	if !ok || b.Logger == nil && b.Phase != PhaseConfigure {
+		return
+	}
+	if len(msg) > MaxLogLen {
+		msg = msg[:MaxLogLen]
+	}
+	if b.Phase == PhaseConfigure && lvl >= zapcore.ErrorLevel {
+		// Kept so that a refused configure fails the load with the
+		// guest's own reason, whatever the log level.
+		b.configureError = string(msg)
+	}
+	if b.Logger == nil {
+		return
+	}
+	ce := b.Logger.Check(lvl, "")
+	if ce == nil {
+		return
+	}
+	ce.Message = string(msg)
+	ce.Write(zap.String("filter", b.Filter))
+}
+
+func logEnabled(b *Binding, _ api.Memory, stack []uint64) {
+	lvl, ok := zapLevel(int32(uint32(stack[0])))
+	if ok && b.Logger != nil && b.Logger.Core().Enabled(lvl) {
+		setResult(stack, 1)
+		return
+	}
+	setResult(stack, 0)
+}
+
+func keysetOpen(b *Binding, mem api.Memory, stack []uint64) {
+	spec := read(mem, stack[0], stack[1])
+	switch {
+	case b.Phase != PhaseConfigure:
+		setResult(stack, ErrPhase)
+	case b.Keys == nil:
+		setResult(stack, ErrUnavailable)
+	case len(b.keysets) >= maxKeysets:
+		setResult(stack, ErrTooLarge)
+	default:
+		v, err := b.Keys.Open(spec)
+		if err != nil {
+			if b.Logger != nil {
+				b.Logger.Error("keyset_open refused", zap.String("filter", b.Filter), zap.Error(err))
+			}
+			setResult(stack, ErrInvalid)
+			return
+		}
+		b.keysets = append(b.keysets, v)
+		setResult(stack, int32(len(b.keysets)-1))
+	}
+}
+
+const maxKeysets = 64
+
+func signatureVerify(b *Binding, mem api.Memory, stack []uint64) {
+	alg := read(mem, stack[1], stack[2])
+	kid := read(mem, stack[3], stack[4])
+	msg := read(mem, stack[5], stack[6])
+	sig := read(mem, stack[7], stack[8])
+	h := int32(uint32(stack[0]))
+	if h < 0 || int(h) >= len(b.keysets) {
+		setResult(stack, ErrNotFound)
+		return
+	}
+	setResult(stack, b.keysets[h].Verify(string(alg), string(kid), msg, sig))
+}

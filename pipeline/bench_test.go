@@ -1,0 +1,127 @@
+package pipeline
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/gojinn/gojinn/filters"
+	"github.com/gojinn/gojinn/hostabi"
+)
+
+// The benchmarks measure the cost a filter adds to a request: the guest
+// reads X-In and sets X-Out. The native middleware does the same in Go,
+// for the ratio. X-Out is deleted between iterations so that each set is
+// a real one, as on a fresh request.
+
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *discardWriter) WriteHeader(int)             {}
+
+func benchRequest() *http.Request {
+	r, _ := http.NewRequest(http.MethodGet, "http://example.com/api/items?id=7", nil)
+	r.RequestURI = "/api/items?id=7"
+	r.Header.Set("X-In", "some-value-1234")
+	r.Header.Set("User-Agent", "bench")
+	return r
+}
+
+func loadReadset(b *testing.B, name string) *filters.Filter {
+	return loadBench(b, name, readsetWasm)
+}
+
+func loadBench(b *testing.B, name string, wasm []byte) *filters.Filter {
+	b.Helper()
+	f, err := engine.Load(context.Background(), filters.Config{Name: name, Wasm: wasm, PoolMin: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { f.Close(context.Background()) })
+	return f
+}
+
+// BenchmarkFilterCall is one filter call: pool take, guest call with two
+// host calls, pool return.
+func BenchmarkFilterCall(b *testing.B) {
+	f := loadReadset(b, "readset")
+	r := benchRequest()
+	ex := newExchange(r, hostabi.DefaultMaxBodyBytes)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		delete(r.Header, "X-Out")
+		if _, err := f.Call(ctx, hostabi.PhaseRequest, ex); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if r.Header.Get("X-Out") != "some-value-1234" {
+		b.Fatal("the filter did not set X-Out")
+	}
+}
+
+// BenchmarkFilterCallNoop is the floor under every filter: a Go guest
+// that returns at once, so pool, time limit and the wasm call itself.
+func BenchmarkFilterCallNoop(b *testing.B) {
+	f := loadBench(b, "noop", noopWasm)
+	ex := newExchange(benchRequest(), hostabi.DefaultMaxBodyBytes)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.Call(ctx, hostabi.PhaseRequest, ex); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchChain(b *testing.B, n int) {
+	stages := make([]Stage, n)
+	for i := range stages {
+		stages[i] = Stage{Filter: loadReadset(b, "readset")}
+	}
+	c := New(stages, Options{})
+	r := benchRequest()
+	w := &discardWriter{h: http.Header{}}
+	next := func(http.ResponseWriter, *http.Request) error { return nil }
+	b.ReportAllocs()
+	for b.Loop() {
+		delete(r.Header, "X-Out")
+		if err := c.Serve(w, r, next, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if r.Header.Get("X-Out") != "some-value-1234" {
+		b.Fatal("the chain did not set X-Out")
+	}
+}
+
+func BenchmarkChain1(b *testing.B) { benchChain(b, 1) }
+func BenchmarkChain5(b *testing.B) { benchChain(b, 5) }
+
+// nativeReadSet is the same logic as the readset guest, in Go.
+func nativeReadSet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v := r.Header.Get("X-In"); v != "" {
+			r.Header.Set("X-Out", v)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func benchNative(b *testing.B, n int) {
+	var h http.Handler = http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	for range n {
+		h = nativeReadSet(h)
+	}
+	r := benchRequest()
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		delete(r.Header, "X-Out")
+		h.ServeHTTP(w, r)
+	}
+}
+
+func BenchmarkNative1(b *testing.B) { benchNative(b, 1) }
+func BenchmarkNative5(b *testing.B) { benchNative(b, 5) }

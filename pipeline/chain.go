@@ -1,0 +1,220 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/gojinn/gojinn/filters"
+	"github.com/gojinn/gojinn/hostabi"
+)
+
+// Policy is what a chain does when a filter fails.
+type Policy uint8
+
+const (
+	// Block answers the request with an error status: 500 for a trap or
+	// a bad action, 503 when the filter is busy, 504 when it timed out.
+	// It is the default, because a security filter that fails open is a
+	// hole.
+	Block Policy = iota
+	// Allow skips the failed filter and goes on, logging the failure.
+	Allow
+)
+
+// Stage is one filter in a chain with its error policy.
+type Stage struct {
+	Filter  *filters.Filter
+	OnError Policy
+}
+
+// Outcome is how a filter call ended, for metrics.
+type Outcome string
+
+const (
+	OutcomeContinue Outcome = "continue"
+	OutcomeRespond  Outcome = "respond"
+	OutcomeTrap     Outcome = "trap"
+	OutcomeTimeout  Outcome = "timeout"
+	OutcomeBusy     Outcome = "busy"
+	OutcomeMemory   Outcome = "memory_limit"
+	OutcomeAction   Outcome = "bad_action"
+	OutcomeClosed   Outcome = "closed"
+)
+
+// Observer is told of every filter call; nil observes nothing. Caddy's
+// module feeds its metrics from it.
+type Observer interface {
+	FilterCall(filter string, phase hostabi.Phase, outcome Outcome, d time.Duration)
+}
+
+// Chain runs an ordered list of filters over each request. Build it with
+// New; it is safe for concurrent use and holds no per-request state.
+type Chain struct {
+	stages   []Stage
+	maxBody  int64
+	logger   *zap.Logger
+	observer Observer
+}
+
+// Options configures a Chain.
+type Options struct {
+	// MaxBodyBytes bounds a body a filter reads or writes; zero means
+	// hostabi.DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	Logger       *zap.Logger
+	Observer     Observer
+}
+
+// New returns a chain of stages, run in order.
+func New(stages []Stage, opts Options) *Chain {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = hostabi.DefaultMaxBodyBytes
+	}
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	return &Chain{stages: stages, maxBody: opts.MaxBodyBytes, logger: opts.Logger, observer: opts.Observer}
+}
+
+// Next is the rest of the route: the handler a chain passes a request on
+// to. It has Caddy's shape so that the Caddy module adds nothing.
+type Next func(http.ResponseWriter, *http.Request) error
+
+// Serve runs the chain on r. A filter that answers, or a failure under
+// the Block policy, writes the response and returns nil without calling
+// next; otherwise Serve returns what next returns. visit, when not nil,
+// sees the Exchange after the request phase and before next, so a host
+// can expose the chain's variables.
+func (c *Chain) Serve(w http.ResponseWriter, r *http.Request, next Next, visit func(*Exchange)) error {
+	ex := newExchange(r, c.maxBody)
+	defer ex.release()
+	ctx := r.Context()
+	for i := range c.stages {
+		s := &c.stages[i]
+		action, err := c.call(ctx, s, hostabi.PhaseRequest, ex)
+		if err != nil {
+			if s.OnError == Allow {
+				continue
+			}
+			writeFailure(w, r, err)
+			return nil
+		}
+		if action == hostabi.ActionRespond {
+			ex.writeResponse(w, r)
+			return nil
+		}
+	}
+	if visit != nil {
+		visit(ex)
+	}
+	return next(w, ex.req)
+}
+
+// Middleware returns the chain as net/http middleware around next. An
+// error from next cannot be returned in net/http; there is none to return.
+func (c *Chain) Middleware(next http.Handler) http.Handler {
+	n := func(w http.ResponseWriter, r *http.Request) error {
+		next.ServeHTTP(w, r)
+		return nil
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = c.Serve(w, r, n, nil)
+	})
+}
+
+func (c *Chain) call(ctx context.Context, s *Stage, phase hostabi.Phase, ex *Exchange) (hostabi.Action, error) {
+	var start time.Time
+	if c.observer != nil {
+		start = time.Now()
+	}
+	action, err := s.Filter.Call(ctx, phase, ex)
+	if c.observer != nil {
+		c.observer.FilterCall(s.Filter.Name(), phase, outcomeOf(action, err), time.Since(start))
+	}
+	if err != nil && s.OnError == Allow {
+		c.logger.Warn("filter failed; skipped by its on_error allow policy",
+			zap.String("filter", s.Filter.Name()), zap.Error(err))
+	}
+	return action, err
+}
+
+func outcomeOf(a hostabi.Action, err error) Outcome {
+	switch {
+	case err == nil && a == hostabi.ActionRespond:
+		return OutcomeRespond
+	case err == nil:
+		return OutcomeContinue
+	case errors.Is(err, filters.ErrTimeout):
+		return OutcomeTimeout
+	case errors.Is(err, filters.ErrBusy):
+		return OutcomeBusy
+	case errors.Is(err, filters.ErrMemoryLimit):
+		return OutcomeMemory
+	case errors.Is(err, filters.ErrBadAction):
+		return OutcomeAction
+	case errors.Is(err, filters.ErrClosed):
+		return OutcomeClosed
+	}
+	return OutcomeTrap
+}
+
+// StatusFor is the status a Block policy answers a failure with.
+func StatusFor(err error) int {
+	switch {
+	case errors.Is(err, filters.ErrTimeout):
+		return http.StatusGatewayTimeout
+	case errors.Is(err, filters.ErrBusy), errors.Is(err, filters.ErrClosed):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// writeFailure answers a failed filter. The body says what class of
+// failure it was and nothing more: traps and stacks go to the log.
+func writeFailure(w http.ResponseWriter, r *http.Request, err error) {
+	code := StatusFor(err)
+	body := failureBodies[code]
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(code)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+var failureBodies = map[int][]byte{
+	http.StatusInternalServerError: []byte("filter error\n"),
+	http.StatusServiceUnavailable:  []byte("filter busy, try again\n"),
+	http.StatusGatewayTimeout:      []byte("filter timed out\n"),
+}
+
+// writeResponse sends the response a filter built.
+func (e *Exchange) writeResponse(w http.ResponseWriter, r *http.Request) {
+	code := e.status
+	if code == 0 {
+		code = http.StatusOK
+	}
+	h := w.Header()
+	for k, vs := range e.respHeader {
+		h[k] = vs
+	}
+	// The host owns framing: the length is the body's, whatever a guest set.
+	h.Del("Transfer-Encoding")
+	bodyAllowed := code != http.StatusNoContent && code != http.StatusNotModified
+	if bodyAllowed {
+		h.Set("Content-Length", strconv.Itoa(len(e.respBody)))
+	} else {
+		h.Del("Content-Length")
+	}
+	w.WriteHeader(code)
+	if bodyAllowed && r.Method != http.MethodHead && len(e.respBody) > 0 {
+		_, _ = w.Write(e.respBody)
+	}
+}

@@ -1,0 +1,234 @@
+package pipeline
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"sync"
+
+	"github.com/gojinn/gojinn/hostabi"
+)
+
+// Exchange is the state of one request as it passes through a chain: the
+// live request, its body once a filter reads it, the response a filter
+// builds or the one the route produced, and the chain's variables. Host
+// functions act on it directly; it is pooled and reset, not re-allocated.
+type Exchange struct {
+	req     *http.Request
+	maxBody int64
+
+	reqBody  []byte
+	reqState bodyState
+
+	status     int
+	respHeader http.Header
+	respBody   []byte
+	respState  bodyState
+
+	vars map[string]string
+}
+
+// bodyState tracks what the Exchange knows of a body.
+type bodyState uint8
+
+const (
+	bodyUnread   bodyState = iota // nothing read yet
+	bodyBuffered                  // held in full
+	bodyTooLarge                  // over the limit, left to stream
+	bodyAbsent                    // cannot be had in this phase
+)
+
+var _ hostabi.Exchange = (*Exchange)(nil)
+
+var exchanges = sync.Pool{New: func() any { return new(Exchange) }}
+
+func newExchange(r *http.Request, maxBody int64) *Exchange {
+	e := exchanges.Get().(*Exchange)
+	e.req, e.maxBody = r, maxBody
+	return e
+}
+
+// release resets e and returns it to the pool. Nothing of the request may
+// be kept: the next request must not see it.
+func (e *Exchange) release() {
+	e.req = nil
+	e.reqBody = nil
+	e.reqState = bodyUnread
+	e.status = 0
+	clear(e.respHeader)
+	e.respBody = nil
+	e.respState = bodyUnread
+	clear(e.vars)
+	exchanges.Put(e)
+}
+
+// Request implements hostabi.Exchange.
+func (e *Exchange) Request() *http.Request { return e.req }
+
+// URI implements hostabi.Exchange. Servers and Caddy's rewrites keep
+// RequestURI in step with URL, so it is read without building a string.
+func (e *Exchange) URI() string {
+	if e.req.RequestURI != "" {
+		return e.req.RequestURI
+	}
+	return e.req.URL.RequestURI()
+}
+
+// SetURI implements hostabi.Exchange.
+func (e *Exchange) SetURI(uri string) error {
+	u, err := e.req.URL.Parse(uri)
+	if err != nil {
+		return err
+	}
+	// Keep scheme and host as they were: a filter rewrites the target
+	// within this origin, it does not turn the request into a proxy one.
+	u.Scheme, u.Host, u.User = e.req.URL.Scheme, e.req.URL.Host, e.req.URL.User
+	e.req.URL = u
+	e.req.RequestURI = uri
+	return nil
+}
+
+// ClientAddr implements hostabi.Exchange.
+func (e *Exchange) ClientAddr() string { return e.req.RemoteAddr }
+
+// Header implements hostabi.Exchange.
+func (e *Exchange) Header(k hostabi.Kind) http.Header {
+	if k == hostabi.KindRequest {
+		return e.req.Header
+	}
+	if e.respHeader == nil {
+		e.respHeader = make(http.Header)
+	}
+	return e.respHeader
+}
+
+// Body implements hostabi.Exchange.
+func (e *Exchange) Body(k hostabi.Kind) ([]byte, error) {
+	if k == hostabi.KindResponse {
+		if e.respState == bodyAbsent {
+			return nil, hostabi.ErrNotBuffered
+		}
+		return e.respBody, nil
+	}
+	switch e.reqState {
+	case bodyUnread:
+		e.bufferRequestBody()
+		return e.Body(k)
+	case bodyTooLarge:
+		return nil, hostabi.ErrBodyTooLarge
+	}
+	return e.reqBody, nil
+}
+
+// bufferRequestBody reads the request body, up to the limit, so that
+// filters can see it and the next handler still gets every byte. Over the
+// limit, what was read is put back in front of the rest, unchanged.
+func (e *Exchange) bufferRequestBody() {
+	r := e.req
+	if r.Body == nil || r.Body == http.NoBody {
+		e.reqState = bodyBuffered
+		return
+	}
+	if r.ContentLength > e.maxBody {
+		e.reqState = bodyTooLarge
+		return
+	}
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(r.Body, e.maxBody+1))
+	if err != nil || n > e.maxBody {
+		// A read error is the next handler's to see and report, and an
+		// over-long body is passed on whole: either way, what was read
+		// goes back in front of what was not.
+		r.Body = &rejoinedBody{Reader: io.MultiReader(bytes.NewReader(buf.Bytes()), r.Body), Closer: r.Body}
+		e.reqState = bodyTooLarge
+		return
+	}
+	e.setRequestBody(buf.Bytes())
+}
+
+// rejoinedBody is a request body made of bytes already read and the rest
+// of the original, closing the original.
+type rejoinedBody struct {
+	io.Reader
+	io.Closer
+}
+
+func (e *Exchange) setRequestBody(b []byte) {
+	e.reqBody = b
+	e.reqState = bodyBuffered
+	// A reader of its own, not one pooled with the Exchange: the next
+	// handler may hold the body past the chain's return.
+	e.req.Body = io.NopCloser(bytes.NewReader(b))
+	e.req.ContentLength = int64(len(b))
+	// The length is known now: the next hop gets Content-Length, not
+	// chunks.
+	e.req.TransferEncoding = nil
+	e.req.Header.Del("Transfer-Encoding")
+	// GetBody lets a retrying client or proxy send it again.
+	e.req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+}
+
+// SetBody implements hostabi.Exchange.
+func (e *Exchange) SetBody(k hostabi.Kind, b []byte) error {
+	if int64(len(b)) > e.maxBody {
+		return hostabi.ErrBodyTooLarge
+	}
+	own := make([]byte, len(b))
+	copy(own, b)
+	if k == hostabi.KindResponse {
+		if e.respState == bodyAbsent {
+			return hostabi.ErrNotBuffered
+		}
+		e.respBody = own
+		e.respState = bodyBuffered
+		return nil
+	}
+	e.setRequestBody(own)
+	return nil
+}
+
+// Status implements hostabi.Exchange.
+func (e *Exchange) Status() int { return e.status }
+
+// SetStatus implements hostabi.Exchange.
+func (e *Exchange) SetStatus(code int) { e.status = code }
+
+// Var implements hostabi.Exchange.
+func (e *Exchange) Var(name []byte) (string, bool) {
+	v, ok := e.vars[string(name)]
+	return v, ok
+}
+
+// SetVar implements hostabi.Exchange.
+func (e *Exchange) SetVar(name, value []byte) error {
+	if e.vars == nil {
+		e.vars = make(map[string]string)
+	}
+	if old, ok := e.vars[string(name)]; ok {
+		if old != string(value) {
+			e.vars[string(name)] = string(value)
+		}
+		return nil
+	}
+	if len(e.vars) >= hostabi.MaxVars {
+		return hostabi.ErrTooManyVars
+	}
+	e.vars[string(name)] = string(value)
+	return nil
+}
+
+// Vars calls fn for each chain variable, in no particular order.
+func (e *Exchange) Vars(fn func(name, value string)) {
+	for k, v := range e.vars {
+		fn(k, v)
+	}
+}
+
+// LookupVar returns a chain variable by name.
+func (e *Exchange) LookupVar(name string) (string, bool) {
+	v, ok := e.vars[name]
+	return v, ok
+}
