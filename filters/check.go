@@ -8,12 +8,13 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/gojinn/gojinn/hostabi"
+	"github.com/gojinn/gojinn/hostabi/host"
 )
 
 // hostSignatures maps each gojinn import name to its ABI signature.
-var hostSignatures = func() map[string]hostabi.Signature {
-	m := make(map[string]hostabi.Signature, len(hostabi.Functions))
-	for _, s := range hostabi.Functions {
+var hostSignatures = func() map[string]host.Signature {
+	m := make(map[string]host.Signature, len(host.Functions))
+	for _, s := range host.Functions {
 		m[s.Name()] = s
 	}
 	return m
@@ -86,7 +87,7 @@ func check(mod wazero.CompiledModule, wasiFuncs map[string]bool) error {
 	return nil
 }
 
-func sameSignature(f api.FunctionDefinition, s hostabi.Signature) bool {
+func sameSignature(f api.FunctionDefinition, s host.Signature) bool {
 	return equalTypes(f.ParamTypes(), s.ParamTypes()) && equalTypes(f.ResultTypes(), s.ResultTypes())
 }
 
@@ -114,8 +115,8 @@ func signatureOf(params, results []api.ValueType) string {
 }
 
 func hostNames() string {
-	s := make([]string, len(hostabi.Functions))
-	for i, f := range hostabi.Functions {
+	s := make([]string, len(host.Functions))
+	for i, f := range host.Functions {
 		s[i] = f.Name()
 	}
 	return strings.Join(s, ", ")

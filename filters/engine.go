@@ -11,7 +11,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/gojinn/gojinn/filters/internal/interrupt"
-	"github.com/gojinn/gojinn/hostabi"
+	"github.com/gojinn/gojinn/hostabi/host"
 )
 
 // Engine compiles and runs filters. One Engine serves a whole process: it
@@ -83,7 +83,7 @@ func (e *Engine) runtimeFor(ctx context.Context, pages uint32) (*wasmRuntime, er
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("instantiating WASI: %w", err)
 	}
-	if _, err := hostabi.Instantiate(ctx, rt); err != nil {
+	if _, err := host.Instantiate(ctx, rt); err != nil {
 		_ = rt.Close(ctx)
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/gojinn/gojinn/hostabi"
+	"github.com/gojinn/gojinn/hostabi/host"
 )
 
 // Defaults for the zero values of Config.
@@ -50,7 +51,7 @@ type Config struct {
 	// Logger receives load events, traps and the guest's log calls.
 	Logger *zap.Logger
 	// Keys serves the guest's keyset_open; nil refuses it.
-	Keys hostabi.Keys
+	Keys host.Keys
 }
 
 // Filter is a loaded filter: a compiled module and a pool of configured
@@ -64,7 +65,7 @@ type Filter struct {
 	pages    uint32
 	timeout  time.Duration
 	logger   *zap.Logger
-	keys     hostabi.Keys
+	keys     host.Keys
 	pool     *pool
 	features hostabi.Feature
 }
@@ -190,7 +191,7 @@ func (f *Filter) HasResponse() bool { return f.features&hostabi.FeatureResponse 
 // Call runs one phase of the filter on ex and returns the guest's action.
 // A failed call returns a *CallError; the instance it ran on is closed and
 // never reused.
-func (f *Filter) Call(ctx context.Context, phase hostabi.Phase, ex hostabi.Exchange) (hostabi.Action, error) {
+func (f *Filter) Call(ctx context.Context, phase host.Phase, ex host.Exchange) (hostabi.Action, error) {
 	in, err := f.pool.get(ctx)
 	if err != nil {
 		switch {
@@ -204,7 +205,7 @@ func (f *Filter) Call(ctx context.Context, phase hostabi.Phase, ex hostabi.Excha
 		return 0, &CallError{Filter: f.name, Kind: ErrTrap, Cause: err}
 	}
 	fn := in.onRequest
-	if phase == hostabi.PhaseResponse {
+	if phase == host.PhaseResponse {
 		fn = in.onResponse
 		if fn == nil {
 			f.pool.put(ctx, in)

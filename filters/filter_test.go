@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/gojinn/gojinn/hostabi"
+	"github.com/gojinn/gojinn/hostabi/host"
 	"github.com/gojinn/gojinn/internal/wasmtest"
 )
 
@@ -45,7 +46,7 @@ func loadProbe(t *testing.T, e *Engine, cfg Config) *Filter {
 func TestCallAnswers(t *testing.T) {
 	f := loadProbe(t, newEngine(t), Config{})
 	ex := newTestExchange("respond", "418")
-	a, err := f.Call(context.Background(), hostabi.PhaseRequest, ex)
+	a, err := f.Call(context.Background(), host.PhaseRequest, ex)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func TestCallAnswers(t *testing.T) {
 		t.Fatalf("Set-Cookie = %q, want two values", got)
 	}
 	ex = newTestExchange("", "")
-	if a, err := f.Call(context.Background(), hostabi.PhaseRequest, ex); err != nil || a != hostabi.ActionContinue {
+	if a, err := f.Call(context.Background(), host.PhaseRequest, ex); err != nil || a != hostabi.ActionContinue {
 		t.Fatalf("continue: action %d, err %v", a, err)
 	}
 }
@@ -88,7 +89,7 @@ func TestFaults(t *testing.T) {
 	})
 	for _, tt := range tests {
 		t.Run(tt.op, func(t *testing.T) {
-			_, err := f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange(tt.op, ""))
+			_, err := f.Call(context.Background(), host.PhaseRequest, newTestExchange(tt.op, ""))
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
@@ -96,11 +97,11 @@ func TestFaults(t *testing.T) {
 			if !errors.As(err, &ce) || ce.Filter != "probe" {
 				t.Fatalf("err = %#v, want a *CallError naming the filter", err)
 			}
-			if tt.op[:3] == "oob" && !errors.Is(err, hostabi.ErrGuestPointer) {
+			if tt.op[:3] == "oob" && !errors.Is(err, host.ErrGuestPointer) {
 				t.Fatalf("err = %v, want it to wrap ErrGuestPointer", err)
 			}
 			ex := newTestExchange("respond", "200")
-			if a, err := f.Call(context.Background(), hostabi.PhaseRequest, ex); err != nil || a != hostabi.ActionRespond {
+			if a, err := f.Call(context.Background(), host.PhaseRequest, ex); err != nil || a != hostabi.ActionRespond {
 				t.Fatalf("after %s: action %d, err %v", tt.op, a, err)
 			}
 			if s := f.Stats(); s.Live > 2 || s.Busy != 0 {
@@ -119,7 +120,7 @@ func TestFaults(t *testing.T) {
 func TestBadKindIsInvalid(t *testing.T) {
 	f := loadProbe(t, newEngine(t), Config{})
 	ex := newTestExchange("bad-kind", "")
-	if _, err := f.Call(context.Background(), hostabi.PhaseRequest, ex); err != nil {
+	if _, err := f.Call(context.Background(), host.PhaseRequest, ex); err != nil {
 		t.Fatal(err)
 	}
 	if string(ex.body) != "-2" {
@@ -139,12 +140,12 @@ func TestPoolBusy(t *testing.T) {
 	var loopErr error
 	go func() {
 		defer wg.Done()
-		_, loopErr = f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("loop", ""))
+		_, loopErr = f.Call(context.Background(), host.PhaseRequest, newTestExchange("loop", ""))
 	}()
 	for f.Stats().Busy == 0 {
 		time.Sleep(time.Millisecond)
 	}
-	_, err := f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("", ""))
+	_, err := f.Call(context.Background(), host.PhaseRequest, newTestExchange("", ""))
 	if !errors.Is(err, ErrBusy) {
 		t.Fatalf("err = %v, want ErrBusy", err)
 	}
@@ -303,10 +304,10 @@ func TestReloadSharesCompiledModule(t *testing.T) {
 		t.Fatalf("two loads of one module: %d compiled, want 1", n)
 	}
 	a.Close(ctx)
-	if _, err := b.Call(ctx, hostabi.PhaseRequest, newTestExchange("", "")); err != nil {
+	if _, err := b.Call(ctx, host.PhaseRequest, newTestExchange("", "")); err != nil {
 		t.Fatalf("b after a closed: %v", err)
 	}
-	if _, err := a.Call(ctx, hostabi.PhaseRequest, newTestExchange("", "")); !errors.Is(err, ErrClosed) {
+	if _, err := a.Call(ctx, host.PhaseRequest, newTestExchange("", "")); !errors.Is(err, ErrClosed) {
 		t.Fatalf("a after close: err = %v, want ErrClosed", err)
 	}
 	b.Close(ctx)
@@ -329,7 +330,7 @@ func TestConcurrentCalls(t *testing.T) {
 					op = "panic"
 				}
 				ex := newTestExchange(op, "201")
-				_, err := f.Call(context.Background(), hostabi.PhaseRequest, ex)
+				_, err := f.Call(context.Background(), host.PhaseRequest, ex)
 				switch {
 				case op == "panic" && !errors.Is(err, ErrTrap):
 					errs <- err
@@ -370,7 +371,7 @@ func TestTimeoutUnderGC(t *testing.T) {
 		}
 	}()
 	for range 3 {
-		_, err := f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("loop", ""))
+		_, err := f.Call(context.Background(), host.PhaseRequest, newTestExchange("loop", ""))
 		if !errors.Is(err, ErrTimeout) {
 			t.Errorf("err = %v, want ErrTimeout", err)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gojinn/gojinn/filters/internal/interrupt"
 	"github.com/gojinn/gojinn/hostabi"
+	"github.com/gojinn/gojinn/hostabi/host"
 )
 
 // instance is one guest instance with everything a call needs, built once:
@@ -21,7 +22,7 @@ import (
 // exports.
 type instance struct {
 	mod        api.Module
-	binding    hostabi.Binding
+	binding    host.Binding
 	ctx        context.Context
 	limit      *limit
 	onRequest  api.Function
@@ -80,15 +81,15 @@ func (in *instance) close(ctx context.Context) {
 // newInstance instantiates the filter's module and configures it.
 func (f *Filter) newInstance(ctx context.Context) (*instance, error) {
 	in := &instance{
-		binding: hostabi.Binding{
+		binding: host.Binding{
 			Filter: f.name,
 			Config: f.cfg.Config,
 			Logger: f.logger,
 			Keys:   f.keys,
-			Phase:  hostabi.PhaseConfigure,
+			Phase:  host.PhaseConfigure,
 		},
 	}
-	in.ctx = hostabi.WithBinding(ctx, &in.binding)
+	in.ctx = host.WithBinding(ctx, &in.binding)
 	in.limit = newLimit()
 	stderr := newLogWriter(f.logger, f.name)
 	mc := wazero.NewModuleConfig().
@@ -153,12 +154,14 @@ func (f *Filter) classify(in *instance, err error) error {
 	kind := ErrTrap
 	var exit *sys.ExitError
 	switch {
+	// Memory first: a Go guest out of memory prints its traceback as it
+	// dies, which can outlast the time limit; the cause is still memory.
+	case in.mod != nil && f.atMemoryLimit(in.mod):
+		kind = ErrMemoryLimit
 	case in.limit.expired.Load():
 		kind = ErrTimeout
 	case errors.As(err, &exit) && exit.ExitCode() == sys.ExitCodeDeadlineExceeded:
 		kind = ErrTimeout
-	case in.mod != nil && f.atMemoryLimit(in.mod):
-		kind = ErrMemoryLimit
 	}
 	return &CallError{Filter: f.name, Kind: kind, Cause: err}
 }

@@ -1,6 +1,7 @@
 // Package hostabi defines Gojinn's host ABI: the names, numbers and limits
-// shared by the host and its guests, and the host functions that act on a
-// request's Exchange.
+// shared by the host and its guests. It imports nothing, so that a guest
+// built with the SDK (hostabi/guest) links none of the host's code; the
+// host functions themselves are in hostabi/host.
 //
 // docs/ABI.md is the specification; this file holds the same names and
 // numbers in code, and nothing else in the project spells them out.
@@ -70,7 +71,8 @@ const (
 	// hosts may use it to buffer ahead. body_read works without it.
 	FeatureRequestBody Feature = 1 << 2
 
-	featuresKnown = FeatureResponse | FeatureResponseBody | FeatureRequestBody
+	// KnownFeatures is every flag this version defines.
+	KnownFeatures Feature = FeatureResponse | FeatureResponseBody | FeatureRequestBody
 )
 
 // Result codes. Functions that return data return its full length (>= 0)
@@ -121,7 +123,7 @@ const (
 )
 
 // Host function names in ModuleName. Signatures are in docs/ABI.md and in
-// the table that registers them (host.go).
+// the table that registers them (hostabi/host).
 const (
 	FuncMethodGet      = "method_get"
 	FuncMethodSet      = "method_set"

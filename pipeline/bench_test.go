@@ -7,6 +7,7 @@ import (
 
 	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/hostabi"
+	"github.com/gojinn/gojinn/hostabi/host"
 )
 
 // The benchmarks measure the cost a filter adds to a request: the guest
@@ -52,7 +53,7 @@ func BenchmarkFilterCall(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		delete(r.Header, "X-Out")
-		if _, err := f.Call(ctx, hostabi.PhaseRequest, ex); err != nil {
+		if _, err := f.Call(ctx, host.PhaseRequest, ex); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -69,7 +70,7 @@ func BenchmarkFilterCallNoop(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := f.Call(ctx, hostabi.PhaseRequest, ex); err != nil {
+		if _, err := f.Call(ctx, host.PhaseRequest, ex); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/hostabi"
+	"github.com/gojinn/gojinn/hostabi/host"
 )
 
 // Policy is what a chain does when a filter fails.
@@ -46,11 +47,15 @@ const (
 	OutcomeClosed   Outcome = "closed"
 )
 
-// Observer is told of every filter call; nil observes nothing. Caddy's
-// module feeds its metrics from it.
+// Observer is told of every filter call, by the stage's index in the
+// chain; nil observes nothing. Caddy's module feeds its metrics from it.
 type Observer interface {
-	FilterCall(filter string, phase hostabi.Phase, outcome Outcome, d time.Duration)
+	FilterCall(stage int, phase host.Phase, outcome Outcome, d time.Duration)
 }
+
+// Outcomes lists every Outcome, for hosts that prepare a metric for each.
+var Outcomes = []Outcome{OutcomeContinue, OutcomeRespond, OutcomeTrap, OutcomeTimeout,
+	OutcomeBusy, OutcomeMemory, OutcomeAction, OutcomeClosed}
 
 // Chain runs an ordered list of filters over each request. Build it with
 // New; it is safe for concurrent use and holds no per-request state.
@@ -85,24 +90,25 @@ func New(stages []Stage, opts Options) *Chain {
 // to. It has Caddy's shape so that the Caddy module adds nothing.
 type Next func(http.ResponseWriter, *http.Request) error
 
-// Serve runs the chain on r. A filter that answers, or a failure under
-// the Block policy, writes the response and returns nil without calling
-// next; otherwise Serve returns what next returns. visit, when not nil,
-// sees the Exchange after the request phase and before next, so a host
-// can expose the chain's variables.
+// Serve runs the chain on r. A filter that answers writes its response
+// and Serve returns nil without calling next. A failure under the Block
+// policy writes nothing and returns a *Failure, so that the host decides
+// how errors look (Caddy's handle_errors, or writeFailure in Middleware).
+// Otherwise Serve returns what next returns. visit, when not nil, sees the
+// Exchange after the request phase and before next, so a host can expose
+// the chain's variables.
 func (c *Chain) Serve(w http.ResponseWriter, r *http.Request, next Next, visit func(*Exchange)) error {
 	ex := newExchange(r, c.maxBody)
 	defer ex.release()
 	ctx := r.Context()
 	for i := range c.stages {
 		s := &c.stages[i]
-		action, err := c.call(ctx, s, hostabi.PhaseRequest, ex)
+		action, err := c.call(ctx, i, host.PhaseRequest, ex)
 		if err != nil {
 			if s.OnError == Allow {
 				continue
 			}
-			writeFailure(w, r, err)
-			return nil
+			return &Failure{Status: StatusFor(err), Err: err}
 		}
 		if action == hostabi.ActionRespond {
 			ex.writeResponse(w, r)
@@ -123,18 +129,21 @@ func (c *Chain) Middleware(next http.Handler) http.Handler {
 		return nil
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = c.Serve(w, r, n, nil)
+		if f, ok := c.Serve(w, r, n, nil).(*Failure); ok {
+			writeFailure(w, r, f.Status)
+		}
 	})
 }
 
-func (c *Chain) call(ctx context.Context, s *Stage, phase hostabi.Phase, ex *Exchange) (hostabi.Action, error) {
+func (c *Chain) call(ctx context.Context, i int, phase host.Phase, ex *Exchange) (hostabi.Action, error) {
+	s := &c.stages[i]
 	var start time.Time
 	if c.observer != nil {
 		start = time.Now()
 	}
 	action, err := s.Filter.Call(ctx, phase, ex)
 	if c.observer != nil {
-		c.observer.FilterCall(s.Filter.Name(), phase, outcomeOf(action, err), time.Since(start))
+		c.observer.FilterCall(i, phase, outcomeOf(action, err), time.Since(start))
 	}
 	if err != nil && s.OnError == Allow {
 		c.logger.Warn("filter failed; skipped by its on_error allow policy",
@@ -174,10 +183,21 @@ func StatusFor(err error) int {
 	return http.StatusInternalServerError
 }
 
+// Failure is a filter failure under the Block policy: the status to answer
+// with and the filter's error (a *filters.CallError), which is for logs,
+// not for the client.
+type Failure struct {
+	Status int
+	Err    error
+}
+
+func (f *Failure) Error() string { return f.Err.Error() }
+
+func (f *Failure) Unwrap() error { return f.Err }
+
 // writeFailure answers a failed filter. The body says what class of
 // failure it was and nothing more: traps and stacks go to the log.
-func writeFailure(w http.ResponseWriter, r *http.Request, err error) {
-	code := StatusFor(err)
+func writeFailure(w http.ResponseWriter, r *http.Request, code int) {
 	body := failureBodies[code]
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=utf-8")

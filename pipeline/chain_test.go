@@ -20,6 +20,7 @@ import (
 
 	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/hostabi"
+	"github.com/gojinn/gojinn/hostabi/host"
 )
 
 // seen is what the upstream reports of the request it got.
@@ -92,10 +93,10 @@ type callLog struct {
 	calls []string
 }
 
-func (c *callLog) FilterCall(filter string, phase hostabi.Phase, outcome Outcome, _ time.Duration) {
+func (c *callLog) FilterCall(stage int, phase host.Phase, outcome Outcome, _ time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.calls = append(c.calls, fmt.Sprintf("%s:%d:%s", filter, phase, outcome))
+	c.calls = append(c.calls, fmt.Sprintf("probe%d:%d:%s", stage, phase, outcome))
 }
 
 func (c *callLog) list() []string {
@@ -137,7 +138,11 @@ func newHarness(t *testing.T, maxBody int64, specs ...stageSpec) *harness {
 			h.visited = map[string]string{}
 			ex.Vars(func(k, v string) { h.visited[k] = v })
 		})
-		if err != nil {
+		var f *Failure
+		switch {
+		case errors.As(err, &f):
+			writeFailure(w, r, f.Status)
+		case err != nil:
 			t.Errorf("Serve: %v", err)
 		}
 	}))

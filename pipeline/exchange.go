@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/gojinn/gojinn/hostabi"
+	"github.com/gojinn/gojinn/hostabi/host"
 )
 
 // Exchange is the state of one request as it passes through a chain: the
@@ -38,7 +39,7 @@ const (
 	bodyAbsent                    // cannot be had in this phase
 )
 
-var _ hostabi.Exchange = (*Exchange)(nil)
+var _ host.Exchange = (*Exchange)(nil)
 
 var exchanges = sync.Pool{New: func() any { return new(Exchange) }}
 
@@ -62,10 +63,10 @@ func (e *Exchange) release() {
 	exchanges.Put(e)
 }
 
-// Request implements hostabi.Exchange.
+// Request implements host.Exchange.
 func (e *Exchange) Request() *http.Request { return e.req }
 
-// URI implements hostabi.Exchange. Servers and Caddy's rewrites keep
+// URI implements host.Exchange. Servers and Caddy's rewrites keep
 // RequestURI in step with URL, so it is read without building a string.
 func (e *Exchange) URI() string {
 	if e.req.RequestURI != "" {
@@ -74,7 +75,7 @@ func (e *Exchange) URI() string {
 	return e.req.URL.RequestURI()
 }
 
-// SetURI implements hostabi.Exchange.
+// SetURI implements host.Exchange.
 func (e *Exchange) SetURI(uri string) error {
 	u, err := e.req.URL.Parse(uri)
 	if err != nil {
@@ -88,10 +89,10 @@ func (e *Exchange) SetURI(uri string) error {
 	return nil
 }
 
-// ClientAddr implements hostabi.Exchange.
+// ClientAddr implements host.Exchange.
 func (e *Exchange) ClientAddr() string { return e.req.RemoteAddr }
 
-// Header implements hostabi.Exchange.
+// Header implements host.Exchange.
 func (e *Exchange) Header(k hostabi.Kind) http.Header {
 	if k == hostabi.KindRequest {
 		return e.req.Header
@@ -102,11 +103,11 @@ func (e *Exchange) Header(k hostabi.Kind) http.Header {
 	return e.respHeader
 }
 
-// Body implements hostabi.Exchange.
+// Body implements host.Exchange.
 func (e *Exchange) Body(k hostabi.Kind) ([]byte, error) {
 	if k == hostabi.KindResponse {
 		if e.respState == bodyAbsent {
-			return nil, hostabi.ErrNotBuffered
+			return nil, host.ErrNotBuffered
 		}
 		return e.respBody, nil
 	}
@@ -115,7 +116,7 @@ func (e *Exchange) Body(k hostabi.Kind) ([]byte, error) {
 		e.bufferRequestBody()
 		return e.Body(k)
 	case bodyTooLarge:
-		return nil, hostabi.ErrBodyTooLarge
+		return nil, host.ErrBodyTooLarge
 	}
 	return e.reqBody, nil
 }
@@ -171,16 +172,16 @@ func (e *Exchange) setRequestBody(b []byte) {
 	e.req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 }
 
-// SetBody implements hostabi.Exchange.
+// SetBody implements host.Exchange.
 func (e *Exchange) SetBody(k hostabi.Kind, b []byte) error {
 	if int64(len(b)) > e.maxBody {
-		return hostabi.ErrBodyTooLarge
+		return host.ErrBodyTooLarge
 	}
 	own := make([]byte, len(b))
 	copy(own, b)
 	if k == hostabi.KindResponse {
 		if e.respState == bodyAbsent {
-			return hostabi.ErrNotBuffered
+			return host.ErrNotBuffered
 		}
 		e.respBody = own
 		e.respState = bodyBuffered
@@ -190,19 +191,19 @@ func (e *Exchange) SetBody(k hostabi.Kind, b []byte) error {
 	return nil
 }
 
-// Status implements hostabi.Exchange.
+// Status implements host.Exchange.
 func (e *Exchange) Status() int { return e.status }
 
-// SetStatus implements hostabi.Exchange.
+// SetStatus implements host.Exchange.
 func (e *Exchange) SetStatus(code int) { e.status = code }
 
-// Var implements hostabi.Exchange.
+// Var implements host.Exchange.
 func (e *Exchange) Var(name []byte) (string, bool) {
 	v, ok := e.vars[string(name)]
 	return v, ok
 }
 
-// SetVar implements hostabi.Exchange.
+// SetVar implements host.Exchange.
 func (e *Exchange) SetVar(name, value []byte) error {
 	if e.vars == nil {
 		e.vars = make(map[string]string)
@@ -214,7 +215,7 @@ func (e *Exchange) SetVar(name, value []byte) error {
 		return nil
 	}
 	if len(e.vars) >= hostabi.MaxVars {
-		return hostabi.ErrTooManyVars
+		return host.ErrTooManyVars
 	}
 	e.vars[string(name)] = string(value)
 	return nil

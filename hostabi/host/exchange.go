@@ -1,8 +1,10 @@
-package hostabi
+package host
 
 import (
 	"errors"
 	"net/http"
+
+	"github.com/gojinn/gojinn/hostabi"
 )
 
 // Exchange is the per-request state the host functions act on.
@@ -19,13 +21,13 @@ type Exchange interface {
 	// ClientAddr is the client's address, "ip:port".
 	ClientAddr() string
 	// Header is the header map of the request or of the response.
-	Header(k Kind) http.Header
+	Header(k hostabi.Kind) http.Header
 	// Body returns the body of the request or response, buffering it on
 	// first use. It returns ErrBodyTooLarge over the exchange's limit and
 	// ErrNotBuffered where the body cannot be had in this phase.
-	Body(k Kind) ([]byte, error)
+	Body(k hostabi.Kind) ([]byte, error)
 	// SetBody replaces a body; the Exchange copies b.
-	SetBody(k Kind, b []byte) error
+	SetBody(k hostabi.Kind, b []byte) error
 	// Status is the response status, 0 when none is set.
 	Status() int
 	// SetStatus sets the response status.
@@ -47,11 +49,11 @@ var (
 func resultOf(err error) int32 {
 	switch {
 	case err == nil:
-		return ResultOK
+		return hostabi.ResultOK
 	case errors.Is(err, ErrBodyTooLarge), errors.Is(err, ErrTooManyVars):
-		return ErrTooLarge
+		return hostabi.ErrTooLarge
 	case errors.Is(err, ErrNotBuffered):
-		return ErrPhase
+		return hostabi.ErrPhase
 	}
-	return ErrInvalid
+	return hostabi.ErrInvalid
 }

@@ -1,9 +1,10 @@
-package hostabi
+package host
 
 import (
 	"context"
 	"net/http"
 
+	"github.com/gojinn/gojinn/hostabi"
 	"go.uber.org/zap"
 )
 
@@ -24,7 +25,7 @@ type Keys interface {
 	Open(spec []byte) (Verifier, error)
 }
 
-// Verifier is a key set held by the host. Verify returns ResultOK or one
+// Verifier is a key set held by the host. Verify returns hostabi.ResultOK or one
 // of the ABI's error results.
 type Verifier interface {
 	Verify(alg, kid string, msg, sig []byte) int32
@@ -41,14 +42,14 @@ type Binding struct {
 	Config []byte
 	// Logger receives the guest's log calls; nil discards them.
 	Logger *zap.Logger
-	// Keys serves keyset_open; nil makes it answer ErrUnavailable.
+	// Keys serves keyset_open; nil makes it answer hostabi.ErrUnavailable.
 	Keys Keys
 
 	// Exchange and Phase are set by the runtime for each call.
 	Exchange Exchange
 	Phase    Phase
 
-	features       Feature
+	features       hostabi.Feature
 	keysets        []Verifier
 	configureError string
 
@@ -58,7 +59,7 @@ type Binding struct {
 }
 
 // Features is what the guest declared with features_set during configure.
-func (b *Binding) Features() Feature { return b.features }
+func (b *Binding) Features() hostabi.Feature { return b.features }
 
 // ConfigureError is the last error the guest logged during configure: the
 // reason to report when gojinn_configure refuses its config.

@@ -1,4 +1,4 @@
-package hostabi
+package host
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 
+	"github.com/gojinn/gojinn/hostabi"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"go.uber.org/zap"
@@ -39,29 +40,29 @@ type Signature struct {
 // Functions is the ABI v1 table: every host function, in docs/ABI.md's
 // order. The conformance suite checks that each one is covered.
 var Functions = []Signature{
-	{FuncMethodGet, 2, true, methodGet},
-	{FuncMethodSet, 2, true, methodSet},
-	{FuncURIGet, 2, true, uriGet},
-	{FuncURISet, 2, true, uriSet},
-	{FuncProtoGet, 2, true, protoGet},
-	{FuncClientAddrGet, 2, true, clientAddrGet},
-	{FuncHeaderGet, 5, true, headerGet},
-	{FuncHeaderNames, 3, true, headerNames},
-	{FuncHeaderSet, 5, true, headerSet},
-	{FuncHeaderAdd, 5, true, headerAdd},
-	{FuncHeaderRemove, 3, true, headerRemove},
-	{FuncBodyRead, 3, true, bodyRead},
-	{FuncBodyWrite, 3, true, bodyWrite},
-	{FuncStatusGet, 0, true, statusGet},
-	{FuncStatusSet, 1, true, statusSet},
-	{FuncVarGet, 4, true, varGet},
-	{FuncVarSet, 4, true, varSet},
-	{FuncConfigGet, 2, true, configGet},
-	{FuncFeaturesSet, 1, true, featuresSet},
-	{FuncLog, 3, false, logWrite},
-	{FuncLogEnabled, 1, true, logEnabled},
-	{FuncKeysetOpen, 2, true, keysetOpen},
-	{FuncSignatureCheck, 9, true, signatureVerify},
+	{hostabi.FuncMethodGet, 2, true, methodGet},
+	{hostabi.FuncMethodSet, 2, true, methodSet},
+	{hostabi.FuncURIGet, 2, true, uriGet},
+	{hostabi.FuncURISet, 2, true, uriSet},
+	{hostabi.FuncProtoGet, 2, true, protoGet},
+	{hostabi.FuncClientAddrGet, 2, true, clientAddrGet},
+	{hostabi.FuncHeaderGet, 5, true, headerGet},
+	{hostabi.FuncHeaderNames, 3, true, headerNames},
+	{hostabi.FuncHeaderSet, 5, true, headerSet},
+	{hostabi.FuncHeaderAdd, 5, true, headerAdd},
+	{hostabi.FuncHeaderRemove, 3, true, headerRemove},
+	{hostabi.FuncBodyRead, 3, true, bodyRead},
+	{hostabi.FuncBodyWrite, 3, true, bodyWrite},
+	{hostabi.FuncStatusGet, 0, true, statusGet},
+	{hostabi.FuncStatusSet, 1, true, statusSet},
+	{hostabi.FuncVarGet, 4, true, varGet},
+	{hostabi.FuncVarSet, 4, true, varSet},
+	{hostabi.FuncConfigGet, 2, true, configGet},
+	{hostabi.FuncFeaturesSet, 1, true, featuresSet},
+	{hostabi.FuncLog, 3, false, logWrite},
+	{hostabi.FuncLogEnabled, 1, true, logEnabled},
+	{hostabi.FuncKeysetOpen, 2, true, keysetOpen},
+	{hostabi.FuncSignatureCheck, 9, true, signatureVerify},
 }
 
 // Name is the function's import name.
@@ -87,7 +88,7 @@ func (s Signature) ResultTypes() []api.ValueType {
 // Instantiate defines the host module in r. Every guest instantiated in r
 // afterwards finds its Binding in the context of each call.
 func Instantiate(ctx context.Context, r wazero.Runtime) (api.Module, error) {
-	mb := r.NewHostModuleBuilder(ModuleName)
+	mb := r.NewHostModuleBuilder(hostabi.ModuleName)
 	for _, s := range Functions {
 		mb.NewFunctionBuilder().
 			WithGoModuleFunction(adapt(s.handler), s.ParamTypes(), s.ResultTypes()).
@@ -95,7 +96,7 @@ func Instantiate(ctx context.Context, r wazero.Runtime) (api.Module, error) {
 	}
 	m, err := mb.Instantiate(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("instantiating host module %q: %w", ModuleName, err)
+		return nil, fmt.Errorf("instantiating host module %q: %w", hostabi.ModuleName, err)
 	}
 	return m, nil
 }
@@ -126,7 +127,7 @@ func read(mem api.Memory, ptr, n uint64) []byte {
 func writeOut[T string | []byte](mem api.Memory, buf, limit uint64, data T) int32 {
 	out := read(mem, buf, limit)
 	if len(data) > math.MaxInt32 {
-		return ErrTooLarge
+		return hostabi.ErrTooLarge
 	}
 	if len(data) <= len(out) {
 		copy(out, data)
@@ -137,10 +138,10 @@ func writeOut[T string | []byte](mem api.Memory, buf, limit uint64, data T) int3
 func setResult(stack []uint64, r int32) { stack[0] = uint64(uint32(r)) }
 
 // inExchange reports whether the call has an exchange to act on; when not,
-// it answers ErrPhase.
+// it answers hostabi.ErrPhase.
 func inExchange(b *Binding, stack []uint64) bool {
 	if b.Exchange == nil || b.Phase == PhaseConfigure {
-		setResult(stack, ErrPhase)
+		setResult(stack, hostabi.ErrPhase)
 		return false
 	}
 	return true
@@ -153,7 +154,7 @@ func canWriteRequest(b *Binding, stack []uint64) bool {
 		return false
 	}
 	if b.Phase == PhaseResponse {
-		setResult(stack, ErrPhase)
+		setResult(stack, hostabi.ErrPhase)
 		return false
 	}
 	return true
@@ -170,13 +171,13 @@ func methodSet(b *Binding, mem api.Memory, stack []uint64) {
 	if !canWriteRequest(b, stack) {
 		return
 	}
-	if len(m) == 0 || len(m) > MaxNameLen {
-		setResult(stack, ErrInvalid)
+	if len(m) == 0 || len(m) > hostabi.MaxNameLen {
+		setResult(stack, hostabi.ErrInvalid)
 		return
 	}
 	for _, c := range m {
 		if !isTokenChar(c) {
-			setResult(stack, ErrInvalid)
+			setResult(stack, hostabi.ErrInvalid)
 			return
 		}
 	}
@@ -184,7 +185,7 @@ func methodSet(b *Binding, mem api.Memory, stack []uint64) {
 	if r.Method != string(m) {
 		r.Method = string(m)
 	}
-	setResult(stack, ResultOK)
+	setResult(stack, hostabi.ResultOK)
 }
 
 func uriGet(b *Binding, mem api.Memory, stack []uint64) {
@@ -198,19 +199,19 @@ func uriSet(b *Binding, mem api.Memory, stack []uint64) {
 	if !canWriteRequest(b, stack) {
 		return
 	}
-	if len(u) == 0 || len(u) > MaxURILen || u[0] != '/' {
-		setResult(stack, ErrInvalid)
+	if len(u) == 0 || len(u) > hostabi.MaxURILen || u[0] != '/' {
+		setResult(stack, hostabi.ErrInvalid)
 		return
 	}
 	for _, c := range u {
 		if c <= ' ' || c == 0x7f {
-			setResult(stack, ErrInvalid)
+			setResult(stack, hostabi.ErrInvalid)
 			return
 		}
 	}
 	s := string(u)
 	if _, err := url.ParseRequestURI(s); err != nil {
-		setResult(stack, ErrInvalid)
+		setResult(stack, hostabi.ErrInvalid)
 		return
 	}
 	setResult(stack, resultOf(b.Exchange.SetURI(s)))
@@ -230,19 +231,19 @@ func clientAddrGet(b *Binding, mem api.Memory, stack []uint64) {
 
 // headerKey reads and canonicalises a header name and checks its kind.
 // It returns false after setting the result when either is invalid.
-func headerKey(b *Binding, mem api.Memory, stack []uint64, kind, ptr, n uint64) (Kind, bool) {
+func headerKey(b *Binding, mem api.Memory, stack []uint64, kind, ptr, n uint64) (hostabi.Kind, bool) {
 	name := read(mem, ptr, n)
 	if !inExchange(b, stack) {
 		return 0, false
 	}
-	k := Kind(kind)
-	if k != KindRequest && k != KindResponse {
-		setResult(stack, ErrInvalid)
+	k := hostabi.Kind(kind)
+	if k != hostabi.KindRequest && k != hostabi.KindResponse {
+		setResult(stack, hostabi.ErrInvalid)
 		return 0, false
 	}
 	var ok bool
 	if b.keyBuf, ok = canonicalKey(b.keyBuf, name); !ok {
-		setResult(stack, ErrInvalid)
+		setResult(stack, hostabi.ErrInvalid)
 		return 0, false
 	}
 	return k, true
@@ -255,10 +256,10 @@ func headerGet(b *Binding, mem api.Memory, stack []uint64) {
 	if !ok {
 		return
 	}
-	if k == KindRequest {
+	if k == hostabi.KindRequest {
 		if v, present, pseudo := requestPseudo(b.Exchange.Request(), b.keyBuf); pseudo {
 			if !present {
-				setResult(stack, ErrNotFound)
+				setResult(stack, hostabi.ErrNotFound)
 				return
 			}
 			setResult(stack, writeOut(mem, buf, limit, v))
@@ -267,7 +268,7 @@ func headerGet(b *Binding, mem api.Memory, stack []uint64) {
 	}
 	vs, found := b.Exchange.Header(k)[string(b.keyBuf)]
 	if !found {
-		setResult(stack, ErrNotFound)
+		setResult(stack, hostabi.ErrNotFound)
 		return
 	}
 	setResult(stack, writeList(mem, buf, limit, vs))
@@ -285,7 +286,7 @@ func writeList(mem api.Memory, buf, limit uint64, vs []string) int32 {
 		total += len(v)
 	}
 	if total > math.MaxInt32 {
-		return ErrTooLarge
+		return hostabi.ErrTooLarge
 	}
 	if total <= len(out) {
 		n := 0
@@ -306,16 +307,16 @@ func headerNames(b *Binding, mem api.Memory, stack []uint64) {
 	if !inExchange(b, stack) {
 		return
 	}
-	k := Kind(stack[0])
-	if k != KindRequest && k != KindResponse {
-		setResult(stack, ErrInvalid)
+	k := hostabi.Kind(stack[0])
+	if k != hostabi.KindRequest && k != hostabi.KindResponse {
+		setResult(stack, hostabi.ErrInvalid)
 		return
 	}
 	names := b.names[:0]
 	for name := range b.Exchange.Header(k) {
 		names = append(names, name)
 	}
-	if k == KindRequest {
+	if k == hostabi.KindRequest {
 		r := b.Exchange.Request()
 		if r.Host != "" {
 			names = append(names, hostKey)
@@ -338,27 +339,27 @@ func headerWrite(b *Binding, mem api.Memory, stack []uint64, add bool) {
 	if !ok {
 		return
 	}
-	if k == KindRequest && b.Phase == PhaseResponse {
-		setResult(stack, ErrPhase)
+	if k == hostabi.KindRequest && b.Phase == PhaseResponse {
+		setResult(stack, hostabi.ErrPhase)
 		return
 	}
-	if len(val) > MaxHeaderValueLen {
-		setResult(stack, ErrTooLarge)
+	if len(val) > hostabi.MaxHeaderValueLen {
+		setResult(stack, hostabi.ErrTooLarge)
 		return
 	}
 	if !validValue(val) {
-		setResult(stack, ErrInvalid)
+		setResult(stack, hostabi.ErrInvalid)
 		return
 	}
-	if k == KindRequest {
+	if k == hostabi.KindRequest {
 		switch string(b.keyBuf) {
 		case hostKey:
 			b.Exchange.Request().Host = string(val)
-			setResult(stack, ResultOK)
+			setResult(stack, hostabi.ResultOK)
 			return
 		case contentLengthKey:
 			// The host keeps Content-Length true to the body.
-			setResult(stack, ErrInvalid)
+			setResult(stack, hostabi.ErrInvalid)
 			return
 		}
 	}
@@ -376,7 +377,7 @@ func headerWrite(b *Binding, mem api.Memory, stack []uint64, add bool) {
 	} else {
 		h[key] = []string{string(val)}
 	}
-	setResult(stack, ResultOK)
+	setResult(stack, hostabi.ResultOK)
 }
 
 func headerSet(b *Binding, mem api.Memory, stack []uint64) { headerWrite(b, mem, stack, false) }
@@ -388,19 +389,19 @@ func headerRemove(b *Binding, mem api.Memory, stack []uint64) {
 	if !ok {
 		return
 	}
-	if k == KindRequest {
+	if k == hostabi.KindRequest {
 		if b.Phase == PhaseResponse {
-			setResult(stack, ErrPhase)
+			setResult(stack, hostabi.ErrPhase)
 			return
 		}
 		switch string(b.keyBuf) {
 		case hostKey, contentLengthKey:
-			setResult(stack, ErrInvalid)
+			setResult(stack, hostabi.ErrInvalid)
 			return
 		}
 	}
 	delete(b.Exchange.Header(k), string(b.keyBuf))
-	setResult(stack, ResultOK)
+	setResult(stack, hostabi.ResultOK)
 }
 
 func bodyRead(b *Binding, mem api.Memory, stack []uint64) {
@@ -409,9 +410,9 @@ func bodyRead(b *Binding, mem api.Memory, stack []uint64) {
 	if !inExchange(b, stack) {
 		return
 	}
-	k := Kind(stack[0])
-	if k != KindRequest && k != KindResponse {
-		setResult(stack, ErrInvalid)
+	k := hostabi.Kind(stack[0])
+	if k != hostabi.KindRequest && k != hostabi.KindResponse {
+		setResult(stack, hostabi.ErrInvalid)
 		return
 	}
 	body, err := b.Exchange.Body(k)
@@ -427,12 +428,12 @@ func bodyWrite(b *Binding, mem api.Memory, stack []uint64) {
 	if !inExchange(b, stack) {
 		return
 	}
-	k := Kind(stack[0])
+	k := hostabi.Kind(stack[0])
 	switch {
-	case k != KindRequest && k != KindResponse:
-		setResult(stack, ErrInvalid)
-	case k == KindRequest && b.Phase == PhaseResponse:
-		setResult(stack, ErrPhase)
+	case k != hostabi.KindRequest && k != hostabi.KindResponse:
+		setResult(stack, hostabi.ErrInvalid)
+	case k == hostabi.KindRequest && b.Phase == PhaseResponse:
+		setResult(stack, hostabi.ErrPhase)
 	default:
 		setResult(stack, resultOf(b.Exchange.SetBody(k, body)))
 	}
@@ -451,16 +452,16 @@ func statusSet(b *Binding, _ api.Memory, stack []uint64) {
 	code := uint32(stack[0])
 	// 1xx are interim responses the host cannot send as a final answer.
 	if code < 200 || code > 999 {
-		setResult(stack, ErrInvalid)
+		setResult(stack, hostabi.ErrInvalid)
 		return
 	}
 	b.Exchange.SetStatus(int(code))
-	setResult(stack, ResultOK)
+	setResult(stack, hostabi.ResultOK)
 }
 
 func varName(mem api.Memory, ptr, n uint64) ([]byte, bool) {
 	name := read(mem, ptr, n)
-	return name, len(name) > 0 && len(name) <= MaxNameLen
+	return name, len(name) > 0 && len(name) <= hostabi.MaxNameLen
 }
 
 func varGet(b *Binding, mem api.Memory, stack []uint64) {
@@ -470,12 +471,12 @@ func varGet(b *Binding, mem api.Memory, stack []uint64) {
 		return
 	}
 	if !ok {
-		setResult(stack, ErrInvalid)
+		setResult(stack, hostabi.ErrInvalid)
 		return
 	}
 	v, found := b.Exchange.Var(name)
 	if !found {
-		setResult(stack, ErrNotFound)
+		setResult(stack, hostabi.ErrNotFound)
 		return
 	}
 	setResult(stack, writeOut(mem, stack[2], stack[3], v))
@@ -489,9 +490,9 @@ func varSet(b *Binding, mem api.Memory, stack []uint64) {
 	}
 	switch {
 	case !ok:
-		setResult(stack, ErrInvalid)
-	case len(val) > MaxVarValueLen:
-		setResult(stack, ErrTooLarge)
+		setResult(stack, hostabi.ErrInvalid)
+	case len(val) > hostabi.MaxVarValueLen:
+		setResult(stack, hostabi.ErrTooLarge)
 	default:
 		setResult(stack, resultOf(b.Exchange.SetVar(name, val)))
 	}
@@ -502,27 +503,27 @@ func configGet(b *Binding, mem api.Memory, stack []uint64) {
 }
 
 func featuresSet(b *Binding, _ api.Memory, stack []uint64) {
-	f := Feature(uint32(stack[0]))
+	f := hostabi.Feature(uint32(stack[0]))
 	switch {
 	case b.Phase != PhaseConfigure:
-		setResult(stack, ErrPhase)
-	case f&^featuresKnown != 0:
-		setResult(stack, ErrInvalid)
+		setResult(stack, hostabi.ErrPhase)
+	case f&^hostabi.KnownFeatures != 0:
+		setResult(stack, hostabi.ErrInvalid)
 	default:
 		b.features = f
-		setResult(stack, ResultOK)
+		setResult(stack, hostabi.ResultOK)
 	}
 }
 
 func zapLevel(level int32) (zapcore.Level, bool) {
 	switch level {
-	case LogDebug:
+	case hostabi.LogDebug:
 		return zapcore.DebugLevel, true
-	case LogInfo:
+	case hostabi.LogInfo:
 		return zapcore.InfoLevel, true
-	case LogWarn:
+	case hostabi.LogWarn:
 		return zapcore.WarnLevel, true
-	case LogError:
+	case hostabi.LogError:
 		return zapcore.ErrorLevel, true
 	}
 	return 0, false
@@ -534,8 +535,8 @@ func logWrite(b *Binding, mem api.Memory, stack []uint64) {
 	if !ok || b.Logger == nil && b.Phase != PhaseConfigure {
 		return
 	}
-	if len(msg) > MaxLogLen {
-		msg = msg[:MaxLogLen]
+	if len(msg) > hostabi.MaxLogLen {
+		msg = msg[:hostabi.MaxLogLen]
 	}
 	if b.Phase == PhaseConfigure && lvl >= zapcore.ErrorLevel {
 		// Kept so that a refused configure fails the load with the
@@ -566,18 +567,18 @@ func keysetOpen(b *Binding, mem api.Memory, stack []uint64) {
 	spec := read(mem, stack[0], stack[1])
 	switch {
 	case b.Phase != PhaseConfigure:
-		setResult(stack, ErrPhase)
+		setResult(stack, hostabi.ErrPhase)
 	case b.Keys == nil:
-		setResult(stack, ErrUnavailable)
+		setResult(stack, hostabi.ErrUnavailable)
 	case len(b.keysets) >= maxKeysets:
-		setResult(stack, ErrTooLarge)
+		setResult(stack, hostabi.ErrTooLarge)
 	default:
 		v, err := b.Keys.Open(spec)
 		if err != nil {
 			if b.Logger != nil {
 				b.Logger.Error("keyset_open refused", zap.String("filter", b.Filter), zap.Error(err))
 			}
-			setResult(stack, ErrInvalid)
+			setResult(stack, hostabi.ErrInvalid)
 			return
 		}
 		b.keysets = append(b.keysets, v)
@@ -594,7 +595,7 @@ func signatureVerify(b *Binding, mem api.Memory, stack []uint64) {
 	sig := read(mem, stack[7], stack[8])
 	h := int32(uint32(stack[0]))
 	if h < 0 || int(h) >= len(b.keysets) {
-		setResult(stack, ErrNotFound)
+		setResult(stack, hostabi.ErrNotFound)
 		return
 	}
 	setResult(stack, b.keysets[h].Verify(string(alg), string(kid), msg, sig))

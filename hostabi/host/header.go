@@ -1,15 +1,17 @@
-package hostabi
+package host
 
 import (
 	"net/http"
 	"strconv"
+
+	"github.com/gojinn/gojinn/hostabi"
 )
 
 // canonicalKey writes the canonical form of the header name into dst
 // ("content-type" becomes "Content-Type") and reports whether name is a
 // valid field name (RFC 9110 token). It allocates only when dst is short.
 func canonicalKey(dst, name []byte) ([]byte, bool) {
-	if len(name) == 0 || len(name) > MaxNameLen {
+	if len(name) == 0 || len(name) > hostabi.MaxNameLen {
 		return dst, false
 	}
 	dst = dst[:0]

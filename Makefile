@@ -1,0 +1,74 @@
+# Gojinn: build, demo, tests and benchmarks. Needs Go; `make deps` installs
+# what the C guests and the load benchmark need (Debian packages).
+
+GO        ?= go
+BIN       := bin
+WASM_DIR  := build/filters
+CADDY     := $(BIN)/caddy
+# Example filters built to $(WASM_DIR)/<name>.wasm.
+FILTERS   := $(notdir $(patsubst %/,%,$(dir $(wildcard filters-examples/*/main.go))))
+WASMS     := $(FILTERS:%=$(WASM_DIR)/%.wasm)
+APT_PKGS  := clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt wrk
+
+.PHONY: all build filters run test race vet conformance bench bench-go bench-load fuzz deps clean
+
+all: build
+
+build: $(CADDY) filters
+
+$(CADDY): FORCE
+	$(GO) build -o $@ ./cmd/caddy
+
+filters: $(WASMS)
+
+$(WASM_DIR)/%.wasm: FORCE
+	@mkdir -p $(WASM_DIR)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o $@ ./filters-examples/$*
+
+# The quick start: Caddy with the demo chain in front of an upstream.
+run: build
+	@echo "Serving the demo on http://localhost:8080 (Ctrl-C to stop). Try:"
+	@echo "  curl -H 'X-Name: ada' http://localhost:8080/"
+	@echo "  curl -i http://localhost:8080/admin"
+	GOJINN_CACHE_DIR=build/cache $(CADDY) run --adapter caddyfile --config filters-examples/Caddyfile
+
+# Every test of the module, with the race detector. Tests build their own
+# wasm guests from source.
+test: deps
+	$(GO) test -race -timeout 30m ./...
+
+vet:
+	$(GO) vet ./...
+	GOOS=wasip1 GOARCH=wasm $(GO) vet ./hostabi/guest/... ./filters-examples/... ./filters/testdata/... ./pipeline/testdata/...
+
+conformance: deps
+	$(GO) run ./conformance/cmd/conformance
+
+bench: bench-go bench-load
+
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./pipeline/ ./filters/...
+
+# Requests per second through Caddy: no chain, then chains of 1 and 5
+# filters, each against the same upstream (see docs/BENCHMARKS.md).
+bench-load: $(CADDY) deps
+	$(GO) run ./cmd/loadbench -caddy $(CADDY)
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzInstrument -fuzztime 60s ./filters/internal/interrupt
+
+# Installs the Debian packages the C guests and the load benchmark need,
+# when one is missing. Non-interactive; uses sudo when not root.
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+clean:
+	rm -rf $(BIN) build
+
+FORCE:

@@ -1,0 +1,140 @@
+package gojinn
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gojinn/gojinn/filters"
+	"github.com/gojinn/gojinn/hostabi/host"
+	"github.com/gojinn/gojinn/pipeline"
+)
+
+// Metrics are package-level, registered in Caddy's registry on every
+// provision: their values survive config reloads, as a counter must.
+var (
+	filterCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "gojinn",
+		Name:      "filter_calls_total",
+		Help:      "Filter calls by chain, filter, phase and outcome.",
+	}, []string{"chain", "filter", "phase", "outcome"})
+	filterDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "gojinn",
+		Name:      "filter_call_duration_seconds",
+		Help:      "Time spent in one filter call, waiting for an instance included.",
+		// From a microsecond, where a filter call is, to the one-second
+		// default time limit.
+		Buckets: prometheus.ExponentialBuckets(1e-6, 4, 11),
+	}, []string{"chain", "filter", "phase"})
+	pools = &poolCollector{chains: make(map[*chainMetrics]struct{})}
+)
+
+var phaseNames = [...]string{host.PhaseConfigure: "configure", host.PhaseRequest: "request", host.PhaseResponse: "response"}
+
+// chainMetrics feeds one chain's calls to the metrics. The counters and
+// histograms of every stage, phase and outcome are looked up once, at
+// provision, so that a call costs an array index and an atomic add.
+type chainMetrics struct {
+	name     string
+	filters  []*filters.Filter
+	calls    [][len(phaseNames)]map[pipeline.Outcome]prometheus.Counter
+	duration [][len(phaseNames)]prometheus.Observer
+}
+
+func newChainMetrics(reg *prometheus.Registry, chain string, fs []*filters.Filter) *chainMetrics {
+	if reg != nil {
+		for _, c := range []prometheus.Collector{filterCalls, filterDuration, pools} {
+			register(reg, c)
+		}
+	}
+	m := &chainMetrics{
+		name:     chain,
+		filters:  fs,
+		calls:    make([][len(phaseNames)]map[pipeline.Outcome]prometheus.Counter, len(fs)),
+		duration: make([][len(phaseNames)]prometheus.Observer, len(fs)),
+	}
+	for i, f := range fs {
+		for p, phase := range phaseNames {
+			m.calls[i][p] = make(map[pipeline.Outcome]prometheus.Counter, len(pipeline.Outcomes))
+			for _, o := range pipeline.Outcomes {
+				m.calls[i][p][o] = filterCalls.WithLabelValues(chain, f.Name(), phase, string(o))
+			}
+			m.duration[i][p] = filterDuration.WithLabelValues(chain, f.Name(), phase)
+		}
+	}
+	pools.add(m)
+	return m
+}
+
+// register adds c to reg unless an earlier config did.
+func register(reg *prometheus.Registry, c prometheus.Collector) {
+	err := reg.Register(c)
+	var already prometheus.AlreadyRegisteredError
+	if err != nil && !errors.As(err, &already) {
+		// The collectors are fixed and valid: a failure here is a bug.
+		panic(err)
+	}
+}
+
+// FilterCall implements pipeline.Observer.
+func (m *chainMetrics) FilterCall(stage int, phase host.Phase, outcome pipeline.Outcome, d time.Duration) {
+	m.calls[stage][phase][outcome].Inc()
+	m.duration[stage][phase].Observe(d.Seconds())
+}
+
+func (m *chainMetrics) unregister() { pools.remove(m) }
+
+// poolCollector reports the instance pools of the chains loaded now.
+// Pools belong to a config and go with it; their gauges go too.
+type poolCollector struct {
+	mu     sync.Mutex
+	chains map[*chainMetrics]struct{}
+}
+
+var (
+	instancesDesc = prometheus.NewDesc("gojinn_filter_instances",
+		"Filter instances by state: busy serving a call, or idle in the pool.",
+		[]string{"chain", "filter", "state"}, nil)
+	poolWaitsDesc = prometheus.NewDesc("gojinn_filter_pool_waits_total",
+		"Calls that found no free instance and had to wait, since the filter was loaded.",
+		[]string{"chain", "filter"}, nil)
+)
+
+func (p *poolCollector) add(m *chainMetrics) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.chains[m] = struct{}{}
+}
+
+func (p *poolCollector) remove(m *chainMetrics) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.chains, m)
+}
+
+// Describe implements prometheus.Collector.
+func (p *poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- instancesDesc
+	ch <- poolWaitsDesc
+}
+
+// Collect implements prometheus.Collector. During a reload two configs
+// may hold a chain of the same name; the newest wins.
+func (p *poolCollector) Collect(ch chan<- prometheus.Metric) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	type key struct{ chain, filter string }
+	seen := make(map[key]filters.Stats)
+	for m := range p.chains {
+		for _, f := range m.filters {
+			seen[key{m.name, f.Name()}] = f.Stats()
+		}
+	}
+	for k, s := range seen {
+		ch <- prometheus.MustNewConstMetric(instancesDesc, prometheus.GaugeValue, float64(s.Busy), k.chain, k.filter, "busy")
+		ch <- prometheus.MustNewConstMetric(instancesDesc, prometheus.GaugeValue, float64(s.Live-s.Busy), k.chain, k.filter, "idle")
+		ch <- prometheus.MustNewConstMetric(poolWaitsDesc, prometheus.CounterValue, float64(s.Waits), k.chain, k.filter)
+	}
+}

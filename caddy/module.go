@@ -1,0 +1,238 @@
+// Package gojinn is the Caddy module of Gojinn: the HTTP handler
+// http.handlers.gojinn_chain, which runs an ordered chain of WebAssembly
+// filters on each request. It translates Caddy's config and request
+// plumbing for package pipeline and holds no filter logic of its own.
+//
+// Import it for its side effect, registering the module and the
+// gojinn_chain Caddyfile directive:
+//
+//	import _ "github.com/gojinn/gojinn/caddy"
+package gojinn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/gojinn/gojinn/filters"
+	"github.com/gojinn/gojinn/hostabi/host"
+	"github.com/gojinn/gojinn/hostabi/keyset"
+	"github.com/gojinn/gojinn/pipeline"
+)
+
+func init() {
+	caddy.RegisterModule(Chain{})
+}
+
+// Chain is the gojinn_chain handler: filters run in order on each request;
+// one may answer it (short-circuit), or it goes on to the next handler.
+type Chain struct {
+	// Name labels the chain in metrics and logs. Default: the filter
+	// names joined with "+".
+	Name string `json:"name,omitempty"`
+	// Filters run in this order.
+	Filters []Filter `json:"filters,omitempty"`
+	// MaxBodyBytes bounds a body a filter reads or writes. Default 1 MiB.
+	MaxBodyBytes int64 `json:"max_body_bytes,omitempty"`
+
+	chain   *pipeline.Chain
+	loaded  []*filters.Filter
+	keys    *keyset.Registry
+	metrics *chainMetrics
+	logger  *zap.Logger
+}
+
+// Filter is one filter of a chain.
+type Filter struct {
+	// Name names the filter in logs and metrics; unique in its chain.
+	Name string `json:"name"`
+	// Path is the .wasm module.
+	Path string `json:"path"`
+	// Config is handed to the filter's configure as raw JSON.
+	Config json.RawMessage `json:"config,omitempty"`
+	// ConfigFile, instead of Config, is a file whose bytes are the config.
+	ConfigFile string `json:"config_file,omitempty"`
+	// Timeout bounds each call. Default 1s.
+	Timeout caddy.Duration `json:"timeout,omitempty"`
+	// MemoryLimit bounds each instance's memory, in bytes. Default 64 MiB.
+	MemoryLimit uint64 `json:"memory_limit,omitempty"`
+	// PoolMin instances are kept warm; at most PoolMax exist. Defaults:
+	// 1 and 4 per CPU.
+	PoolMin int `json:"pool_min,omitempty"`
+	PoolMax int `json:"pool_max,omitempty"`
+	// PoolWait is how long a request waits for a free instance before a
+	// 503. Default 1s.
+	PoolWait caddy.Duration `json:"pool_wait,omitempty"`
+	// OnError is "block" (default: the request fails with 500, 503 or 504)
+	// or "allow" (the filter is skipped and the failure logged).
+	OnError string `json:"on_error,omitempty"`
+}
+
+// CaddyModule returns the Caddy module information.
+func (Chain) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.gojinn_chain",
+		New: func() caddy.Module { return new(Chain) },
+	}
+}
+
+// Provision loads every filter: read, check, compile (or reuse the
+// compiled module when the bytes did not change since the last config),
+// and configure the warm instances.
+func (c *Chain) Provision(ctx caddy.Context) error {
+	c.logger = ctx.Logger()
+	if c.Name == "" {
+		names := make([]string, len(c.Filters))
+		for i, f := range c.Filters {
+			names[i] = f.Name
+		}
+		c.Name = strings.Join(names, "+")
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	eng, err := sharedEngine()
+	if err != nil {
+		return err
+	}
+	// Key sets (for signature_verify) are fetched and refreshed by the
+	// host, per chain: they go when the config goes.
+	c.keys = keyset.NewRegistry(keyset.Options{Logger: c.logger})
+	stages := make([]pipeline.Stage, 0, len(c.Filters))
+	for _, fc := range c.Filters {
+		config := []byte(fc.Config)
+		if fc.ConfigFile != "" {
+			if config, err = os.ReadFile(fc.ConfigFile); err != nil {
+				c.closeFilters(ctx)
+				return fmt.Errorf("filter %s: config_file: %w", fc.Name, err)
+			}
+		}
+		f, err := eng.Load(ctx, filters.Config{
+			Name:        fc.Name,
+			Path:        fc.Path,
+			Config:      config,
+			Timeout:     time.Duration(fc.Timeout),
+			MemoryLimit: fc.MemoryLimit,
+			PoolMin:     fc.PoolMin,
+			PoolMax:     fc.PoolMax,
+			PoolWait:    time.Duration(fc.PoolWait),
+			Logger:      c.logger,
+			Keys:        host.RegistryKeys(c.keys),
+		})
+		if err != nil {
+			c.closeFilters(ctx)
+			return err
+		}
+		c.loaded = append(c.loaded, f)
+		policy := pipeline.Block
+		if fc.OnError == "allow" {
+			policy = pipeline.Allow
+		}
+		stages = append(stages, pipeline.Stage{Filter: f, OnError: policy})
+	}
+	c.metrics = newChainMetrics(ctx.GetMetricsRegistry(), c.Name, c.loaded)
+	c.chain = pipeline.New(stages, pipeline.Options{
+		MaxBodyBytes: c.MaxBodyBytes,
+		Logger:       c.logger,
+		Observer:     c.metrics,
+	})
+	return nil
+}
+
+// Validate checks the config without loading anything.
+func (c *Chain) Validate() error {
+	if len(c.Filters) == 0 {
+		return errors.New("gojinn_chain: no filters")
+	}
+	if c.MaxBodyBytes < 0 {
+		return errors.New("gojinn_chain: max_body_bytes cannot be negative")
+	}
+	seen := make(map[string]bool, len(c.Filters))
+	for i, f := range c.Filters {
+		switch {
+		case f.Name == "":
+			return fmt.Errorf("gojinn_chain: filter %d has no name", i)
+		case seen[f.Name]:
+			return fmt.Errorf("gojinn_chain: two filters are named %q", f.Name)
+		case f.Path == "":
+			return fmt.Errorf("gojinn_chain: filter %s has no path", f.Name)
+		case len(f.Config) > 0 && f.ConfigFile != "":
+			return fmt.Errorf("gojinn_chain: filter %s has both config and config_file", f.Name)
+		case len(f.Config) > 0 && !json.Valid(f.Config):
+			return fmt.Errorf("gojinn_chain: filter %s: config is not valid JSON", f.Name)
+		case f.OnError != "" && f.OnError != "block" && f.OnError != "allow":
+			return fmt.Errorf("gojinn_chain: filter %s: on_error is %q, want block or allow", f.Name, f.OnError)
+		case f.Timeout < 0 || f.PoolWait < 0 || f.PoolMin < 0 || f.PoolMax < 0:
+			return fmt.Errorf("gojinn_chain: filter %s: timeout, pool sizes and pool_wait cannot be negative", f.Name)
+		case f.PoolMax > 0 && f.PoolMin > f.PoolMax:
+			return fmt.Errorf("gojinn_chain: filter %s: pool min %d is over max %d", f.Name, f.PoolMin, f.PoolMax)
+		}
+		seen[f.Name] = true
+	}
+	return nil
+}
+
+// Cleanup closes the filters of a config being unloaded. Requests still
+// running on them finish first: a busy instance is closed when it comes
+// back, and the compiled module lives on while the new config uses it.
+func (c *Chain) Cleanup() error {
+	c.closeFilters(context.Background())
+	if c.metrics != nil {
+		c.metrics.unregister()
+	}
+	return nil
+}
+
+func (c *Chain) closeFilters(ctx context.Context) {
+	for _, f := range c.loaded {
+		f.Close(ctx)
+	}
+	c.loaded = nil
+	if c.keys != nil {
+		c.keys.Close()
+	}
+}
+
+// ServeHTTP implements caddyhttp.MiddlewareHandler.
+func (c *Chain) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	err := c.chain.Serve(w, r, next.ServeHTTP, exposeVars)
+	var f *pipeline.Failure
+	if errors.As(err, &f) {
+		// Through Caddy's error handling, so that handle_errors can
+		// shape the answer; the message is for the log.
+		return caddyhttp.Error(f.Status, f.Err)
+	}
+	return err
+}
+
+// VarPrefix is the placeholder prefix of chain variables:
+// {gojinn.var.jwt.sub} is the variable "jwt.sub".
+const VarPrefix = "gojinn.var."
+
+// exposeVars copies the chain's variables into Caddy's replacer, so that
+// the rest of the route and the access log can use them. They are copied,
+// not referenced: the Exchange is recycled when the chain returns.
+func exposeVars(ex *pipeline.Exchange) {
+	repl, ok := ex.Request().Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+	if !ok {
+		return
+	}
+	ex.Vars(func(name, value string) { repl.Set(VarPrefix+name, value) })
+}
+
+// Interface guards.
+var (
+	_ caddy.Provisioner           = (*Chain)(nil)
+	_ caddy.Validator             = (*Chain)(nil)
+	_ caddy.CleanerUpper          = (*Chain)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Chain)(nil)
+)

@@ -1,0 +1,65 @@
+package jwtauth
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+)
+
+// FuzzAuthenticate feeds arbitrary tokens through parsing, claim checks
+// and outputs, with a verifier that accepts every signature so that the
+// fuzzer reaches the payload. It must never panic, allow a token without
+// a valid exp, or emit a header value that could split a header.
+func FuzzAuthenticate(f *testing.F) {
+	if data, err := os.ReadFile("testdata/rfc_vectors.json"); err == nil {
+		var vectors []struct{ Token string }
+		if json.Unmarshal(data, &vectors) == nil {
+			for _, v := range vectors {
+				f.Add(v.Token)
+			}
+		}
+	}
+	for _, s := range []string{
+		"", "a.b.c", "a.b.c.d.e", "eyJhbGciOiJIUzI1NiJ9.e30.", "eyJhbGciOiJub25lIn0.e30.",
+		"eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIn0.eyJleHAiOjE3NTAwMDAwMDAsInN1YiI6WyJhIiwxLHRydWVdfQ.AA",
+	} {
+		f.Add(s)
+	}
+	// An allowed token, so that the fuzzer starts from the outputs path.
+	f.Add(rawToken(f, `{"alg":"ES256","kid":"k1"}`,
+		`{"exp":1750000000,"sub":"alice","roles":["a",1,true],"scope":"openid read","aud":["x"]}`, nil) + "AA")
+	cfg, err := ParseConfig([]byte(`{"jwks_url":"https://idp.example/jwks","leeway":"1h",
+		"claims_to_headers":{"sub":"X-User","roles":"X-Roles"},"vars":["sub","iss","aud"],
+		"rules":[{"claim":"scope","contains":"read"}],"cache_size":8}`))
+	if err != nil {
+		f.Fatal(err)
+	}
+	a, err := New(cfg, accept{}, func() time.Time { return t0 })
+	if err != nil {
+		f.Fatal(err)
+	}
+	if d := a.Authenticate(bearer(rawToken(f, `{"alg":"ES256"}`, `{"exp":1750000000,"scope":"read"}`, nil) + "AA")); d.Outcome != Allow {
+		f.Fatalf("seed denied: %s", d.Reason)
+	}
+	f.Fuzz(func(t *testing.T, token string) {
+		for range 2 { // the second pass may come from the cache
+			d := a.Authenticate(bearer(token))
+			if d.Outcome == Skip || (d.Outcome == Deny && d.Status == 0) {
+				t.Fatalf("bad decision %+v", d)
+			}
+			if d.Outcome != Allow {
+				return
+			}
+			var tok jws
+			if desc := parseJWS(token, &tok); desc != "" {
+				t.Fatalf("allowed a token parseJWS refuses: %s", desc)
+			}
+			for _, h := range d.Set {
+				if !headerSafe(h.Value) {
+					t.Fatalf("unsafe header value %q", h.Value)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,215 @@
+//go:build !wasip1
+
+// The tests in this file build jwt.wasm and run it in Gojinn's engine
+// (filters, pipeline) with the host key set (hostabi/keyset): the filter
+// as it is deployed, minus Caddy.
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/gojinn/gojinn/filters"
+	"github.com/gojinn/gojinn/hostabi/host"
+	"github.com/gojinn/gojinn/hostabi/keyset"
+	"github.com/gojinn/gojinn/pipeline"
+)
+
+var (
+	buildOnce sync.Once
+	wasmBytes []byte
+	buildErr  error
+
+	rsaKey, _ = rsa.GenerateKey(rand.Reader, 2048)
+	ecKey, _  = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+)
+
+// buildWasm compiles the filter once per test binary.
+func buildWasm(t testing.TB) []byte {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the wasm filter")
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "gojinn-jwt")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		out := filepath.Join(dir, "jwt.wasm")
+		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, ".")
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			buildErr = &buildError{err, string(msg)}
+			return
+		}
+		wasmBytes, buildErr = os.ReadFile(out)
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return wasmBytes
+}
+
+type buildError struct {
+	err    error
+	output string
+}
+
+func (e *buildError) Error() string { return "building jwt.wasm: " + e.err.Error() + "\n" + e.output }
+
+// chain loads the filter with config (keys added) into a one-stage chain.
+func chain(t testing.TB, extra string) *pipeline.Chain {
+	t.Helper()
+	enc := base64.RawURLEncoding.EncodeToString
+	ecPub, err := ecKey.PublicKey.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks, _ := json.Marshal(map[string]any{"keys": []map[string]any{
+		{"kty": "RSA", "kid": "rsa1", "n": enc(rsaKey.N.Bytes()), "e": "AQAB"},
+		{"kty": "EC", "kid": "ec1", "crv": "P-256", "x": enc(ecPub[1:33]), "y": enc(ecPub[33:])},
+	}})
+	config := `{"jwks":` + string(jwks) + `,"issuer":"https://idp.example","audiences":["api"],"leeway":"30s",` +
+		`"claims_to_headers":{"sub":"X-User"},"rules":[{"claim":"scope","contains":"read"}]` + extra + `}`
+	eng, err := filters.NewEngine(filters.EngineConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := keyset.NewRegistry(keyset.Options{})
+	f, err := eng.Load(context.Background(), filters.Config{
+		Name: "jwt", Wasm: buildWasm(t), Config: []byte(config),
+		PoolMin: 1, Timeout: time.Second, Keys: host.RegistryKeys(reg),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		f.Close(context.Background())
+		eng.Close(context.Background())
+		reg.Close()
+	})
+	return pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{})
+}
+
+func token(t testing.TB, m jwt.SigningMethod, key any, kid string, kv ...any) string {
+	t.Helper()
+	now := time.Now()
+	c := jwt.MapClaims{"iss": "https://idp.example", "sub": "alice", "aud": "api",
+		"exp": now.Add(time.Hour).Unix(), "iat": now.Add(-time.Minute).Unix(),
+		"scope": "openid read", "email": "alice@example.com", "name": "Alice Example"}
+	for i := 0; i < len(kv); i += 2 {
+		c[kv[i].(string)] = kv[i+1]
+	}
+	tok := jwt.NewWithClaims(m, c)
+	tok.Header["kid"] = kid
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestWasmFilter(t *testing.T) {
+	c := chain(t, `,"skip_paths":["/healthz"]`)
+	good := token(t, jwt.SigningMethodRS256, rsaKey, "rsa1")
+	const realm = `Bearer realm="gojinn"`
+	cases := []struct {
+		name, path, auth string
+		status           int
+		challenge        string
+		user             string // X-User seen upstream
+	}{
+		{"valid RS256", "/api", "Bearer " + good, 200, "", "alice"},
+		{"same token, cached", "/api", "Bearer " + good, 200, "", "alice"},
+		{"valid ES256", "/api", "Bearer " + token(t, jwt.SigningMethodES256, ecKey, "ec1", "sub", "bob"), 200, "", "bob"},
+		{"no token", "/api", "", 401, realm, ""},
+		{"bad signature", "/api", "Bearer " + good[:len(good)-6] + "AAAAAA", 401,
+			realm + `, error="invalid_token", error_description="invalid signature"`, ""},
+		{"unknown kid", "/api", "Bearer " + token(t, jwt.SigningMethodRS256, rsaKey, "nope"), 401,
+			realm + `, error="invalid_token", error_description="unknown signing key"`, ""},
+		{"HS256 with the RSA kid", "/api", "Bearer " + token(t, jwt.SigningMethodHS256, rsaKey.N.Bytes(), "rsa1"), 401,
+			realm + `, error="invalid_token", error_description="algorithm not allowed"`, ""},
+		{"expired", "/api", "Bearer " + token(t, jwt.SigningMethodES256, ecKey, "ec1", "exp", time.Now().Add(-time.Hour).Unix()), 401,
+			realm + `, error="invalid_token", error_description="token expired"`, ""},
+		{"scope lacks read", "/api", "Bearer " + token(t, jwt.SigningMethodES256, ecKey, "ec1", "scope", "write"), 403,
+			realm + `, error="insufficient_scope", error_description="insufficient scope"`, ""},
+		{"skipped path, spoofed header removed", "/healthz", "", 200, "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", tc.path, nil)
+			r.Header.Set("X-User", "mallory")
+			if tc.auth != "" {
+				r.Header.Set("Authorization", tc.auth)
+			}
+			w := httptest.NewRecorder()
+			var user, sub string
+			err := c.Serve(w, r, func(w http.ResponseWriter, r *http.Request) error {
+				user = r.Header.Get("X-User")
+				w.WriteHeader(200)
+				return nil
+			}, func(ex *pipeline.Exchange) { sub, _ = ex.LookupVar("jwt.sub") })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.Code != tc.status || w.Header().Get("WWW-Authenticate") != tc.challenge {
+				t.Fatalf("%d %q, want %d %q", w.Code, w.Header().Get("WWW-Authenticate"), tc.status, tc.challenge)
+			}
+			if tc.status == 200 && (user != tc.user || sub != tc.user) {
+				t.Fatalf("upstream saw X-User %q and jwt.sub %q, want %q", user, sub, tc.user)
+			}
+		})
+	}
+}
+
+type discard struct{ h http.Header }
+
+func (w *discard) Header() http.Header         { return w.h }
+func (w *discard) Write(b []byte) (int, error) { return len(b), nil }
+func (w *discard) WriteHeader(int)             {}
+
+// benchWasm measures one request through the chain: pool, guest, host
+// calls and, for a new token, the host's signature check.
+func benchWasm(b *testing.B, extra string, m jwt.SigningMethod, key any, kid string) {
+	c := chain(b, extra)
+	r := httptest.NewRequest("GET", "/api", nil)
+	r.Header.Set("Authorization", "Bearer "+token(b, m, key, kid))
+	w := &discard{h: http.Header{}}
+	next := func(http.ResponseWriter, *http.Request) error { return nil }
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.Serve(w, r, next, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if r.Header.Get("X-User") != "alice" {
+		b.Fatal("the request was not authenticated")
+	}
+}
+
+// New tokens: the cache is off, so every request verifies.
+func BenchmarkWasmNewToken(b *testing.B) {
+	b.Run("RS256", func(b *testing.B) { benchWasm(b, `,"cache_size":0`, jwt.SigningMethodRS256, rsaKey, "rsa1") })
+	b.Run("ES256", func(b *testing.B) { benchWasm(b, `,"cache_size":0`, jwt.SigningMethodES256, ecKey, "ec1") })
+}
+
+func BenchmarkWasmCachedToken(b *testing.B) {
+	benchWasm(b, "", jwt.SigningMethodRS256, rsaKey, "rsa1")
+}
