@@ -126,3 +126,35 @@ func benchNative(b *testing.B, n int) {
 
 func BenchmarkNative1(b *testing.B) { benchNative(b, 1) }
 func BenchmarkNative5(b *testing.B) { benchNative(b, 5) }
+
+// benchResponse serves a 16 KiB JSON-like body through one response hook.
+func benchResponse(b *testing.B, wasm []byte) {
+	c := New([]Stage{{Filter: loadBench(b, "hook", wasm)}}, Options{})
+	body := make([]byte, 16<<10)
+	for i := range body {
+		body[i] = 'a' + byte(i%26)
+	}
+	next := func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, err := w.Write(body)
+		return err
+	}
+	r := benchRequest()
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		clear(w.h)
+		if err := c.Serve(w, r, next, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkResponseHeaderHook: a hook that sets one header; the body
+// streams through.
+func BenchmarkResponseHeaderHook(b *testing.B) { benchResponse(b, resphdrWasm) }
+
+// BenchmarkResponseBodyHook: a hook that reads and rewrites a 16 KiB body.
+func BenchmarkResponseBodyHook(b *testing.B) { benchResponse(b, respbodyWasm) }

@@ -101,6 +101,7 @@ func (c *Chain) Serve(w http.ResponseWriter, r *http.Request, next Next, visit f
 	ex := newExchange(r, c.maxBody)
 	defer ex.release()
 	ctx := r.Context()
+	hooks, bodyHooks := false, false
 	for i := range c.stages {
 		s := &c.stages[i]
 		action, err := c.call(ctx, i, host.PhaseRequest, ex)
@@ -114,11 +115,20 @@ func (c *Chain) Serve(w http.ResponseWriter, r *http.Request, next Next, visit f
 			ex.writeResponse(w, r)
 			return nil
 		}
+		// Only a filter whose request phase continued sees the response.
+		if s.Filter.HasResponse() {
+			ex.hooked = append(ex.hooked, i)
+			hooks = true
+			bodyHooks = bodyHooks || s.Filter.Features()&hostabi.FeatureResponseBody != 0
+		}
 	}
 	if visit != nil {
 		visit(ex)
 	}
-	return next(w, ex.req)
+	if !hooks || isUpgrade(r) {
+		return next(w, ex.req)
+	}
+	return c.serveWithHooks(w, ex, next, bodyHooks)
 }
 
 // Middleware returns the chain as net/http middleware around next. An

@@ -105,10 +105,9 @@ func (c *callLog) list() []string {
 	return append([]string(nil), c.calls...)
 }
 
-func newHarness(t *testing.T, maxBody int64, specs ...stageSpec) *harness {
+// loadStages loads one probe filter per spec, closed when the test ends.
+func loadStages(t *testing.T, logger *zap.Logger, specs ...stageSpec) []Stage {
 	t.Helper()
-	core, logs := observer.New(zap.DebugLevel)
-	logger := zap.New(core)
 	var stages []Stage
 	for i, s := range specs {
 		f, err := engine.Load(context.Background(), filters.Config{
@@ -126,6 +125,14 @@ func newHarness(t *testing.T, maxBody int64, specs ...stageSpec) *harness {
 		t.Cleanup(func() { f.Close(context.Background()) })
 		stages = append(stages, Stage{Filter: f, OnError: s.onError})
 	}
+	return stages
+}
+
+func newHarness(t *testing.T, maxBody int64, specs ...stageSpec) *harness {
+	t.Helper()
+	core, logs := observer.New(zap.DebugLevel)
+	logger := zap.New(core)
+	stages := loadStages(t, logger, specs...)
 	h := &harness{up: &upstream{}, logs: logs, observed: &callLog{}}
 	h.chain = New(stages, Options{MaxBodyBytes: maxBody, Logger: logger, Observer: h.observed})
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -21,12 +21,15 @@ type Exchange struct {
 	reqBody  []byte
 	reqState bodyState
 
-	status     int
-	respHeader http.Header
-	respBody   []byte
-	respState  bodyState
+	status         int
+	respHeader     http.Header
+	borrowedHeader bool // respHeader is the route's, in the response phase
+	respBody       []byte
+	respState      bodyState
+	respReplaced   bool
 
-	vars map[string]string
+	vars   map[string]string
+	hooked []int // stages whose response hooks run, in chain order
 }
 
 // bodyState tracks what the Exchange knows of a body.
@@ -56,10 +59,16 @@ func (e *Exchange) release() {
 	e.reqBody = nil
 	e.reqState = bodyUnread
 	e.status = 0
+	if e.borrowedHeader {
+		// The route's header map, still read by the server and logs.
+		e.respHeader, e.borrowedHeader = nil, false
+	}
 	clear(e.respHeader)
 	e.respBody = nil
 	e.respState = bodyUnread
+	e.respReplaced = false
 	clear(e.vars)
+	e.hooked = e.hooked[:0]
 	exchanges.Put(e)
 }
 
@@ -106,8 +115,13 @@ func (e *Exchange) Header(k hostabi.Kind) http.Header {
 // Body implements host.Exchange.
 func (e *Exchange) Body(k hostabi.Kind) ([]byte, error) {
 	if k == hostabi.KindResponse {
-		if e.respState == bodyAbsent {
+		switch {
+		case e.respReplaced:
+			return e.respBody, nil
+		case e.respState == bodyAbsent:
 			return nil, host.ErrNotBuffered
+		case e.respState == bodyTooLarge:
+			return nil, host.ErrBodyTooLarge
 		}
 		return e.respBody, nil
 	}
@@ -180,11 +194,10 @@ func (e *Exchange) SetBody(k hostabi.Kind, b []byte) error {
 	own := make([]byte, len(b))
 	copy(own, b)
 	if k == hostabi.KindResponse {
-		if e.respState == bodyAbsent {
-			return host.ErrNotBuffered
-		}
+		// Allowed in every state: in the response phase, a body the host
+		// did not hold is replaced whole by this one.
 		e.respBody = own
-		e.respState = bodyBuffered
+		e.respReplaced = true
 		return nil
 	}
 	e.setRequestBody(own)

@@ -12,10 +12,12 @@ import (
 
 // Test guests, built from source in TestMain.
 var (
-	probeWasm   []byte
-	readsetWasm []byte
-	noopWasm    []byte
-	engine      *filters.Engine
+	probeWasm    []byte
+	readsetWasm  []byte
+	noopWasm     []byte
+	resphdrWasm  []byte
+	respbodyWasm []byte
+	engine       *filters.Engine
 )
 
 func TestMain(m *testing.M) {
@@ -36,6 +38,8 @@ func run(m *testing.M) int {
 		{"../filters/testdata/probe", &probeWasm},
 		{"testdata/readset", &readsetWasm},
 		{"testdata/noop", &noopWasm},
+		{"testdata/resphdr", &resphdrWasm},
+		{"testdata/respbody", &respbodyWasm},
 	} {
 		path, err := wasmbuild.Go(g.dir, dir)
 		if err == nil {

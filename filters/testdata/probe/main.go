@@ -21,6 +21,7 @@ type config struct {
 	Tag            string `json:"tag"`
 	Op             string `json:"op"`
 	Arg            string `json:"arg"`
+	ResponseOp     string `json:"response_op"`
 }
 
 var cfg config
@@ -224,7 +225,38 @@ func onRequest() guest.Action {
 }
 
 func onResponse() guest.Action {
-	guest.Response.Header.Set("X-Probe-Saw-Status", strconv.Itoa(guest.Response.Status()))
+	h := guest.Response.Header
+	h.Set("X-Probe-Saw-Status", strconv.Itoa(guest.Response.Status()))
+	if cfg.Tag != "" {
+		h.Add("X-Hooks", cfg.Tag)
+	}
+	switch cfg.ResponseOp {
+	case "read":
+		b, err := guest.Response.Body()
+		h.Set("X-Body-Len", strconv.Itoa(len(b)))
+		h.Set("X-Body-Err", errText(err))
+	case "replace":
+		if err := guest.Response.SetBody([]byte("replaced by probe\n")); err != nil {
+			h.Set("X-Body-Err", err.Error())
+		}
+	case "upper":
+		b, err := guest.Response.Body()
+		if err != nil {
+			h.Set("X-Body-Err", err.Error())
+			return guest.Continue
+		}
+		guest.Response.SetBody([]byte(strings.ToUpper(string(b))))
+	case "mask-500":
+		if guest.Response.Status() >= 500 {
+			guest.Response.SetStatus(502)
+			h.Set("Content-Type", "text/plain")
+			return guest.Respond(502, []byte("clean error page\n"))
+		}
+	case "answer":
+		return guest.Answer
+	case "panic":
+		panic("probe panics in the response phase")
+	}
 	return guest.Continue
 }
 
