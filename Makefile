@@ -30,6 +30,7 @@ run: build
 	@echo "Serving the demo on http://localhost:8080 (Ctrl-C to stop). Try:"
 	@echo "  curl -H 'X-Name: ada' http://localhost:8080/"
 	@echo "  curl -i http://localhost:8080/admin"
+	@echo "  curl -i 'http://localhost:8080/search?q=1%27%20OR%20%271%27=%271'"
 	GOJINN_CACHE_DIR=build/cache $(CADDY) run --adapter caddyfile --config filters-examples/Caddyfile
 
 # Every test of the module, with the race detector. Tests build their own

@@ -1,0 +1,31 @@
+package detect
+
+import "strings"
+
+// Gates: cheap preconditions that spare rules their regexp on values
+// that cannot match.
+
+// hasEquals gates rules that need an '=' (attribute assignments).
+func hasEquals(f *forms) bool { return strings.IndexByte(f.dec, '=') >= 0 }
+
+// hasFrom gates rules whose pattern needs FROM besides their keyword.
+func hasFrom(f *forms) bool { return strings.Contains(f.sqlText(), "from") }
+
+// tagOpen gates the tag rules: a '<' right before a letter, '/', '!'
+// or '?' opens markup as browsers parse it; "x < y" does not.
+func tagOpen(f *forms) bool {
+	s := f.dec
+	for i := strings.IndexByte(s, '<'); i >= 0; {
+		if i+1 < len(s) {
+			if c := s[i+1] | 0x20; 'a' <= c && c <= 'z' || c == '/' || c == '!' || c == '?' {
+				return true
+			}
+		}
+		k := strings.IndexByte(s[i+1:], '<')
+		if k < 0 {
+			break
+		}
+		i += 1 + k
+	}
+	return false
+}

@@ -1,0 +1,56 @@
+package detect
+
+import libinjection "github.com/corazawaf/libinjection-go"
+
+// Cross-site scripting. libinjection parses the value as HTML5 in each
+// context (text, attribute values) and reports what would run script; the
+// patterns add script URLs, event handlers and injection sinks seen after
+// decoding.
+var xssRules = []ruleSpec{
+	{id: "xss-libinjection", class: XSS, pl: 1, score: critical, where: tAll &^ TPath, view: viewDec,
+		keywords: words("< = script: data: `"), check: func(f *forms) bool { return libinjection.IsXSS(f.dec) }},
+	{id: "xss-script-tag", class: XSS, pl: 1, score: critical, where: tAll, view: viewLow,
+		keywords: words("<"),
+		gate:     tagOpen,
+		pattern:  `<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|svg|math|base|meta|link|style|form|isindex|xml|import|vmlframe|marquee|template|portal|noscript|plaintext|xmp|listing|noembed|noframes)\b|<(?:\s*[a-z]\s){3,}`},
+	{id: "xss-tag-with-handler", class: XSS, pl: 1, score: critical, where: tAll, view: viewLow,
+		keywords: words("<"),
+		gate:     tagOpen,
+		pattern:  `<[a-z][\w:-]*[\s/"'][^>]*?\b(?:on[a-z]{3,}|formaction|xlink:href|background|dynsrc|lowsrc|style|src|href|data|action|srcdoc)\s*=`},
+	{id: "xss-event-handler", class: XSS, pl: 1, score: critical, where: tAll, view: viewLow,
+		keywords: words("on"),
+		gate:     hasEquals,
+		pattern:  `(?:^|[\s"'\x60;/])on(?:abort|activate|after\w+|animation\w+|before\w+|blur|canplay\w*|change|click|contextmenu|copy|cut|dblclick|drag\w*|drop|durationchange|end|ended|error|focus\w*|hashchange|input|invalid|key\w+|load\w*|message|mouse\w+|offline|online|page\w+|paste|pause|play\w*|pointer\w+|popstate|progress|ratechange|reset|resize|scroll\w*|search|seek\w+|select\w*|show|stalled|start|storage|submit|suspend|timeupdate|toggle|touch\w+|transition\w+|unload|volumechange|waiting|wheel)\s*=`},
+	{id: "xss-script-url", class: XSS, pl: 1, score: critical, where: tAll, view: viewCmd,
+		keywords: words("script: livescript mocha: data:"),
+		pattern:  `(?:java|vb|live|ecma)script\s*:|\bmocha\s*:|\bdata\s*:\s*(?:text/html|image/svg|application/(?:x-)?(?:javascript|xhtml))|\bdata\s*:[^,]{0,40},\s*<`},
+	{id: "xss-script-url-split", class: XSS, pl: 1, score: critical, where: tAll, view: viewLow,
+		keywords: []string{"t:", "t :"},
+		pattern:  `\b(?:j\s*a\s*v\s*a|v\s*b)\s*s\s*c\s*r\s*i\s*p\s*t\s*:`},
+	{id: "xss-dom-sink", class: XSS, pl: 1, score: critical, where: tAll, view: viewSQL,
+		keywords: append(calls("alert prompt confirm eval settimeout setinterval fromcharcode atob btoa url constructor"), "alert`", "prompt`", "confirm`", "alert)", "alert;", "alert]", "alert,", "eval)", "eval;", "document.", "document)", "document[", "document ", "window.", "window ", ".innerhtml", ".outerhtml", ".call`", ".call `", "reflect.", "top[", "self[", "parent[", "frames[", "window[", "${"),
+		pattern:  `\bdocument\s*\.\s*(?:cookie|write|location|domain|body|createelement)|\bwindow\s*\.\s*(?:location|open|name)|\b(?:alert|prompt|confirm|eval|settimeout|setinterval)\s*(?:\(|\x60)|(?:\b|\.)(?:alert|prompt|confirm|eval)\b\s*[)\];,]|\bstring\s*\.\s*fromcharcode\b|\.(?:inner|outer)html\s*=|\[\]\s*\.\s*\w+\s*\.\s*call\s*\x60|\b(?:top|self|parent|frames|window)\s*\[\s*['"\x60\w]|\bconstructor\s*\(\s*['"\x60]|\$\{\s*(?:alert|prompt|confirm)\b|\bdocument\s*\)?\s*(?:\.\s*|\[\s*['"])(?:cookie|domain|location|write\w*|body|queryselector\w*|getelement\w*|forms|images|links|scripts|head|documentelement)\b|\burl\s*\(\s*['"]?\s*(?:javascript|vbscript)\b|\burl\s*\(\s*['"]?\s*data\s*:|\b(?:atob|btoa)\s*\(|\.call\s*\x60|\breflect\s*\.\s*\w+`},
+	{id: "xss-css-expression", class: XSS, pl: 1, score: critical, where: tAll, view: viewLow,
+		keywords: words("expression -moz-binding behavior @import"),
+		pattern:  `\bexpression\s*\(|-moz-binding\s*:|\bbehavior\s*:\s*url|@import\b`},
+	{id: "xss-utf7", class: XSS, pl: 1, score: critical, where: tAll, view: viewLow,
+		keywords: words("+adw- +ad4-"),
+	},
+	{id: "xss-comment-break", class: XSS, pl: 1, score: critical, where: tArgs, view: viewLow,
+		keywords: words("--> <!-- ]]> <![cdata["),
+		pattern:  `(?:^|[^-])-->|<!--|\]\]>|<!\[cdata\[`},
+	{id: "xss-attribute-break", class: XSS, pl: 1, score: critical, where: tAll, view: viewLow,
+		keywords: words("\" '"),
+		gate:     hasEquals,
+		pattern:  `['"]\s*/?\s*>\s*<\s*[a-z/!]|['"]\s+[a-z-]+\s*=\s*['"]?\s*(?:javascript:|alert|prompt|confirm)`},
+	{id: "xss-vml-xinclude", class: XSS, pl: 1, score: critical, where: tAll, view: viewLow,
+		keywords: words("xmlns xi:include urn:schemas-microsoft-com"),
+		pattern:  `xmlns(?::\w+)?\s*=\s*['"]?https?://www\.w3\.org/(?:1999/xhtml|2001/xinclude|2000/svg)|<\s*xi:include\b|urn:schemas-microsoft-com:vml`},
+	{id: "xss-generic-event-handler", class: XSS, pl: 1, score: critical, where: tAll, view: viewLow,
+		keywords: words("on"),
+		gate:     hasEquals,
+		pattern:  `[\s"'\x60;/]on[a-z]{3,}\s*=`},
+	{id: "xss-jsfuck", class: XSS, pl: 1, score: critical, where: tArgs, view: viewLow,
+		keywords: words("[]"),
+		pattern:  `(?:[!+\[\]()]\s*){12,}`},
+}

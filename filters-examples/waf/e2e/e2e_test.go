@@ -1,0 +1,157 @@
+// Package e2e runs the WAF filter as Gojinn runs it: built to wasm from
+// source, loaded by the filters engine, called by a pipeline chain on
+// real *http.Request values. It checks the adapter in main.go (blocking,
+// detect mode, variables, the body limit) and times the filter in wasm,
+// host calls included.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/gojinn/gojinn/filters"
+	"github.com/gojinn/gojinn/filters-examples/waf/benchreq"
+	"github.com/gojinn/gojinn/filters-examples/waf/detect"
+	"github.com/gojinn/gojinn/internal/wasmbuild"
+	"github.com/gojinn/gojinn/pipeline"
+)
+
+var (
+	wafWasm []byte
+	engine  *filters.Engine
+
+	requestID = regexp.MustCompile(`Request id: [0-9a-f]{16}\n`)
+)
+
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "gojinn-waf-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	path, err := wasmbuild.Go("..", dir)
+	if err == nil {
+		wafWasm, err = os.ReadFile(path)
+	}
+	if err == nil {
+		engine, err = filters.NewEngine(filters.EngineConfig{CacheDir: dir})
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer engine.Close(context.Background())
+	return m.Run()
+}
+
+func chain(tb testing.TB, config string, maxBody int64) *pipeline.Chain {
+	tb.Helper()
+	f, err := engine.Load(context.Background(), filters.Config{Name: "waf", Wasm: wafWasm, Config: []byte(config), PoolMin: 1})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { f.Close(context.Background()) })
+	return pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{MaxBodyBytes: maxBody})
+}
+
+// httpRequest turns an engine request into the *http.Request a server
+// hands Gojinn.
+func httpRequest(r *detect.Request) *http.Request {
+	req := httptest.NewRequest(r.Method, "http://example.com"+r.URI, bytes.NewReader(r.Body))
+	req.RequestURI = r.URI
+	for _, h := range r.Headers {
+		req.Header.Add(h.Name, h.Value)
+	}
+	return req
+}
+
+// serve runs one request and reports whether it reached the upstream,
+// with the response and the chain variables the filter left.
+func serve(t *testing.T, c *pipeline.Chain, r *http.Request) (reached bool, w *httptest.ResponseRecorder, vars map[string]string) {
+	t.Helper()
+	w = httptest.NewRecorder()
+	vars = map[string]string{}
+	next := func(http.ResponseWriter, *http.Request) error { reached = true; return nil }
+	visit := func(ex *pipeline.Exchange) { ex.Vars(func(k, v string) { vars[k] = v }) }
+	if err := c.Serve(w, r, next, visit); err != nil {
+		t.Fatal(err)
+	}
+	return reached, w, vars
+}
+
+func attack() *http.Request {
+	r := httptest.NewRequest("GET", "http://example.com/items?id=1%27%20UNION%20SELECT%20password%20FROM%20users--", nil)
+	r.RequestURI = "/items?id=1%27%20UNION%20SELECT%20password%20FROM%20users--"
+	return r
+}
+
+func TestBlockMode(t *testing.T) {
+	c := chain(t, "", 0)
+	reached, w, _ := serve(t, c, attack())
+	if reached || w.Code != http.StatusForbidden {
+		t.Fatalf("attack: reached=%v status=%d", reached, w.Code)
+	}
+	if !requestID.MatchString(w.Body.String()) {
+		t.Errorf("body %q names no request id", w.Body.String())
+	}
+	// The client's X-Request-Id, when sane, is the one reported.
+	r := attack()
+	r.Header.Set("X-Request-Id", "req-42")
+	if _, w, _ := serve(t, c, r); !strings.Contains(w.Body.String(), "Request id: req-42\n") {
+		t.Errorf("body %q does not carry the client's request id", w.Body.String())
+	}
+	for _, r := range []*detect.Request{benchreq.GET(), benchreq.JSONPOST4K()} {
+		if reached, w, vars := serve(t, c, httpRequest(r)); !reached {
+			t.Errorf("%s %s refused: %d %v", r.Method, r.URI, w.Code, vars)
+		}
+	}
+}
+
+func TestDetectMode(t *testing.T) {
+	c := chain(t, `{"mode":"detect"}`, 0)
+	reached, _, vars := serve(t, c, attack())
+	if !reached || vars["waf.score"] == "" || vars["waf.request_id"] == "" || !strings.Contains(vars["waf.matches"], "@arg:id") {
+		t.Errorf("detect mode: reached=%v vars=%v", reached, vars)
+	}
+}
+
+func TestBodyOverHostLimit(t *testing.T) {
+	c := chain(t, "", 64)
+	body := "q=" + strings.Repeat("a", 100) + "&x=1%27%20UNION%20SELECT%20password%20FROM%20users--"
+	r := httptest.NewRequest("POST", "http://example.com/form", strings.NewReader(body))
+	r.RequestURI = "/form"
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	reached, _, vars := serve(t, c, r)
+	if !reached || vars["waf.body"] != "skipped" {
+		t.Errorf("body over the host limit: reached=%v vars=%v", reached, vars)
+	}
+}
+
+// BenchmarkChain times a one-filter chain around the WAF: the whole cost
+// a request pays, wasm and host calls included.
+func BenchmarkChain(b *testing.B) {
+	c := chain(b, "", 0)
+	next := func(http.ResponseWriter, *http.Request) error { return nil }
+	for name, r := range map[string]*detect.Request{"GET": benchreq.GET(), "JSONPOST4K": benchreq.JSONPOST4K()} {
+		b.Run(name, func(b *testing.B) {
+			w := httptest.NewRecorder()
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httpRequest(r)
+				if err := c.Serve(w, req, next, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,141 @@
+//go:build wasip1
+
+// Command waf is Gojinn's drop-in web application firewall filter. It
+// scores each request with the detect engine (SQL injection, XSS, path
+// traversal, remote file inclusion, command injection, PHP, Java and
+// Log4Shell injection, session fixation, scanners, protocol anomalies)
+// and refuses it with 403 in block mode, or reports it in detect mode.
+// See README.md for the configuration.
+//
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o waf.wasm ./filters-examples/waf
+package main
+
+import (
+	"errors"
+	"math/rand/v2"
+	"strconv"
+
+	"github.com/gojinn/gojinn/filters-examples/waf/detect"
+	"github.com/gojinn/gojinn/hostabi/guest"
+)
+
+// engine is built once per instance, in configure.
+var engine *detect.Engine
+
+func init() {
+	guest.Register(guest.Filter{Configure: configure, OnRequest: onRequest})
+}
+
+func main() {}
+
+func configure(config []byte) error {
+	cfg, err := detect.ParseConfig(config)
+	if err != nil {
+		return err
+	}
+	engine, err = detect.New(cfg)
+	return err
+}
+
+func onRequest() guest.Action {
+	if engine == nil {
+		// A host that skips configure still gets the defaults.
+		if err := configure(nil); err != nil {
+			guest.Log(guest.LevelError, "waf: "+err.Error())
+			return guest.Continue
+		}
+	}
+	req := readRequest()
+	res := engine.Inspect(&req)
+	cfg := engine.Config()
+	if res.BodySkipped {
+		// Over the host's body limit: the body was not inspected, and
+		// later filters and logs are told so rather than left to assume.
+		guest.SetVar("waf.body", "skipped")
+		if guest.LogEnabled(guest.LevelInfo) {
+			guest.Log(guest.LevelInfo, "waf: body over the host's limit, not inspected")
+		}
+	} else if res.BodyTruncated {
+		guest.SetVar("waf.body", "truncated")
+	}
+	if len(res.Matches) == 0 {
+		return guest.Continue
+	}
+	id := requestID()
+	summary := res.Summary()
+	guest.SetVar("waf.score", strconv.Itoa(res.Score))
+	guest.SetVar("waf.matches", summary)
+	guest.SetVar("waf.request_id", id)
+	if !res.Attack {
+		return guest.Continue
+	}
+	if cfg.Mode == detect.ModeDetect {
+		if guest.LogEnabled(guest.LevelWarn) {
+			guest.Log(guest.LevelWarn, "waf: attack detected (detect mode, passed): id="+id+" score="+strconv.Itoa(res.Score)+" matches="+summary)
+		}
+		return guest.Continue
+	}
+	if guest.LogEnabled(guest.LevelInfo) {
+		guest.Log(guest.LevelInfo, "waf: request blocked: id="+id+" score="+strconv.Itoa(res.Score)+" matches="+summary)
+	}
+	guest.Response.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	guest.Response.Header.Set("Cache-Control", "no-store")
+	return guest.Respond(cfg.BlockStatus, []byte("Request blocked by the web application firewall.\nRequest id: "+id+"\n"))
+}
+
+// readRequest copies what the engine inspects out of the host.
+func readRequest() detect.Request {
+	req := detect.Request{Method: guest.Method(), URI: guest.URI()}
+	for _, name := range guest.Request.Header.Names() {
+		for _, v := range guest.Request.Header.Values(name) {
+			req.Headers = append(req.Headers, detect.Header{Name: name, Value: v})
+		}
+	}
+	if engine.Config().MaxBodyBytes < 0 || !hasBody() {
+		return req
+	}
+	body, err := guest.Request.Body()
+	switch {
+	case errors.Is(err, guest.ErrTooLarge):
+		req.BodyUnread = true
+	case err != nil:
+		req.BodyUnread = true
+		guest.Log(guest.LevelWarn, "waf: reading the body: "+err.Error())
+	default:
+		req.Body = body
+	}
+	return req
+}
+
+// hasBody says whether the request announces a body; reading one that
+// is not there would still cost a host call.
+func hasBody() bool {
+	if _, ok := guest.Request.Header.Lookup("Transfer-Encoding"); ok {
+		return true
+	}
+	cl := guest.Request.Header.Get("Content-Length")
+	return cl != "" && cl != "0"
+}
+
+// requestID names a request in the refusal and the logs so that an
+// operator can find one from the other: the client's X-Request-Id when
+// it sent a sane one, otherwise 16 random hex digits.
+func requestID() string {
+	if id := guest.Request.Header.Get("X-Request-Id"); isSaneID(id) {
+		return id
+	}
+	return strconv.FormatUint(rand.Uint64()|1<<63, 16)
+}
+
+func isSaneID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
