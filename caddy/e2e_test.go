@@ -63,7 +63,7 @@ http://localhost:%d {
 
 func newTester(t *testing.T) *caddytest.Tester {
 	return caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{
-		LoadRequestTimeout: 60 * time.Second,
+		LoadRequestTimeout: 5 * time.Minute,
 		TestRequestTimeout: 10 * time.Second,
 	})
 }
@@ -188,6 +188,7 @@ func TestCaddyReload(t *testing.T) {
 
 	var failures atomic.Int64
 	var sent atomic.Int64
+	var firstFailure atomic.Value
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for range 4 {
@@ -204,12 +205,14 @@ func TestCaddyReload(t *testing.T) {
 				sent.Add(1)
 				if err != nil {
 					failures.Add(1)
+					firstFailure.CompareAndSwap(nil, err.Error())
 					continue
 				}
-				io.Copy(io.Discard, resp.Body)
+				b, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode != 200 {
 					failures.Add(1)
+					firstFailure.CompareAndSwap(nil, fmt.Sprintf("%d %s", resp.StatusCode, b))
 				}
 			}
 		}()
@@ -223,7 +226,7 @@ func TestCaddyReload(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	if failures.Load() != 0 {
-		t.Fatalf("%d of %d requests failed across reloads", failures.Load(), sent.Load())
+		t.Fatalf("%d of %d requests failed across reloads; the first: %v", failures.Load(), sent.Load(), firstFailure.Load())
 	}
 	code, body, _ := get(t, tc, "/", map[string]string{"X-Name": "z"})
 	var s seen

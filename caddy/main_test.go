@@ -9,7 +9,7 @@ import (
 )
 
 // Guests the end-to-end tests load, built from source in TestMain.
-var helloWasm, probeWasm string
+var helloWasm, probeWasm, secheadersWasm, redactWasm string
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -30,6 +30,8 @@ func run(m *testing.M) int {
 	}{
 		{"../filters-examples/hello", &helloWasm},
 		{"../filters/testdata/probe", &probeWasm},
+		{"../filters-examples/secheaders", &secheadersWasm},
+		{"../filters-examples/redact", &redactWasm},
 	} {
 		if *g.dst, err = wasmbuild.Go(g.dir, dir); err != nil {
 			fmt.Fprintln(os.Stderr, err)

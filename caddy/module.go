@@ -17,6 +17,8 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -49,7 +51,19 @@ type Chain struct {
 	keys    *keyset.Registry
 	metrics *chainMetrics
 	logger  *zap.Logger
+
+	life *lifecycle
 }
+
+// lifecycle counts the requests in a chain, with closingBit set once the
+// config is unloaded; the filters close when both say so. Caddy cleans an
+// old config up while its last requests may still run.
+type lifecycle struct {
+	state     atomic.Int64
+	closeOnce sync.Once
+}
+
+const closingBit = int64(1) << 62
 
 // Filter is one filter of a chain.
 type Filter struct {
@@ -90,6 +104,7 @@ func (Chain) CaddyModule() caddy.ModuleInfo {
 // and configure the warm instances.
 func (c *Chain) Provision(ctx caddy.Context) error {
 	c.logger = ctx.Logger()
+	c.life = new(lifecycle)
 	if c.Name == "" {
 		names := make([]string, len(c.Filters))
 		for i, f := range c.Filters {
@@ -181,15 +196,28 @@ func (c *Chain) Validate() error {
 	return nil
 }
 
-// Cleanup closes the filters of a config being unloaded. Requests still
-// running on them finish first: a busy instance is closed when it comes
-// back, and the compiled module lives on while the new config uses it.
+// Cleanup closes the filters of a config being unloaded, or has the last
+// request still running on them close them: requests in flight finish on
+// the old chain. The compiled modules live on while the new config uses
+// them.
 func (c *Chain) Cleanup() error {
-	c.closeFilters(context.Background())
-	if c.metrics != nil {
-		c.metrics.unregister()
+	if c.life == nil {
+		return nil // never provisioned
+	}
+	if c.life.state.Or(closingBit) == 0 {
+		c.release()
 	}
 	return nil
+}
+
+// release closes the filters, once, when the chain is unloaded and idle.
+func (c *Chain) release() {
+	c.life.closeOnce.Do(func() {
+		c.closeFilters(context.Background())
+		if c.metrics != nil {
+			c.metrics.unregister()
+		}
+	})
 }
 
 func (c *Chain) closeFilters(ctx context.Context) {
@@ -199,11 +227,18 @@ func (c *Chain) closeFilters(ctx context.Context) {
 	c.loaded = nil
 	if c.keys != nil {
 		c.keys.Close()
+		c.keys = nil
 	}
 }
 
 // ServeHTTP implements caddyhttp.MiddlewareHandler.
 func (c *Chain) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	c.life.state.Add(1)
+	defer func() {
+		if c.life.state.Add(-1) == closingBit {
+			c.release()
+		}
+	}()
 	err := c.chain.Serve(w, r, next.ServeHTTP, exposeVars)
 	var f *pipeline.Failure
 	if errors.As(err, &f) {

@@ -126,3 +126,54 @@ http://localhost:%d {
 		close(events)
 	})
 }
+
+// TestCaddyExampleResponseFilters: the security-headers and redaction
+// examples behind reverse_proxy, on a real upstream.
+func TestCaddyExampleResponseFilters(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Powered-By", "legacy-app/1.0")
+		w.Header().Set("ETag", `"abc"`)
+		io.WriteString(w, `{"user":"ada@example.com","card":"4111 1111 1111 1111","order":1700000000123}`)
+	}))
+	defer up.Close()
+	tc := newTester(t)
+	tc.InitServer(fmt.Sprintf(`{
+	admin localhost:2999
+	http_port %d
+	skip_install_trust
+}
+http://localhost:%d {
+	gojinn_chain {
+		filter secheaders %s
+		filter redact %s
+	}
+	reverse_proxy %s
+}
+`, caddyPort, caddyPort, secheadersWasm, redactWasm, up.URL), "caddyfile")
+	code, body, h := get(t, tc, "/user", nil)
+	if code != 200 {
+		t.Fatalf("status %d: %s", code, body)
+	}
+	want := `{"user":"[redacted]","card":"[redacted]","order":1700000000123}`
+	if body != want {
+		t.Fatalf("body %s, want %s", body, want)
+	}
+	if h.Get("Content-Length") != fmt.Sprint(len(want)) || h.Get("ETag") != "" {
+		t.Fatalf("Content-Length %q, ETag %q", h.Get("Content-Length"), h.Get("ETag"))
+	}
+	for name, v := range map[string]string{
+		"X-Content-Type-Options": "nosniff",
+		"X-Frame-Options":        "DENY",
+		"X-Powered-By":           "",
+		"Server":                 "",
+		"X-Redacted":             "2",
+	} {
+		if got := h.Get(name); got != v {
+			t.Errorf("%s = %q, want %q", name, got, v)
+		}
+	}
+	if h.Get("Strict-Transport-Security") == "" || h.Get("Content-Security-Policy") == "" {
+		t.Errorf("security headers missing: %v", h)
+	}
+}

@@ -1,0 +1,163 @@
+//go:build !wasip1
+
+// The tests in this file build secheaders.wasm and run it in Gojinn's engine
+// (filters, pipeline): the filter as it is deployed, minus Caddy.
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gojinn/gojinn/filters"
+	"github.com/gojinn/gojinn/pipeline"
+)
+
+var (
+	buildOnce sync.Once
+	wasmBytes []byte
+	buildErr  error
+)
+
+func buildWasm(t testing.TB) []byte {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the wasm filter")
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "gojinn-secheaders")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		out := filepath.Join(dir, "secheaders.wasm")
+		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, ".")
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			buildErr = &buildError{err, string(msg)}
+			return
+		}
+		wasmBytes, buildErr = os.ReadFile(out)
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return wasmBytes
+}
+
+type buildError struct {
+	err    error
+	output string
+}
+
+func (e *buildError) Error() string {
+	return "building secheaders.wasm: " + e.err.Error() + "\n" + e.output
+}
+
+// chain loads the filter with config into a one-stage chain.
+func chain(t testing.TB, config string) *pipeline.Chain {
+	t.Helper()
+	eng, err := filters.NewEngine(filters.EngineConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := eng.Load(context.Background(), filters.Config{
+		Name: "secheaders", Wasm: buildWasm(t), Config: []byte(config), PoolMin: 1, Timeout: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		f.Close(context.Background())
+		eng.Close(context.Background())
+	})
+	return pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{})
+}
+
+func TestWasmFilter(t *testing.T) {
+	c := chain(t, `{"override": false, "remove": ["Server", "X-Powered-By", "X-AspNet-Version"]}`)
+	w := httptest.NewRecorder()
+	next := func(w http.ResponseWriter, r *http.Request) error {
+		h := w.Header()
+		h.Set("Server", "Caddy")
+		h.Set("X-Powered-By", "PHP/8.3")
+		h.Set("X-Frame-Options", "SAMEORIGIN") // the upstream's choice: kept
+		h.Set("Content-Type", "text/event-stream")
+		w.WriteHeader(200)
+		if _, err := w.Write([]byte("data: 1\n\n")); err != nil {
+			return err
+		}
+		w.(http.Flusher).Flush()
+		// Header-only hook: the event left before the handler finished.
+		if rec := w.(interface{ Unwrap() http.ResponseWriter }).Unwrap().(*httptest.ResponseRecorder); !rec.Flushed || rec.Body.Len() == 0 {
+			t.Error("the response was held back: a header-only hook must let it stream")
+		}
+		_, err := w.Write([]byte("data: 2\n\n"))
+		return err
+	}
+	if err := c.Serve(w, httptest.NewRequest("GET", "/", nil), next, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+		"Content-Security-Policy":   "default-src 'self'",
+		"X-Content-Type-Options":    "nosniff",
+		"X-Frame-Options":           "SAMEORIGIN",
+		"Referrer-Policy":           "strict-origin-when-cross-origin",
+		"Permissions-Policy":        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+		"Server":                    "",
+		"X-Powered-By":              "",
+	}
+	for k, v := range want {
+		if got := w.Header().Get(k); got != v {
+			t.Errorf("%s: %q, want %q", k, got, v)
+		}
+	}
+	if w.Body.String() != "data: 1\n\ndata: 2\n\n" {
+		t.Errorf("body %q", w.Body.String())
+	}
+}
+
+func TestWasmBadConfig(t *testing.T) {
+	eng, err := filters.NewEngine(filters.EngineConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close(context.Background())
+	_, err = eng.Load(context.Background(), filters.Config{
+		Name: "secheaders", Wasm: buildWasm(t), Config: []byte(`{"hst": "max-age=1"}`), PoolMin: 1, Timeout: time.Second,
+	})
+	if err == nil {
+		t.Fatal("a config with an unknown member loaded")
+	}
+}
+
+type discard struct{ h http.Header }
+
+func (w *discard) Header() http.Header         { return w.h }
+func (w *discard) Write(b []byte) (int, error) { return len(b), nil }
+func (w *discard) WriteHeader(int)             {}
+
+// BenchmarkWasm is one response through the chain with the header hook.
+func BenchmarkWasm(b *testing.B) {
+	c := chain(b, "")
+	r := httptest.NewRequest("GET", "/", nil)
+	next := func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Server", "Caddy")
+		w.WriteHeader(200)
+		return nil
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.Serve(&discard{h: http.Header{}}, r, next, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
