@@ -40,7 +40,9 @@ test: deps
 
 vet:
 	$(GO) vet ./...
-	GOOS=wasip1 GOARCH=wasm $(GO) vet ./hostabi/guest/... ./filters-examples/... ./filters/testdata/... ./pipeline/testdata/...
+	GOOS=wasip1 GOARCH=wasm $(GO) vet ./hostabi/guest/... ./filters-examples/... \
+		./filters/testdata/probe ./pipeline/testdata/noop ./pipeline/testdata/readset \
+		./pipeline/testdata/resphdr ./pipeline/testdata/respbody
 
 conformance: deps
 	$(GO) run ./conformance/cmd/conformance

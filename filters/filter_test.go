@@ -80,8 +80,19 @@ func TestFaults(t *testing.T) {
 		{"oob-var", ErrTrap},
 	}
 	core, logs := observer.New(zap.InfoLevel)
-	f := loadProbe(t, newEngine(t), Config{
+	e := newEngine(t)
+	f := loadProbe(t, e, Config{
 		Timeout:     200 * time.Millisecond,
+		MemoryLimit: 32 << 20,
+		PoolMin:     1,
+		PoolMax:     2,
+		Logger:      zap.New(core),
+	})
+	// Growing to the limit takes the guest's runtime several collections:
+	// a time limit must not end it first on a slow machine.
+	patient := loadProbe(t, e, Config{
+		Name:        "probe",
+		Timeout:     time.Minute,
 		MemoryLimit: 32 << 20,
 		PoolMin:     1,
 		PoolMax:     2,
@@ -89,6 +100,10 @@ func TestFaults(t *testing.T) {
 	})
 	for _, tt := range tests {
 		t.Run(tt.op, func(t *testing.T) {
+			f := f
+			if tt.want == ErrMemoryLimit {
+				f = patient
+			}
 			_, err := f.Call(context.Background(), host.PhaseRequest, newTestExchange(tt.op, ""))
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
