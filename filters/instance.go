@@ -166,14 +166,19 @@ func (f *Filter) classify(in *instance, err error) error {
 	return &CallError{Filter: f.name, Kind: kind, Cause: err}
 }
 
-// atMemoryLimit reports whether the guest's memory cannot grow by another
-// page, which is what a trap after a failed memory.grow looks like.
+// atMemoryLimit reports whether the guest's memory is too close to its
+// limit to grow as a runtime asks, which is what a trap after a failed
+// memory.grow looks like. Go's runtime grows its heap by 4 MiB at a time,
+// so it fails while still that far under the limit.
 func (f *Filter) atMemoryLimit(mod api.Module) bool {
 	mem := mod.Memory()
 	if mem == nil {
 		return false
 	}
-	return uint64(mem.Size())+wasmPage > uint64(f.pages)*wasmPage
+	limit := uint64(f.pages) * wasmPage
+	return uint64(mem.Size())+min(growStep, limit/8) > limit
 }
+
+const growStep = 4 << 20
 
 const wasmPage = 65536

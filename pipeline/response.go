@@ -180,7 +180,10 @@ func (hw *hookWriter) decide(state bodyState) {
 			if hw.c.stages[i].OnError == Allow {
 				continue
 			}
-			// Nothing was sent yet: the failure replaces the response.
+			// Nothing was sent yet: the failure replaces the response,
+			// and none of the route's headers (cookies, encodings)
+			// may go out with it.
+			clear(hw.w.Header())
 			hw.failure = &Failure{Status: StatusFor(err), Err: err}
 			return
 		}

@@ -161,6 +161,7 @@ func canWriteRequest(b *Binding, stack []uint64) bool {
 }
 
 func methodGet(b *Binding, mem api.Memory, stack []uint64) {
+	read(mem, stack[0], stack[1]) // a bad buffer traps in every phase
 	if inExchange(b, stack) {
 		setResult(stack, writeOut(mem, stack[0], stack[1], b.Exchange.Request().Method))
 	}
@@ -189,6 +190,7 @@ func methodSet(b *Binding, mem api.Memory, stack []uint64) {
 }
 
 func uriGet(b *Binding, mem api.Memory, stack []uint64) {
+	read(mem, stack[0], stack[1]) // a bad buffer traps in every phase
 	if inExchange(b, stack) {
 		setResult(stack, writeOut(mem, stack[0], stack[1], b.Exchange.URI()))
 	}
@@ -218,12 +220,14 @@ func uriSet(b *Binding, mem api.Memory, stack []uint64) {
 }
 
 func protoGet(b *Binding, mem api.Memory, stack []uint64) {
+	read(mem, stack[0], stack[1]) // a bad buffer traps in every phase
 	if inExchange(b, stack) {
 		setResult(stack, writeOut(mem, stack[0], stack[1], b.Exchange.Request().Proto))
 	}
 }
 
 func clientAddrGet(b *Binding, mem api.Memory, stack []uint64) {
+	read(mem, stack[0], stack[1]) // a bad buffer traps in every phase
 	if inExchange(b, stack) {
 		setResult(stack, writeOut(mem, stack[0], stack[1], b.Exchange.ClientAddr()))
 	}

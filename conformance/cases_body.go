@@ -1,0 +1,55 @@
+package conformance
+
+import (
+	"strings"
+
+	"github.com/gojinn/gojinn/hostabi"
+)
+
+// Bodies and the response status.
+func bodyCases() []Case {
+	maxBody := strings.Repeat("b", hostabi.DefaultMaxBodyBytes)
+	return []Case{
+		{Func: hostabi.FuncBodyRead, Name: "normal", Script: "body_read 0 16", Request: withBody("hello"), Want: Data("hello")},
+		{Func: hostabi.FuncBodyRead, Name: "empty", Script: "body_read 0 16", Want: "0"},
+		{Func: hostabi.FuncBodyRead, Name: "too small, then retried", Script: Script("body_read 0 2", "body_read 0 5"),
+			Request: withBody("hello"), Want: Report("5", Data("hello"))},
+		{Func: hostabi.FuncBodyRead, Name: "read twice, still sent", Script: Script("body_read 0 16", "body_read 0 16", "continue"),
+			Request: withBody("hello"), Want: Report(Data("hello"), Data("hello")), Continues: true,
+			Upstream: []string{"Body: " + Data("hello")}},
+		{Func: hostabi.FuncBodyRead, Name: "maximum size", Script: Script("body_read 0 1048576", "continue"),
+			Request: withBody(maxBody), Want: Data(maxBody), Continues: true, Upstream: []string{"Body: " + Data(maxBody)}},
+		{Func: hostabi.FuncBodyRead, Name: "over the body limit", Script: Script("body_read 0 16", "continue"),
+			Request: withBody(maxBody + "b"), Want: "-3", Continues: true, Upstream: []string{"Body: " + Data(maxBody+"b")}},
+		{Func: hostabi.FuncBodyRead, Name: "response, none yet", Script: "body_read 1 8", Want: "0"},
+		{Func: hostabi.FuncBodyRead, Name: "response", Script: Script("body_write 1 abc", "body_read 1 8"), Want: Report("0", Data("abc"))},
+		{Func: hostabi.FuncBodyRead, Name: "unknown kind", Script: "body_read 2 8", Want: "-2"},
+		{Func: hostabi.FuncBodyRead, Name: "configure phase", Script: "configure body_read 0 8", Want: "-4"},
+
+		{Func: hostabi.FuncBodyWrite, Name: "normal", Script: Script("body_write 0 replaced", "body_read 0 16", "header_get 0 Content-Length 8", "continue"),
+			Request: withBody("hello"), Want: Report("0", Data("replaced"), Data("8")), Continues: true,
+			Upstream: []string{"Body: " + Data("replaced"), "Content-Length: 8"}},
+		{Func: hostabi.FuncBodyWrite, Name: "empty", Script: Script("body_write 0 ''", "continue"),
+			Request: withBody("hello"), Want: "0", Continues: true, Upstream: []string{"Body: 0", "Content-Length: 0"}},
+		{Func: hostabi.FuncBodyWrite, Name: "maximum size", Script: Script("body_write 1 b*1048576", "body_read 1 1048576"),
+			Want: Report("0", Data(maxBody))},
+		{Func: hostabi.FuncBodyWrite, Name: "over the body limit", Script: Script("body_write 0 b*1048577", "body_read 0 8"),
+			Request: withBody("hello"), Want: Report("-3", Data("hello"))},
+		{Func: hostabi.FuncBodyWrite, Name: "10 MiB response", Script: "body_write 1 b*10485760", Want: "-3"},
+		{Func: hostabi.FuncBodyWrite, Name: "unknown kind", Script: "body_write 3 x", Want: "-2"},
+		{Func: hostabi.FuncBodyWrite, Name: "configure phase", Script: "configure body_write 1 x", Want: "-4"},
+
+		{Func: hostabi.FuncStatusGet, Name: "none yet", Script: "status_get", Want: "0"},
+		{Func: hostabi.FuncStatusGet, Name: "after a set", Script: Script("status_set 418", "status_get"), Want: Report("0", "418"), Status: 418},
+		{Func: hostabi.FuncStatusGet, Name: "configure phase", Script: "configure status_get", Want: "-4"},
+
+		{Func: hostabi.FuncStatusSet, Name: "normal", Script: "status_set 201", Want: "0", Status: 201},
+		{Func: hostabi.FuncStatusSet, Name: "lowest", Script: "status_set 200", Want: "0"},
+		{Func: hostabi.FuncStatusSet, Name: "highest", Script: "status_set 999", Want: "0", Status: 999},
+		{Func: hostabi.FuncStatusSet, Name: "interim", Script: Script("status_set 199", "status_get"), Want: Report("-2", "0")},
+		{Func: hostabi.FuncStatusSet, Name: "over three digits", Script: "status_set 1000", Want: "-2"},
+		{Func: hostabi.FuncStatusSet, Name: "zero", Script: "status_set 0", Want: "-2"},
+		{Func: hostabi.FuncStatusSet, Name: "negative", Script: "status_set -1", Want: "-2"},
+		{Func: hostabi.FuncStatusSet, Name: "configure phase", Script: "configure status_set 200", Want: "-4"},
+	}
+}

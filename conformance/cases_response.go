@@ -1,0 +1,67 @@
+package conformance
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+
+	"github.com/gojinn/gojinn/hostabi"
+)
+
+// The response phase: the runner continues on request, the upstream
+// echoes, and the response steps act on the echo.
+func responseCases() []Case {
+	echoed := echoOf(DefaultRequest())
+	replaced := "replaced"
+	resp := func(c Case) Case {
+		c.Script = Script("continue", c.Script)
+		c.Continues = true
+		return c
+	}
+	return []Case{
+		resp(Case{Func: hostabi.FuncStatusGet, Name: "response phase", Script: "response status_get", ResponseWant: "200"}),
+		resp(Case{Func: hostabi.FuncStatusSet, Name: "response phase", Script: Script("response status_set 203", "response status_get"),
+			ResponseWant: Report("0", "203"), Status: 203}),
+		resp(Case{Func: hostabi.FuncHeaderGet, Name: "response phase, response", Script: "response header_get 1 x-upstream 8",
+			ResponseWant: Data("1")}),
+		resp(Case{Func: hostabi.FuncHeaderGet, Name: "response phase, request", Script: "response header_get 0 X-One 8",
+			ResponseWant: Data("a")}),
+		resp(Case{Func: hostabi.FuncHeaderSet, Name: "response phase, response", Script: "response header_set 1 X-Hooked yes",
+			ResponseWant: "0", Header: http.Header{"X-Hooked": {"yes"}}}),
+		resp(Case{Func: hostabi.FuncHeaderSet, Name: "response phase, request", Script: "response header_set 0 X-One b",
+			ResponseWant: "-4"}),
+		resp(Case{Func: hostabi.FuncHeaderAdd, Name: "response phase, request", Script: "response header_add 0 X-One b",
+			ResponseWant: "-4"}),
+		resp(Case{Func: hostabi.FuncHeaderRemove, Name: "response phase, request", Script: "response header_remove 0 X-One",
+			ResponseWant: "-4"}),
+		resp(Case{Func: hostabi.FuncHeaderRemove, Name: "response phase, response", Script: "response header_remove 1 x-echo",
+			ResponseWant: "0", Header: http.Header{"X-Echo": nil}}),
+		resp(Case{Func: hostabi.FuncMethodSet, Name: "response phase", Script: Script("response method_set PUT", "response method_get 8"),
+			ResponseWant: Report("-4", Data("GET"))}),
+		resp(Case{Func: hostabi.FuncURISet, Name: "response phase", Script: "response uri_set /other", ResponseWant: "-4"}),
+		resp(Case{Func: hostabi.FuncBodyRead, Name: "response phase", Script: "response body_read 1 4096",
+			ResponseWant: Data(echoed), Body: &echoed}),
+		resp(Case{Func: hostabi.FuncBodyRead, Name: "response phase, too small", Script: "response body_read 1 4",
+			ResponseWant: Report(itoa(len(echoed)))}),
+		resp(Case{Func: hostabi.FuncBodyWrite, Name: "response phase, response", Script: "response body_write 1 replaced",
+			ResponseWant: "0", Body: &replaced}),
+		resp(Case{Func: hostabi.FuncBodyWrite, Name: "response phase, over the limit", Script: "response body_write 1 r*1048577",
+			ResponseWant: "-3", Body: &echoed}),
+		resp(Case{Func: hostabi.FuncBodyWrite, Name: "response phase, request", Script: "response body_write 0 x", ResponseWant: "-4"}),
+		{Func: hostabi.FuncVarGet, Name: "response phase", Script: Script("var_set k v", "continue", "response var_get k 8"),
+			Want: "0", Continues: true, ResponseWant: Data("v")},
+		resp(Case{Func: hostabi.FuncFeaturesSet, Name: "response phase", Script: "response features_set 1", ResponseWant: "-4"}),
+		resp(Case{Func: hostabi.FuncKeysetOpen, Name: "response phase", Script: "response keyset_open {}", ResponseWant: "-4"}),
+		resp(Case{Func: hostabi.FuncConfigGet, Name: "response phase", Script: "response config_get 0",
+			ResponseWant: itoa(len(Script("continue", "response config_get 0")))}),
+	}
+}
+
+// echoOf is the body the echo upstream answers r with.
+func echoOf(r *http.Request) string {
+	rec := httptest.NewRecorder()
+	echo(rec, r)
+	return rec.Body.String()
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

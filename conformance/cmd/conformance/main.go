@@ -1,0 +1,46 @@
+// Command conformance runs the Gojinn ABI conformance suite against this
+// repository's host and prints, per host function, how many cases passed
+// and failed in each guest language (Go and C).
+//
+//	go run ./conformance/cmd/conformance
+//
+// It builds the case runners from source, so it needs the Go toolchain and
+// clang for wasm32-wasi (`make deps`). It exits 1 when a case fails.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/gojinn/gojinn/conformance"
+	"github.com/gojinn/gojinn/filters"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	dir, err := os.MkdirTemp("", "gojinn-conformance")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	defer os.RemoveAll(dir)
+	guests, err := conformance.BuildGuests(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "conformance:", err)
+		return 2
+	}
+	engine, err := filters.NewEngine(filters.EngineConfig{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	defer engine.Close(context.Background())
+	if conformance.Table(os.Stdout, &conformance.Gojinn{Engine: engine}, guests) > 0 {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,95 @@
+package conformance
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/gojinn/gojinn/filters"
+	"github.com/gojinn/gojinn/hostabi/host"
+	"github.com/gojinn/gojinn/pipeline"
+)
+
+// Gojinn is Host for this repository's own runtime: filters.Engine and
+// pipeline.Chain, as net/http middleware.
+type Gojinn struct {
+	Engine *filters.Engine
+	// Logger receives the filters' logs; nil logs at info and above to
+	// nowhere, which is what the log_enabled cases expect.
+	Logger *zap.Logger
+	// Observer, when set, is told of every filter call, so that fault
+	// tests can check the kind of each failure.
+	Observer pipeline.Observer
+}
+
+// Load implements Host.
+func (g *Gojinn) Load(fs []Filter, next http.Handler) (http.Handler, func(), error) {
+	ctx := context.Background()
+	logger := g.Logger
+	if logger == nil {
+		logger = infoLogger()
+	}
+	var stages []pipeline.Stage
+	release := func() {
+		for _, s := range stages {
+			s.Filter.Close(ctx)
+		}
+	}
+	for _, f := range fs {
+		lf, err := g.Engine.Load(ctx, filters.Config{
+			Name:        f.Name,
+			Wasm:        f.Wasm,
+			Config:      f.Config,
+			Timeout:     f.Timeout,
+			MemoryLimit: f.MemoryLimit,
+			PoolMax:     f.PoolMax,
+			Logger:      logger,
+		})
+		if err != nil {
+			release()
+			return nil, nil, err
+		}
+		stages = append(stages, pipeline.Stage{Filter: lf})
+	}
+	chain := pipeline.New(stages, pipeline.Options{Logger: logger, Observer: g.Observer})
+	return chain.Middleware(next), release, nil
+}
+
+// Outcomes is a pipeline.Observer that counts the outcome of every call.
+type Outcomes struct {
+	mu    sync.Mutex
+	count map[pipeline.Outcome]int
+	last  pipeline.Outcome
+}
+
+// FilterCall implements pipeline.Observer.
+func (o *Outcomes) FilterCall(_ int, _ host.Phase, out pipeline.Outcome, _ time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.count == nil {
+		o.count = make(map[pipeline.Outcome]int)
+	}
+	o.count[out]++
+	o.last = out
+}
+
+// Last is the outcome of the latest call.
+func (o *Outcomes) Last() pipeline.Outcome {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.last
+}
+
+// Counts returns a copy of the counts so far.
+func (o *Outcomes) Counts() map[pipeline.Outcome]int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c := make(map[pipeline.Outcome]int, len(o.count))
+	for k, v := range o.count {
+		c[k] = v
+	}
+	return c
+}

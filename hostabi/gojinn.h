@@ -1,0 +1,134 @@
+/*
+ * gojinn.h - the Gojinn host ABI v1 for C (and Zig, via @cImport).
+ *
+ * docs/ABI.md is the specification and hostabi/abi.go holds the same
+ * names and numbers in Go; conformance/ checks that this header agrees
+ * with abi.go.
+ *
+ * A filter is a WASI reactor that exports its memory, GOJINN_ABI_V1 and
+ * gojinn_on_request, and optionally gojinn_configure and
+ * gojinn_on_response:
+ *
+ *   #include "gojinn.h"
+ *
+ *   GOJINN_EXPORT_ABI_V1
+ *
+ *   GOJINN_EXPORT("gojinn_on_request") int32_t on_request(void) {
+ *       char v[64];
+ *       int32_t n = gojinn_header_get(GOJINN_KIND_REQUEST, "X-Api-Key", 9, v, sizeof v);
+ *       if (n == GOJINN_ERR_NOT_FOUND) {
+ *           gojinn_status_set(401);
+ *           gojinn_body_write(GOJINN_KIND_RESPONSE, "no key\n", 7);
+ *           return GOJINN_ACTION_RESPOND;
+ *       }
+ *       return GOJINN_ACTION_CONTINUE;
+ *   }
+ *
+ * Build: clang --target=wasm32-wasi -O2 -mexec-model=reactor -o f.wasm f.c
+ *
+ * Functions that return data take a buffer and its limit, always return
+ * the data's full length, and copy only when it fits: call again with a
+ * buffer of the returned length. Lists (header values, header names) are
+ * NUL-separated. A negative result is one of GOJINN_ERR_*. A pointer and
+ * length outside the guest's memory trap the guest.
+ */
+#ifndef GOJINN_H
+#define GOJINN_H
+
+#include <stdint.h>
+
+#define GOJINN_MODULE_NAME "gojinn"
+#define GOJINN_ABI_VERSION 1
+
+/* Export names. */
+#define GOJINN_EXPORT_NAME_ABI_VERSION "gojinn_abi_v1"
+#define GOJINN_EXPORT_NAME_ON_REQUEST "gojinn_on_request"
+#define GOJINN_EXPORT_NAME_ON_RESPONSE "gojinn_on_response"
+#define GOJINN_EXPORT_NAME_CONFIGURE "gojinn_configure"
+
+/* Actions returned by gojinn_on_request and gojinn_on_response. */
+#define GOJINN_ACTION_CONTINUE 0
+#define GOJINN_ACTION_RESPOND 1
+
+/* Message kinds for the header and body functions. */
+#define GOJINN_KIND_REQUEST 0
+#define GOJINN_KIND_RESPONSE 1
+
+/* Feature flags for gojinn_features_set, during configure only. */
+#define GOJINN_FEATURE_RESPONSE (1u << 0)
+#define GOJINN_FEATURE_RESPONSE_BODY (1u << 1)
+#define GOJINN_FEATURE_REQUEST_BODY (1u << 2)
+
+/* Results. Data functions return a length >= 0, others GOJINN_OK. */
+#define GOJINN_OK 0
+#define GOJINN_ERR_NOT_FOUND (-1)
+#define GOJINN_ERR_INVALID (-2)
+#define GOJINN_ERR_TOO_LARGE (-3)
+#define GOJINN_ERR_PHASE (-4)
+#define GOJINN_ERR_SIGNATURE (-5)
+#define GOJINN_ERR_UNAVAILABLE (-6)
+
+/* Log levels. */
+#define GOJINN_LOG_DEBUG 0
+#define GOJINN_LOG_INFO 1
+#define GOJINN_LOG_WARN 2
+#define GOJINN_LOG_ERROR 3
+
+/* Limits the host enforces on what a guest writes. */
+#define GOJINN_MAX_NAME_LEN 1024
+#define GOJINN_MAX_HEADER_VALUE_LEN 65536
+#define GOJINN_MAX_VAR_VALUE_LEN 65536
+#define GOJINN_MAX_VARS 256
+#define GOJINN_MAX_URI_LEN 8192
+#define GOJINN_MAX_LOG_LEN 8192
+#define GOJINN_DEFAULT_MAX_BODY_BYTES 1048576
+
+/* GOJINN_EXPORT(name) exports a function under name. */
+#define GOJINN_EXPORT(name) __attribute__((export_name(name)))
+
+/* GOJINN_EXPORT_ABI_V1 defines the ABI version marker; use it once. */
+#define GOJINN_EXPORT_ABI_V1 \
+	GOJINN_EXPORT(GOJINN_EXPORT_NAME_ABI_VERSION) void gojinn_abi_v1(void) {}
+
+#define GOJINN_IMPORT(name) __attribute__((import_module(GOJINN_MODULE_NAME), import_name(name)))
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+GOJINN_IMPORT("method_get") int32_t gojinn_method_get(void *buf, uint32_t limit);
+GOJINN_IMPORT("method_set") int32_t gojinn_method_set(const void *m, uint32_t n);
+GOJINN_IMPORT("uri_get") int32_t gojinn_uri_get(void *buf, uint32_t limit);
+GOJINN_IMPORT("uri_set") int32_t gojinn_uri_set(const void *uri, uint32_t n);
+GOJINN_IMPORT("proto_get") int32_t gojinn_proto_get(void *buf, uint32_t limit);
+GOJINN_IMPORT("client_addr_get") int32_t gojinn_client_addr_get(void *buf, uint32_t limit);
+GOJINN_IMPORT("header_get")
+int32_t gojinn_header_get(uint32_t kind, const void *name, uint32_t name_len, void *buf, uint32_t limit);
+GOJINN_IMPORT("header_names") int32_t gojinn_header_names(uint32_t kind, void *buf, uint32_t limit);
+GOJINN_IMPORT("header_set")
+int32_t gojinn_header_set(uint32_t kind, const void *name, uint32_t name_len, const void *val, uint32_t val_len);
+GOJINN_IMPORT("header_add")
+int32_t gojinn_header_add(uint32_t kind, const void *name, uint32_t name_len, const void *val, uint32_t val_len);
+GOJINN_IMPORT("header_remove") int32_t gojinn_header_remove(uint32_t kind, const void *name, uint32_t name_len);
+GOJINN_IMPORT("body_read") int32_t gojinn_body_read(uint32_t kind, void *buf, uint32_t limit);
+GOJINN_IMPORT("body_write") int32_t gojinn_body_write(uint32_t kind, const void *body, uint32_t n);
+GOJINN_IMPORT("status_get") int32_t gojinn_status_get(void);
+GOJINN_IMPORT("status_set") int32_t gojinn_status_set(uint32_t code);
+GOJINN_IMPORT("var_get")
+int32_t gojinn_var_get(const void *name, uint32_t name_len, void *buf, uint32_t limit);
+GOJINN_IMPORT("var_set")
+int32_t gojinn_var_set(const void *name, uint32_t name_len, const void *val, uint32_t val_len);
+GOJINN_IMPORT("config_get") int32_t gojinn_config_get(void *buf, uint32_t limit);
+GOJINN_IMPORT("features_set") int32_t gojinn_features_set(uint32_t flags);
+GOJINN_IMPORT("log") void gojinn_log(int32_t level, const void *msg, uint32_t n);
+GOJINN_IMPORT("log_enabled") int32_t gojinn_log_enabled(int32_t level);
+GOJINN_IMPORT("keyset_open") int32_t gojinn_keyset_open(const void *spec, uint32_t n);
+GOJINN_IMPORT("signature_verify")
+int32_t gojinn_signature_verify(int32_t keyset, const void *alg, uint32_t alg_len, const void *kid, uint32_t kid_len,
+				const void *msg, uint32_t msg_len, const void *sig, uint32_t sig_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GOJINN_H */
