@@ -95,8 +95,8 @@ type Next func(http.ResponseWriter, *http.Request) error
 // policy writes nothing and returns a *Failure, so that the host decides
 // how errors look (Caddy's handle_errors, or writeFailure in Middleware).
 // Otherwise Serve returns what next returns. visit, when not nil, sees the
-// Exchange after the request phase and before next, so a host can expose
-// the chain's variables.
+// Exchange when the request phase ends (before next, or before a filter's
+// answer or failure goes out), so a host can expose the chain's variables.
 func (c *Chain) Serve(w http.ResponseWriter, r *http.Request, next Next, visit func(*Exchange)) error {
 	ex := newExchange(r, c.maxBody)
 	defer ex.release()
@@ -109,9 +109,17 @@ func (c *Chain) Serve(w http.ResponseWriter, r *http.Request, next Next, visit f
 			if s.OnError == Allow {
 				continue
 			}
+			if visit != nil {
+				visit(ex)
+			}
 			return &Failure{Status: StatusFor(err), Err: err}
 		}
 		if action == hostabi.ActionRespond {
+			// The host sees the variables of an answered request too:
+			// a WAF's request id belongs in the access log of the 403.
+			if visit != nil {
+				visit(ex)
+			}
 			ex.writeResponse(w, r)
 			return nil
 		}

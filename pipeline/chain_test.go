@@ -399,6 +399,19 @@ func TestVariablesPassBetweenFilters(t *testing.T) {
 	if got != "42" {
 		t.Fatalf("host saw user.id = %q, want 42", got)
 	}
+	h = newHarness(t, 0,
+		stageSpec{config: `{"op":"var-set","arg":"waf.request_id=abc"}`},
+		stageSpec{config: `{"op":"respond","arg":"403"}`},
+	)
+	if r := h.do(t, http.MethodGet, "/", nil, nil); r.status != 403 {
+		t.Fatalf("status %d", r.status)
+	}
+	h.mu.Lock()
+	got = h.visited["waf.request_id"]
+	h.mu.Unlock()
+	if got != "abc" {
+		t.Fatalf("host saw waf.request_id = %q on an answered request, want abc", got)
+	}
 	h = newHarness(t, 0, stageSpec{config: `{"op":"var-get","arg":"never.set"}`})
 	if r := h.do(t, http.MethodGet, "/", nil, nil); r.body != "false|" {
 		t.Fatalf("missing var: %q", r.body)

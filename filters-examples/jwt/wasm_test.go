@@ -15,10 +15,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,52 +23,14 @@ import (
 	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/hostabi/host"
 	"github.com/gojinn/gojinn/hostabi/keyset"
+	"github.com/gojinn/gojinn/internal/filtertest"
 	"github.com/gojinn/gojinn/pipeline"
 )
 
 var (
-	buildOnce sync.Once
-	wasmBytes []byte
-	buildErr  error
-
 	rsaKey, _ = rsa.GenerateKey(rand.Reader, 2048)
 	ecKey, _  = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 )
-
-// buildWasm compiles the filter once per test binary.
-func buildWasm(t testing.TB) []byte {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the wasm filter")
-	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gojinn-jwt")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		out := filepath.Join(dir, "jwt.wasm")
-		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, ".")
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			buildErr = &buildError{err, string(msg)}
-			return
-		}
-		wasmBytes, buildErr = os.ReadFile(out)
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return wasmBytes
-}
-
-type buildError struct {
-	err    error
-	output string
-}
-
-func (e *buildError) Error() string { return "building jwt.wasm: " + e.err.Error() + "\n" + e.output }
 
 // chain loads the filter with config (keys added) into a one-stage chain.
 func chain(t testing.TB, extra string) *pipeline.Chain {
@@ -94,7 +52,7 @@ func chain(t testing.TB, extra string) *pipeline.Chain {
 	}
 	reg := keyset.NewRegistry(keyset.Options{})
 	f, err := eng.Load(context.Background(), filters.Config{
-		Name: "jwt", Wasm: buildWasm(t), Config: []byte(config),
+		Name: "jwt", Wasm: filtertest.Build(t, "."), Config: []byte(config),
 		PoolMin: 1, Timeout: time.Second, Keys: host.RegistryKeys(reg),
 	})
 	if err != nil {
@@ -179,19 +137,13 @@ func TestWasmFilter(t *testing.T) {
 	}
 }
 
-type discard struct{ h http.Header }
-
-func (w *discard) Header() http.Header         { return w.h }
-func (w *discard) Write(b []byte) (int, error) { return len(b), nil }
-func (w *discard) WriteHeader(int)             {}
-
 // benchWasm measures one request through the chain: pool, guest, host
 // calls and, for a new token, the host's signature check.
 func benchWasm(b *testing.B, extra string, m jwt.SigningMethod, key any, kid string) {
 	c := chain(b, extra)
 	r := httptest.NewRequest("GET", "/api", nil)
 	r.Header.Set("Authorization", "Bearer "+token(b, m, key, kid))
-	w := &discard{h: http.Header{}}
+	w := &filtertest.Discard{H: http.Header{}}
 	next := func(http.ResponseWriter, *http.Request) error { return nil }
 	b.ReportAllocs()
 	for b.Loop() {

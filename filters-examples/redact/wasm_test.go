@@ -9,59 +9,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gojinn/gojinn/filters"
+	"github.com/gojinn/gojinn/internal/filtertest"
 	"github.com/gojinn/gojinn/pipeline"
 )
-
-var (
-	buildOnce sync.Once
-	wasmBytes []byte
-	buildErr  error
-)
-
-func buildWasm(t testing.TB) []byte {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the wasm filter")
-	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gojinn-redact")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		out := filepath.Join(dir, "redact.wasm")
-		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, ".")
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			buildErr = &buildError{err, string(msg)}
-			return
-		}
-		wasmBytes, buildErr = os.ReadFile(out)
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return wasmBytes
-}
-
-type buildError struct {
-	err    error
-	output string
-}
-
-func (e *buildError) Error() string {
-	return "building redact.wasm: " + e.err.Error() + "\n" + e.output
-}
 
 // chain loads the filter with config into a one-stage chain.
 func chain(t testing.TB, config string, maxBody int64) *pipeline.Chain {
@@ -71,7 +26,7 @@ func chain(t testing.TB, config string, maxBody int64) *pipeline.Chain {
 		t.Fatal(err)
 	}
 	f, err := eng.Load(context.Background(), filters.Config{
-		Name: "redact", Wasm: buildWasm(t), Config: []byte(config), PoolMin: 1, Timeout: time.Second,
+		Name: "redact", Wasm: filtertest.Build(t, "."), Config: []byte(config), PoolMin: 1, Timeout: time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -150,12 +105,6 @@ func TestWasmFilter(t *testing.T) {
 	}
 }
 
-type discard struct{ h http.Header }
-
-func (w *discard) Header() http.Header         { return w.h }
-func (w *discard) Write(b []byte) (int, error) { return len(b), nil }
-func (w *discard) WriteHeader(int)             {}
-
 // BenchmarkWasm16K is one 16 KiB JSON response through the chain: the
 // host holding the body, the guest call, the copy in and out of wasm and
 // the redaction, in wasm.
@@ -176,7 +125,7 @@ func BenchmarkWasm16K(b *testing.B) {
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := c.Serve(&discard{h: http.Header{}}, r, next, nil); err != nil {
+		if err := c.Serve(&filtertest.Discard{H: http.Header{}}, r, next, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

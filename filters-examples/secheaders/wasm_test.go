@@ -8,58 +8,13 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gojinn/gojinn/filters"
+	"github.com/gojinn/gojinn/internal/filtertest"
 	"github.com/gojinn/gojinn/pipeline"
 )
-
-var (
-	buildOnce sync.Once
-	wasmBytes []byte
-	buildErr  error
-)
-
-func buildWasm(t testing.TB) []byte {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the wasm filter")
-	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gojinn-secheaders")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		out := filepath.Join(dir, "secheaders.wasm")
-		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, ".")
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			buildErr = &buildError{err, string(msg)}
-			return
-		}
-		wasmBytes, buildErr = os.ReadFile(out)
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return wasmBytes
-}
-
-type buildError struct {
-	err    error
-	output string
-}
-
-func (e *buildError) Error() string {
-	return "building secheaders.wasm: " + e.err.Error() + "\n" + e.output
-}
 
 // chain loads the filter with config into a one-stage chain.
 func chain(t testing.TB, config string) *pipeline.Chain {
@@ -69,7 +24,7 @@ func chain(t testing.TB, config string) *pipeline.Chain {
 		t.Fatal(err)
 	}
 	f, err := eng.Load(context.Background(), filters.Config{
-		Name: "secheaders", Wasm: buildWasm(t), Config: []byte(config), PoolMin: 1, Timeout: time.Second,
+		Name: "secheaders", Wasm: filtertest.Build(t, "."), Config: []byte(config), PoolMin: 1, Timeout: time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -132,18 +87,12 @@ func TestWasmBadConfig(t *testing.T) {
 	}
 	defer eng.Close(context.Background())
 	_, err = eng.Load(context.Background(), filters.Config{
-		Name: "secheaders", Wasm: buildWasm(t), Config: []byte(`{"hst": "max-age=1"}`), PoolMin: 1, Timeout: time.Second,
+		Name: "secheaders", Wasm: filtertest.Build(t, "."), Config: []byte(`{"hst": "max-age=1"}`), PoolMin: 1, Timeout: time.Second,
 	})
 	if err == nil {
 		t.Fatal("a config with an unknown member loaded")
 	}
 }
-
-type discard struct{ h http.Header }
-
-func (w *discard) Header() http.Header         { return w.h }
-func (w *discard) Write(b []byte) (int, error) { return len(b), nil }
-func (w *discard) WriteHeader(int)             {}
 
 // BenchmarkWasm is one response through the chain with the header hook.
 func BenchmarkWasm(b *testing.B) {
@@ -156,7 +105,7 @@ func BenchmarkWasm(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := c.Serve(&discard{h: http.Header{}}, r, next, nil); err != nil {
+		if err := c.Serve(&filtertest.Discard{H: http.Header{}}, r, next, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
