@@ -57,8 +57,11 @@ bench-go:
 bench-load: $(CADDY) deps
 	$(GO) run ./cmd/loadbench -caddy $(CADDY)
 
+# Each fuzz target for a minute (go test runs one -fuzz target at a time).
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzInstrument -fuzztime 60s ./filters/internal/interrupt
+	$(GO) test -run '^$$' -fuzz FuzzCanonicalKey -fuzztime 60s ./hostabi/host
+	$(GO) test -run '^$$' -fuzz FuzzHostCall -fuzztime 60s ./conformance
 
 # Installs the Debian packages the C guests and the load benchmark need,
 # when one is missing. Non-interactive; uses sudo when not root.

@@ -158,9 +158,12 @@ func (f *Filter) classify(in *instance, err error) error {
 	// dies, which can outlast the time limit; the cause is still memory.
 	case in.mod != nil && f.atMemoryLimit(in.mod):
 		kind = ErrMemoryLimit
+	case errors.As(err, &exit) && exit.ExitCode() != sys.ExitCodeDeadlineExceeded:
+		// The guest exited on its own (a Go panic exits with 2): a trap,
+		// even when it took past the limit to print its last words.
 	case in.limit.expired.Load():
 		kind = ErrTimeout
-	case errors.As(err, &exit) && exit.ExitCode() == sys.ExitCodeDeadlineExceeded:
+	case exit != nil:
 		kind = ErrTimeout
 	}
 	return &CallError{Filter: f.name, Kind: kind, Cause: err}
