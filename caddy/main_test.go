@@ -9,7 +9,7 @@ import (
 )
 
 // Guests the end-to-end tests load, built from source in TestMain.
-var helloWasm, probeWasm, secheadersWasm, redactWasm string
+var helloWasm, probeWasm, secheadersWasm, redactWasm, jwtWasm string
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -32,6 +32,7 @@ func run(m *testing.M) int {
 		{"../filters/testdata/probe", &probeWasm},
 		{"../filters-examples/secheaders", &secheadersWasm},
 		{"../filters-examples/redact", &redactWasm},
+		{"../filters-examples/jwt", &jwtWasm},
 	} {
 		if *g.dst, err = wasmbuild.Go(g.dir, dir); err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -1,0 +1,119 @@
+package gojinn
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// TestCaddyJWT runs the JWT filter through Caddy with its keys served by a
+// JWKS server on loopback, and rotates the key under it.
+func TestCaddyJWT(t *testing.T) {
+	oldKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwksFor := func(kid string, k *rsa.PrivateKey) []byte {
+		enc := base64.RawURLEncoding.EncodeToString
+		b, _ := json.Marshal(map[string]any{"keys": []map[string]any{
+			{"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig", "n": enc(k.N.Bytes()), "e": "AQAB"},
+		}})
+		return b
+	}
+	var served atomic.Pointer[[]byte]
+	first := jwksFor("k1", oldKey)
+	served.Store(&first)
+	var fetches atomic.Int64
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(*served.Load())
+	}))
+	defer jwks.Close()
+	up := newUpstream(t)
+
+	tc := newTester(t)
+	config := fmt.Sprintf(`{"jwks_url": "%s/jwks", "min_refetch_interval": "1s", "issuer": "https://idp.example",
+		"audiences": ["api"], "claims_to_headers": {"sub": "X-User"}}`, jwks.URL)
+	tc.InitServer(fmt.Sprintf(`{
+	admin localhost:2999
+	http_port %d
+	skip_install_trust
+}
+http://localhost:%d {
+	gojinn_chain {
+		filter jwt %s {
+			config `+"`%s`"+`
+		}
+	}
+	reverse_proxy %s {
+		header_up X-Subject "{gojinn.var.jwt.sub}"
+	}
+}
+`, caddyPort, caddyPort, jwtWasm, strings.ReplaceAll(config, "\n", " "), strings.TrimPrefix(up.URL, "http://")), "caddyfile")
+
+	sign := func(kid string, k *rsa.PrivateKey, sub string) string {
+		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
+			"iss": "https://idp.example", "aud": "api", "sub": sub,
+			"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix(),
+		})
+		tok.Header["kid"] = kid
+		s, err := tok.SignedString(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	call := func(token string) (int, seen, http.Header) {
+		h := map[string]string{}
+		if token != "" {
+			h["Authorization"] = "Bearer " + token
+		}
+		code, body, hdr := get(t, tc, "/api", h)
+		var s seen
+		if code == 200 {
+			if err := json.Unmarshal([]byte(body), &s); err != nil {
+				t.Fatalf("%v: %s", err, body)
+			}
+		}
+		return code, s, hdr
+	}
+
+	if code, s, _ := call(sign("k1", oldKey, "ada")); code != 200 ||
+		strings.Join(s.Header["X-User"], "") != "ada" || strings.Join(s.Header["X-Subject"], "") != "ada" {
+		t.Fatalf("valid token: %d, upstream saw %v", code, s.Header)
+	}
+	if code, _, h := call(""); code != 401 || !strings.HasPrefix(h.Get("WWW-Authenticate"), "Bearer") {
+		t.Fatalf("no token: %d, WWW-Authenticate %q", code, h.Get("WWW-Authenticate"))
+	}
+	if code, _, h := call(sign("k1", newKey, "mallory")); code != 401 || !strings.Contains(h.Get("WWW-Authenticate"), `error="invalid_token"`) {
+		t.Fatalf("bad signature: %d, WWW-Authenticate %q", code, h.Get("WWW-Authenticate"))
+	}
+
+	// Rotation: the issuer now signs with k2 and serves only k2. A token
+	// with the new kid makes the host fetch the set again.
+	rotated := jwksFor("k2", newKey)
+	served.Store(&rotated)
+	before := fetches.Load()
+	time.Sleep(1100 * time.Millisecond) // past min_refetch_interval, so the refetch is allowed
+	if code, s, _ := call(sign("k2", newKey, "grace")); code != 200 || strings.Join(s.Header["X-User"], "") != "grace" {
+		t.Fatalf("token with the rotated key: %d, upstream saw %v", code, s.Header)
+	}
+	if fetches.Load() == before {
+		t.Fatal("the unknown kid did not make the host fetch the key set again")
+	}
+}
