@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 )
@@ -31,7 +30,9 @@ func Go(pkgDir, outDir string) (string, error) {
 		return p, nil
 	}
 	out := filepath.Join(outDir, strings.ReplaceAll(strings.Trim(abs, string(filepath.Separator)), string(filepath.Separator), "_")+".wasm")
-	cmd := exec.Command(goTool(), "build", "-buildmode=c-shared", "-o", out, ".")
+	// The go command on PATH: the one running the tests (go test puts its
+	// own first) or the Makefile's.
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, ".")
 	cmd.Dir = abs
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -39,13 +40,4 @@ func Go(pkgDir, outDir string) (string, error) {
 	}
 	built[abs] = out
 	return out, nil
-}
-
-// goTool is the go command of the toolchain running the tests.
-func goTool() string {
-	p := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(p); err == nil {
-		return p
-	}
-	return "go"
 }
