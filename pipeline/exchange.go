@@ -240,3 +240,9 @@ func (e *Exchange) Vars(fn func(name, value string)) {
 		fn(k, v)
 	}
 }
+
+// LookupVar returns a chain variable by name.
+func (e *Exchange) LookupVar(name string) (string, bool) {
+	v, ok := e.vars[name]
+	return v, ok
+}
