@@ -240,8 +240,9 @@ func (c *Chain) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp
 		}
 	}()
 	err := c.chain.Serve(w, r, next.ServeHTTP, exposeVars)
-	var f *pipeline.Failure
-	if errors.As(err, &f) {
+	// Serve returns a *Failure as it is, never wrapped: a type assertion
+	// finds it without the allocation errors.As would cost every request.
+	if f, ok := err.(*pipeline.Failure); ok {
 		// Through Caddy's error handling, so that handle_errors can
 		// shape the answer; the message is for the log.
 		return caddyhttp.Error(f.Status, f.Err)

@@ -149,3 +149,38 @@ const (
 	FuncKeysetOpen     = "keyset_open"
 	FuncSignatureCheck = "signature_verify"
 )
+
+// Names of headers and methods are RFC 9110 tokens (section 5.6.2): the
+// host refuses any other, and a guest checks its config by the same rule.
+
+// IsTokenByte reports whether c may appear in a token.
+func IsTokenByte(c byte) bool {
+	return c < 0x80 && tokenBytes[c]
+}
+
+// IsToken reports whether s is a non-empty token.
+func IsToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !IsTokenByte(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+var tokenBytes = func() (t [128]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-'a'+'A'] = true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()

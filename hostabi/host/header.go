@@ -17,7 +17,7 @@ func canonicalKey(dst, name []byte) ([]byte, bool) {
 	dst = dst[:0]
 	upper := true
 	for _, c := range name {
-		if !isTokenChar(c) {
+		if !hostabi.IsTokenByte(c) {
 			return dst, false
 		}
 		switch {
@@ -31,28 +31,6 @@ func canonicalKey(dst, name []byte) ([]byte, bool) {
 	}
 	return dst, true
 }
-
-func isTokenChar(c byte) bool {
-	if c >= 0x80 {
-		return false
-	}
-	return tokenChars[c]
-}
-
-// tokenChars marks the tchar set of RFC 9110 section 5.6.2.
-var tokenChars = func() (t [128]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()
 
 // validValue reports whether v may be a header value: no NUL, CR or LF
 // (RFC 9110 section 5.5), so a guest cannot split or smuggle headers.

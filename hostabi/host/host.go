@@ -177,7 +177,7 @@ func methodSet(b *Binding, mem api.Memory, stack []uint64) {
 		return
 	}
 	for _, c := range m {
-		if !isTokenChar(c) {
+		if !hostabi.IsTokenByte(c) {
 			setResult(stack, hostabi.ErrInvalid)
 			return
 		}

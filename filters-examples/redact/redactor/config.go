@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/gojinn/gojinn/hostabi"
 )
 
 // Config is the redact filter's JSON config; see the README.
@@ -70,7 +72,7 @@ func ParseConfig(config []byte) (*Settings, error) {
 	}
 	if c.CountHeader != nil {
 		s.CountHeader = *c.CountHeader
-		if s.CountHeader != "" && !isToken(s.CountHeader) {
+		if s.CountHeader != "" && !hostabi.IsToken(s.CountHeader) {
 			return nil, errors.New("redact: config: count_header is not a valid header name")
 		}
 	}
@@ -125,7 +127,7 @@ func mediaType(ct string) string {
 	}
 	ct = strings.ToLower(strings.TrimSpace(ct))
 	slash := strings.IndexByte(ct, '/')
-	if slash <= 0 || slash == len(ct)-1 || !isToken(ct[:slash]) || !isToken(ct[slash+1:]) {
+	if slash <= 0 || slash == len(ct)-1 || !hostabi.IsToken(ct[:slash]) || !hostabi.IsToken(ct[slash+1:]) {
 		return ""
 	}
 	return ct
@@ -137,7 +139,7 @@ func validPattern(p string) bool {
 		return true
 	}
 	slash := strings.IndexByte(p, '/')
-	if slash <= 0 || !isToken(p[:slash]) || p[:slash] == "*" {
+	if slash <= 0 || !hostabi.IsToken(p[:slash]) || p[:slash] == "*" {
 		return false
 	}
 	sub := p[slash+1:]
@@ -145,9 +147,9 @@ func validPattern(p string) bool {
 	case sub == "*":
 		return true
 	case strings.HasPrefix(sub, "*+"):
-		return isToken(sub[2:])
+		return hostabi.IsToken(sub[2:])
 	}
-	return isToken(sub) && !strings.Contains(sub, "*")
+	return hostabi.IsToken(sub) && !strings.Contains(sub, "*")
 }
 
 // matchType matches a media type against a valid pattern.
@@ -178,21 +180,4 @@ func isJSONType(mt string) bool {
 		return true
 	}
 	return strings.HasSuffix(sub, "+json")
-}
-
-// isToken reports an RFC 9110 token.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
-			continue
-		}
-		if !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
-			return false
-		}
-	}
-	return true
 }

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"sort"
 	"strings"
+
+	"github.com/gojinn/gojinn/hostabi"
 )
 
 // Defaults, applied when the config does not name the member.
@@ -100,7 +102,7 @@ func Parse(config []byte) (*Policy, error) {
 	}
 	sort.Strings(extra)
 	for _, name := range extra {
-		if !isToken(name) {
+		if !isName(name) {
 			return nil, errors.New("secheaders: config: extra: " + quote(name) + " is not a header name")
 		}
 		for _, h := range p.Set {
@@ -122,7 +124,7 @@ func Parse(config []byte) (*Policy, error) {
 	if c.Remove != nil {
 		p.Remove = nil
 		for _, name := range c.Remove {
-			if !isToken(name) {
+			if !isName(name) {
 				return nil, errors.New("secheaders: config: remove: " + quote(name) + " is not a header name")
 			}
 			for _, h := range p.Set {
@@ -186,23 +188,6 @@ func canonical(name string) string {
 	return string(b)
 }
 
-// isToken reports an RFC 9110 token.
-func isToken(s string) bool {
-	if s == "" || len(s) > 1024 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
-			continue
-		}
-		if !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
-			return false
-		}
-	}
-	return true
-}
-
 // validValue refuses what the host would: NUL, CR, LF (and other
 // controls but tab), and values over 64 KiB.
 func validValue(v string) bool {
@@ -218,3 +203,6 @@ func validValue(v string) bool {
 }
 
 func quote(s string) string { return `"` + s + `"` }
+
+// isName reports a header name the host accepts.
+func isName(s string) bool { return len(s) <= hostabi.MaxNameLen && hostabi.IsToken(s) }

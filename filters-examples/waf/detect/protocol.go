@@ -1,6 +1,10 @@
 package detect
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/gojinn/gojinn/hostabi"
+)
 
 // protocolCheck is a per-request check of the HTTP framing, where
 // request smuggling and method tricks show.
@@ -22,20 +26,10 @@ func protocolChecks() []protocolCheck {
 	}
 }
 
-func isToken(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7F || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return s != ""
-}
-
 // methodNotAllowed: a method outside the allowed list, or one that is
 // not even a token (a request line split by a smuggled CR or space).
 func methodNotAllowed(r *Request, e *Engine) (string, bool) {
-	return "request", !isToken(r.Method) || !e.methods[r.Method]
+	return "request", !hostabi.IsToken(r.Method) || !e.methods[r.Method]
 }
 
 // lengthAndChunked: Content-Length and Transfer-Encoding together let a
