@@ -245,14 +245,14 @@ func (e *Exchange) writeResponse(w http.ResponseWriter, r *http.Request) {
 	}
 	// The host owns framing: the length is the body's, whatever a guest set.
 	h.Del("Transfer-Encoding")
-	bodyAllowed := code != http.StatusNoContent && code != http.StatusNotModified
-	if bodyAllowed {
+	withBody := bodyAllowed(code)
+	if withBody {
 		h.Set("Content-Length", strconv.Itoa(len(e.respBody)))
 	} else {
 		h.Del("Content-Length")
 	}
 	w.WriteHeader(code)
-	if bodyAllowed && r.Method != http.MethodHead && len(e.respBody) > 0 {
+	if withBody && r.Method != http.MethodHead && len(e.respBody) > 0 {
 		_, _ = w.Write(e.respBody)
 	}
 }
