@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -30,43 +29,6 @@ type instance struct {
 	stack      [1]uint64
 }
 
-// limit stops an instance that runs too long: its timer sets the flag that
-// every loop of the instrumented module checks (package interrupt), and
-// the guest traps at its next iteration. It is armed and disarmed around
-// each call, with no allocation; once it has fired, the instance is never
-// used again, so it is never re-armed after firing.
-type limit struct {
-	timer   *time.Timer
-	expired atomic.Bool
-	flag    atomic.Pointer[api.MutableGlobal]
-}
-
-func newLimit() *limit {
-	l := &limit{}
-	l.timer = time.AfterFunc(time.Hour, l.expire)
-	l.timer.Stop()
-	return l
-}
-
-func (l *limit) expire() {
-	l.expired.Store(true)
-	if g := l.flag.Load(); g != nil {
-		(*g).Set(1)
-	}
-}
-
-// run calls fn under the limit d.
-func (l *limit) run(d time.Duration, fn func() error) error {
-	l.timer.Reset(d)
-	err := fn()
-	if !l.timer.Stop() && err == nil {
-		// The limit fired as the call returned: the flag may be set, so
-		// the instance cannot be trusted with another call.
-		err = errors.New("time limit reached as the call returned")
-	}
-	return err
-}
-
 // call runs fn under the time limit and returns its i32 result.
 func (in *instance) call(fn api.Function, d time.Duration) (int32, error) {
 	err := in.limit.run(d, func() error { return fn.CallWithStack(in.ctx, in.stack[:]) })
@@ -74,7 +36,7 @@ func (in *instance) call(fn api.Function, d time.Duration) (int32, error) {
 }
 
 func (in *instance) close(ctx context.Context) {
-	in.limit.timer.Stop()
+	in.limit.stop()
 	_ = in.mod.Close(ctx)
 }
 
