@@ -3,6 +3,7 @@
 package guest
 
 import (
+	"slices"
 	"unsafe"
 
 	"github.com/gojinn/gojinn/hostabi"
@@ -179,16 +180,16 @@ var (
 	Response = Message{Header: Header{hostabi.KindResponse}, kind: hostabi.KindResponse}
 )
 
-func (h Header) raw(name string) (string, bool) {
+func (h Header) raw(name string) ([]byte, bool) {
 	// Written out rather than through fetch: a closure here would cost an
 	// allocation on every header read.
 	for {
 		n := headerGet(uint32(h.kind), strPtr(name), uint32(len(name)), bufPtr(scratch), uint32(len(scratch)))
 		if n < 0 {
-			return "", false
+			return nil, false
 		}
 		if int(n) <= len(scratch) {
-			return string(scratch[:n]), true
+			return scratch[:n], true
 		}
 		scratch = make([]byte, int(n))
 	}
@@ -197,26 +198,46 @@ func (h Header) raw(name string) (string, bool) {
 // Get returns the first value of the named header, or "" when absent.
 // Names are case-insensitive.
 func (h Header) Get(name string) string {
-	s, _ := h.raw(name)
-	return firstValue(s)
+	b, _ := h.raw(name)
+	return string(firstValue(b))
 }
 
 // Lookup is Get that tells an absent header from an empty one.
 func (h Header) Lookup(name string) (string, bool) {
-	s, ok := h.raw(name)
-	return firstValue(s), ok
+	b, ok := h.raw(name)
+	return string(firstValue(b)), ok
+}
+
+// AppendValues appends the named header's values to dst, separated by
+// NUL bytes as the host lists them, and returns the extended buffer; ok
+// is false when the header is absent. It is for a filter that reads a
+// header on every request: the host copies into dst's spare capacity, so
+// a buffer kept between requests makes the read allocate nothing, and
+// the list is neither searched nor split on the way.
+func (h Header) AppendValues(dst []byte, name string) (_ []byte, ok bool) {
+	for {
+		spare := dst[len(dst):cap(dst)]
+		n := headerGet(uint32(h.kind), strPtr(name), uint32(len(name)), bufPtr(spare), uint32(len(spare)))
+		if n < 0 {
+			return dst, false
+		}
+		if int(n) <= len(spare) {
+			return dst[:len(dst)+int(n)], true
+		}
+		dst = slices.Grow(dst, int(n))
+	}
 }
 
 // Values returns every value of the named header, nil when absent.
 func (h Header) Values(name string) []string {
-	s, ok := h.raw(name)
+	b, ok := h.raw(name)
 	if !ok {
 		return nil
 	}
-	if s == "" {
+	if len(b) == 0 {
 		return []string{""}
 	}
-	return splitValues(s)
+	return splitValues(string(b))
 }
 
 // Names lists the header names present, in canonical form.

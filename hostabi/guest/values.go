@@ -1,6 +1,7 @@
 package guest
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 
@@ -47,11 +48,11 @@ func splitValues(s string) []string {
 }
 
 // firstValue returns the first element of a NUL-separated list.
-func firstValue(s string) string {
-	if i := strings.IndexByte(s, 0); i >= 0 {
-		return s[:i]
+func firstValue(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
 	}
-	return s
+	return b
 }
 
 // Action is what a handler returns: Continue or the result of Respond.
