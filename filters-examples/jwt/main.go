@@ -79,8 +79,17 @@ func (h hostKeys) Verify(alg, kid string, msg, sig []byte) error {
 // value, and only for the values the config needs.
 type request struct{}
 
-func (request) Header(name string) string { return guest.Request.Header.Get(name) }
-func (request) URI() string               { return guest.URI() }
+// headerBuf holds the last header read. A token is a kilobyte, and
+// allocating it on every request (and collecting it) costs more in wasm
+// than the cache lookup it feeds; jwtauth.Request allows the reuse.
+var headerBuf = make([]byte, 0, 2048)
+
+func (request) Header(name string) string {
+	headerBuf, _ = guest.Request.Header.AppendValues(headerBuf[:0], name)
+	return unsafe.String(unsafe.SliceData(headerBuf), len(headerBuf))
+}
+
+func (request) URI() string { return guest.URI() }
 
 func onRequest() guest.Action {
 	d := auth.Authenticate(request{})
@@ -99,12 +108,38 @@ func onRequest() guest.Action {
 			return fail("setting " + h.Name + ": " + err.Error())
 		}
 	}
+	if d.StripCookie != "" {
+		if err := stripCookie(d.StripCookie); err != nil {
+			return fail("removing the token's cookie: " + err.Error())
+		}
+	}
+	if d.StripQuery != "" {
+		if u, found := jwtauth.WithoutQueryParam(guest.URI(), d.StripQuery); found {
+			if err := guest.SetURI(u); err != nil {
+				return fail("removing the token's query parameter: " + err.Error())
+			}
+		}
+	}
 	for _, v := range d.Vars {
 		if err := guest.SetVar(v.Name, v.Value); err != nil && guest.LogEnabled(guest.LevelWarn) {
 			guest.Log(guest.LevelWarn, "jwt: variable "+v.Name+": "+err.Error())
 		}
 	}
 	return guest.Continue
+}
+
+// stripCookie removes the named cookie from the request's Cookie header
+// (all its fields, joined into one), removing the header if nothing else
+// is left in it.
+func stripCookie(name string) error {
+	rest, found := jwtauth.WithoutCookie(request{}.Header("Cookie"), name)
+	switch {
+	case !found:
+		return nil
+	case rest == "":
+		return guest.Request.Header.Remove("Cookie")
+	}
+	return guest.Request.Header.Set("Cookie", rest)
 }
 
 func deny(d jwtauth.Decision) guest.Action {

@@ -32,7 +32,13 @@ var (
 
 // Request is what the authenticator reads from a request.
 type Request interface {
-	// Header returns the first value of the named header, "" if absent.
+	// Header returns the named header's values joined by NUL bytes (as
+	// Gojinn's host lists them), "" if absent. Taking the list whole
+	// spares a search of every token for a separator that is almost never
+	// there; a token header with two values fails to parse and is refused.
+	// The result needs to stay valid only until the next call to Header:
+	// the Authenticator copies what it keeps, so an implementation may
+	// return a view of a buffer it reuses.
 	Header(name string) string
 	// URI is the request target as received: path and raw query.
 	URI() string
@@ -66,6 +72,12 @@ type Decision struct {
 	Remove    []string
 	Set       []Header
 	Vars      []Var
+	// StripCookie and StripQuery name the cookie or query parameter that
+	// carried the token when forward_token is false: the caller removes
+	// it (see WithoutCookie and WithoutQueryParam), since what else the
+	// Cookie header and the URI hold differs from request to request.
+	StripCookie string
+	StripQuery  string
 }
 
 // Authenticator applies one config. It is safe for concurrent use.
@@ -267,6 +279,13 @@ func (a *Authenticator) skipped(p string) bool {
 func (a *Authenticator) verifyNew(token string, nowNs int64) Decision {
 	var t jws
 	if desc := parseJWS(token, &t); desc != "" {
+		// Two header fields reach here joined by a NUL, which no token
+		// can hold, so only a token that fails to parse is searched for
+		// one. Two tokens are refused rather than one chosen, since the
+		// upstream might choose the other (RFC 6750 section 3.1).
+		if strings.IndexByte(token, 0) >= 0 {
+			return a.denies[descRepeated]
+		}
 		return a.denies[desc]
 	}
 	if algBit(t.alg)&a.algs == 0 {
@@ -291,7 +310,7 @@ func (a *Authenticator) verifyNew(token string, nowNs int64) Decision {
 		return a.denies[descMalformed]
 	}
 	now := float64(nowNs) / 1e9
-	v := &verified{token: token, until: nowNs + a.cacheTTL}
+	v := &verified{until: nowNs + a.cacheTTL}
 	exp, hasExp := numericDate(claims[slotExp])
 	switch {
 	case hasExp:
@@ -340,6 +359,8 @@ func (a *Authenticator) verifyNew(token string, nowNs int64) Decision {
 		return a.denies[descHeaderUnsafe]
 	}
 	v.out = out
+	// A copy: the caller's token may live in a buffer it reuses.
+	v.token = strings.Clone(token)
 	a.cache.put(v)
 	return v.out
 }
@@ -361,8 +382,15 @@ func (a *Authenticator) checkTimes(now, nbf float64, hasNbf bool, iat float64, h
 // entry then keeps alive; it is no bigger than the token the entry holds.
 func (a *Authenticator) outputs(c *claimSet) (Decision, bool) {
 	d := Decision{Outcome: Allow}
-	if !a.forwardToken && a.tokenHeader != "" {
-		d.Remove = append(d.Remove, a.tokenHeader)
+	if !a.forwardToken {
+		switch {
+		case a.tokenHeader != "":
+			d.Remove = append(d.Remove, a.tokenHeader)
+		case a.from.Cookie != "":
+			d.StripCookie = a.from.Cookie
+		case a.from.Query != "":
+			d.StripQuery = a.from.Query
+		}
 	}
 	if len(a.headers) > 0 {
 		d.Set = make([]Header, 0, len(a.headers))

@@ -224,18 +224,63 @@ func TestOutputs(t *testing.T) {
 			[]Var{{"jwt.email", "alice@example.com"}, {"jwt.n", "7"}, {"jwt.aud", "api"}}},
 		{"forward_token false", `{"forward_token":false,"vars":[]}`, []string{"Authorization"}, nil, nil},
 		{"forward_token false, custom header", `{"forward_token":false,"from":{"header":"x-token"},"vars":[]}`, []string{"X-Token"}, nil, nil},
+		{"forward_token false, cookie", `{"forward_token":false,"from":{"cookie":"at"},"vars":[]}`, nil, nil, nil},
+		{"forward_token false, query", `{"forward_token":false,"from":{"query":"at"},"vars":[]}`, nil, nil, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			a, _ := newAuth(t, c.config, &now)
 			r := bearer(tok)
 			r.headers["X-Token"] = tok
+			r.headers["Cookie"] = "at=" + tok
+			r.uri = "/api?at=" + tok
 			d := a.Authenticate(r)
 			checkDecision(t, d, 0, "")
 			if !slices.Equal(d.Remove, c.remove) || !slices.Equal(d.Set, c.set) || !slices.Equal(d.Vars, c.vars) {
 				t.Errorf("got remove %q set %q vars %q\nwant remove %q set %q vars %q", d.Remove, d.Set, d.Vars, c.remove, c.set, c.vars)
 			}
+			wantCookie, wantQuery := "", ""
+			if strings.Contains(c.name, "cookie") {
+				wantCookie = "at"
+			}
+			if strings.Contains(c.name, "query") {
+				wantQuery = "at"
+			}
+			if d.StripCookie != wantCookie || d.StripQuery != wantQuery {
+				t.Errorf("strip cookie %q query %q, want %q %q", d.StripCookie, d.StripQuery, wantCookie, wantQuery)
+			}
 		})
+	}
+}
+
+// TestWithout covers taking the token's cookie or query parameter out of
+// a request (forward_token false).
+func TestWithout(t *testing.T) {
+	cookie, query := WithoutCookie, WithoutQueryParam
+	tests := []struct {
+		fn       func(string, string) (string, bool)
+		in, want string
+		found    bool
+	}{
+		{cookie, "at=tok", "", true},
+		{cookie, "a=1; at=tok; b=2", "a=1; b=2", true},
+		{cookie, "at=tok; at=other", "", true},
+		{cookie, "a=1\x00at=tok\x00b=2", "a=1; b=2", true},
+		{cookie, " a=1 ;;at=\"tok\" ", "a=1", true},
+		{cookie, "a=1; att=x; xat=y", "a=1; att=x; xat=y", false},
+		{cookie, "", "", false},
+		{query, "/p?at=tok", "/p", true},
+		{query, "/p?a=1&at=tok&b=%20x", "/p?a=1&b=%20x", true},
+		{query, "/p?at=1&at=2&c", "/p?c", true},
+		{query, "/p?a%74=tok&b=2", "/p?b=2", true}, // the name as queryValue matches it
+		{query, "/p?att=1&xat=2", "/p?att=1&xat=2", false},
+		{query, "/p", "/p", false},
+		{query, "/p?", "/p?", false},
+	}
+	for _, tt := range tests {
+		if got, found := tt.fn(tt.in, "at"); got != tt.want || found != tt.found {
+			t.Errorf("%q: got %q %v, want %q %v", tt.in, got, found, tt.want, tt.found)
+		}
 	}
 }
 
@@ -259,6 +304,10 @@ func TestSources(t *testing.T) {
 		{"query escaped name", `{"from":{"query":"access_token"}}`, req{uri: "/x?access%5Ftoken=" + tok}, 0},
 		{"query absent", `{"from":{"query":"access_token"}}`, req{uri: "/x?token=" + tok}, 401},
 		{"query with a newline", `{"from":{"query":"t"}}`, req{uri: "/x?t=" + tok + "%0A"}, 401},
+		// Values arrive NUL-separated, as the host lists them.
+		{"cookie in a second field", `{"from":{"cookie":"session"}}`, req{headers: map[string]string{"Cookie": "a=b\x00session=" + tok}}, 0},
+		{"two Authorization fields", `{}`, req{headers: map[string]string{"Authorization": "Bearer " + tok + "\x00Bearer " + tok}}, 400},
+		{"two token header fields", `{"from":{"header":"X-Token"}}`, req{headers: map[string]string{"X-Token": tok + "\x00" + tok}}, 400},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -375,5 +424,28 @@ func TestKeysUnavailable(t *testing.T) {
 	d := a.Authenticate(bearer(mint(t, jwt.SigningMethodRS256, k.rsa, "rsa1", claims())))
 	if d.Outcome != Deny || d.Status != 503 || d.Challenge != "" {
 		t.Fatalf("got %d %q, want 503 without a challenge", d.Status, d.Challenge)
+	}
+}
+
+func TestBearerToken(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Bearer abc", "abc"},
+		{"bearer abc", "abc"},
+		{"BEARER   abc", "abc"},
+		{"BeArEr abc def", "abc def"},
+		{"Bearer ", ""},
+		{"Bearer", ""},
+		{"Bearerabc", ""},
+		{"Bearer\tabc", ""},
+		{"Basic YWxhZGRpbjpvcGVuc2VzYW1l", ""},
+		{"Bearex abc", ""},
+		{"Bearer\x00abc", ""},
+		{"\x02earer abc", ""}, // 0x02|0x20 is not 'b'
+		{"Bearer        ", ""},
+	}
+	for _, tt := range tests {
+		if got := bearerToken(tt.in); got != tt.want {
+			t.Errorf("bearerToken(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

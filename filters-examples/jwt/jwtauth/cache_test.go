@@ -147,7 +147,7 @@ func TestConcurrentAuthenticate(t *testing.T) {
 // key) never stand in for each other.
 func TestCacheSameTail(t *testing.T) {
 	c := newCache(4)
-	tail := strings.Repeat("s", keyBytes)
+	tail := strings.Repeat("s", 16)
 	a := &verified{token: "aaaa." + tail, until: 100}
 	c.put(a)
 	if c.get("bbbb."+tail, 0) != nil {
@@ -181,5 +181,34 @@ func TestFarFutureExp(t *testing.T) {
 	checkDecision(t, a.Authenticate(bearer(tok)), 0, "")
 	if v.count() != 2 {
 		t.Errorf("%d signature checks, want 2 (one per cache_ttl)", v.count())
+	}
+}
+
+// TestCacheFrontShared: entries that share a front slot (forced here by
+// a one-slot front) are all found, and eviction and expiry clear the slot
+// only of the entry they remove.
+func TestCacheFrontShared(t *testing.T) {
+	c := newCache(2)
+	c.front, c.mask = c.front[:1], 0
+	a := &verified{token: "a.a.a", until: 100}
+	b := &verified{token: "b.b.b", until: 200}
+	c.put(a)
+	c.put(b) // takes the front slot from a
+	if c.get(a.token, 0) != a || c.get(b.token, 0) != b {
+		t.Fatal("an entry sharing the front slot was not found")
+	}
+	d := &verified{token: "d.d.d", until: 300}
+	c.put(d) // evicts a, the oldest; d takes the slot
+	if c.get(a.token, 0) != nil {
+		t.Fatal("the evicted entry was still found")
+	}
+	if c.get(b.token, 0) != b || c.get(d.token, 0) != d {
+		t.Fatal("a live entry was lost with the evicted one")
+	}
+	if c.get(d.token, 300) != nil || c.get(d.token, 0) != nil {
+		t.Fatal("an expired entry was found")
+	}
+	if c.get(b.token, 0) != b || c.len() != 1 {
+		t.Fatalf("after d expired: b missing or %d entries, want 1", c.len())
 	}
 }

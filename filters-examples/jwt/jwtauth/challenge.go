@@ -22,6 +22,7 @@ const (
 	descMissingClaim = "required claim missing"
 	descHeaderUnsafe = "claim not usable as a header"
 	descScope        = "insufficient scope"
+	descRepeated     = "more than one token"
 )
 
 // buildDenials renders every denial once, at New.
@@ -39,6 +40,8 @@ func (a *Authenticator) buildDenials(realm string) {
 		a.denies[d] = Decision{Outcome: Deny, Status: 401, Reason: d,
 			Challenge: base + `, error="invalid_token", error_description="` + d + `"`}
 	}
+	a.denies[descRepeated] = Decision{Outcome: Deny, Status: 400, Reason: descRepeated,
+		Challenge: base + `, error="invalid_request", error_description="` + descRepeated + `"`}
 	a.denies[descScope] = Decision{Outcome: Deny, Status: 403, Reason: descScope,
 		Challenge: base + `, error="insufficient_scope", error_description="` + descScope + `"`}
 	// The token may be fine; the host cannot check it yet. 503 tells

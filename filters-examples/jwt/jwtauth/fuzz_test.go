@@ -63,3 +63,39 @@ func FuzzAuthenticate(f *testing.F) {
 		}
 	})
 }
+
+// decodeReference is what decodePart must agree with: encoding/base64,
+// strict, refusing the CR and LF it would skip.
+func decodeReference(src string) ([]byte, bool) {
+	dst := make([]byte, b64.DecodedLen(len(src)))
+	n, err := b64.Decode(dst, []byte(src))
+	return dst[:n], err == nil && b64.EncodedLen(n) == len(src)
+}
+
+func TestDecodePart(t *testing.T) {
+	for _, src := range []string{
+		"", "A", "AA", "AB", "AAA", "AAB", "AAAA", "_-_-", "eyJhbGciOiJIUzI1NiJ9", "e30",
+		"YQ", "YR", "YWI", "YWJ", "YWJj", "YWJjZA", "a+b/", "a=", "YQ==", "a\nb", "abc\x00", "é",
+	} {
+		want, wantOK := decodeReference(src)
+		dst := make([]byte, b64.DecodedLen(len(src)))
+		n, ok := decodePart(dst, src)
+		if ok != wantOK || ok && string(dst[:n]) != string(want) {
+			t.Errorf("decodePart(%q) = %q %v, want %q %v", src, dst[:n], ok, want, wantOK)
+		}
+	}
+}
+
+func FuzzDecodePart(f *testing.F) {
+	for _, s := range []string{"", "AA", "AB", "eyJhbGciOiJIUzI1NiJ9", "YWJjZA", "a\nbc"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		want, wantOK := decodeReference(src)
+		dst := make([]byte, b64.DecodedLen(len(src)))
+		n, ok := decodePart(dst, src)
+		if ok != wantOK || ok && string(dst[:n]) != string(want) {
+			t.Fatalf("decodePart(%q) = %q %v, want %q %v", src, dst[:n], ok, want, wantOK)
+		}
+	})
+}

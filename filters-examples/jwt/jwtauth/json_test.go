@@ -1,6 +1,7 @@
 package jwtauth
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -80,6 +81,81 @@ func FuzzForEachMember(f *testing.F) {
 					t.Fatalf("member %q not seen by encoding/json", k)
 				}
 			}
+		}
+	})
+}
+
+// isPlain is plain8's definition, a byte at a time.
+func isPlain(c byte) bool { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' }
+
+// TestPlain8 puts every byte value at every position of a word of plain
+// bytes, and of words whose other bytes sit at the edges of the plain
+// range, where a borrow could leak into a neighbour.
+func TestPlain8(t *testing.T) {
+	for _, fill := range []byte{'a', 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f} {
+		for pos := range 8 {
+			for c := range 256 {
+				var b [8]byte
+				for i := range b {
+					b[i] = fill
+				}
+				b[pos] = byte(c)
+				want := isPlain(byte(c))
+				if got := plain8(binary.LittleEndian.Uint64(b[:])); got != want {
+					t.Fatalf("fill %#x, byte %#x at %d: plain8 = %v, want %v", fill, c, pos, got, want)
+				}
+			}
+		}
+	}
+}
+
+// scanStringBytewise is scanString without the eight-byte skip: the
+// reference the fuzzer holds it to.
+func scanStringBytewise(s string, i int) int {
+	for i++; i < len(s); {
+		switch c := s[i]; {
+		case c == '"':
+			return i + 1
+		case c < 0x20:
+			return -1
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				return -1
+			}
+			i += size
+		case c == '\\':
+			if i+1 >= len(s) {
+				return -1
+			}
+			switch s[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(s) || !isHex(s[i+2]) || !isHex(s[i+3]) || !isHex(s[i+4]) || !isHex(s[i+5]) {
+					return -1
+				}
+				i += 6
+			default:
+				return -1
+			}
+		default:
+			i++
+		}
+	}
+	return -1
+}
+
+func FuzzScanString(f *testing.F) {
+	for _, s := range []string{`"https://idp.example/realms/x"`, `"alice@example.com" `, `"a\"b\\c\u00e9d"x`, "\"caf\xc3\xa9 au lait, s'il vous pla\xc3\xaet\"", `"unterminated`, "\"\x01\""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !strings.HasPrefix(s, `"`) {
+			s = `"` + s
+		}
+		if got, want := scanString(s, 0), scanStringBytewise(s, 0); got != want {
+			t.Fatalf("scanString(%q) = %d, want %d", s, got, want)
 		}
 	})
 }

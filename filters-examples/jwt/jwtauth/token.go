@@ -44,30 +44,108 @@ func algBit(alg string) uint16 {
 const allAlgs = 1<<13 - 1
 
 // b64 is base64url without padding (RFC 7515 section 2), strict so that
-// one token has exactly one encoding.
+// one token has exactly one encoding: decodePart's reference, and its
+// sizes.
 var b64 = base64.RawURLEncoding.Strict()
 
 // bearerToken extracts the token from an Authorization value. The scheme
 // is case-insensitive (RFC 9110 section 11.1); anything else is no token.
 func bearerToken(v string) string {
-	const scheme = "bearer "
-	if len(v) <= len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
+	// Written out rather than strings.EqualFold and a loop: this runs on
+	// every request, and in wasm each loop iteration is a dispatch and
+	// an interrupt check. OR-ing 0x20 maps exactly the upper and lower
+	// case of a letter to the lower case.
+	if len(v) <= len("bearer ") || v[0]|0x20 != 'b' || v[1]|0x20 != 'e' || v[2]|0x20 != 'a' ||
+		v[3]|0x20 != 'r' || v[4]|0x20 != 'e' || v[5]|0x20 != 'r' || v[6] != ' ' {
 		return ""
 	}
-	return strings.TrimLeft(v[len(scheme):], " ")
+	i := len("bearer ")
+	for i < len(v) && v[i] == ' ' {
+		i++
+	}
+	return v[i:]
 }
 
-// cookieValue finds the named cookie in a Cookie header value.
+// cookieValue finds the named cookie in the Cookie header's values
+// (NUL-separated, see Request: HTTP/2 clients may split cookies over
+// several fields).
 func cookieValue(header, name string) string {
 	for header != "" {
 		var part string
-		part, header, _ = strings.Cut(header, ";")
-		part = strings.TrimSpace(part)
+		part, header = nextCookie(header)
 		if k, v, ok := strings.Cut(part, "="); ok && k == name {
 			return strings.Trim(v, `"`)
 		}
 	}
 	return ""
+}
+
+// nextCookie splits the first "name=value" off Cookie header values,
+// which ';' separates within a field and NUL between fields.
+func nextCookie(header string) (part, rest string) {
+	part = header
+	if i := strings.IndexAny(header, ";\x00"); i >= 0 {
+		part, rest = header[:i], header[i+1:]
+	}
+	return strings.TrimSpace(part), rest
+}
+
+// WithoutCookie returns the Cookie header's values (NUL-separated, as
+// Request.Header gives them) as one Cookie value without the named
+// cookie, and whether it was there. Several fields are joined with "; ",
+// as RFC 9113 section 8.2.3 joins split cookies.
+func WithoutCookie(header, name string) (string, bool) {
+	var b strings.Builder
+	found := false
+	for header != "" {
+		var part string
+		part, header = nextCookie(header)
+		if k, _, ok := strings.Cut(part, "="); ok && k == name {
+			found = true
+			continue
+		}
+		if part == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(part)
+	}
+	return b.String(), found
+}
+
+// WithoutQueryParam returns the request target uri without the named
+// query parameter, matched as the token was found, and whether it was
+// there. The other parameters keep their order and encoding.
+func WithoutQueryParam(uri, name string) (string, bool) {
+	path, query, ok := strings.Cut(uri, "?")
+	if !ok {
+		return uri, false
+	}
+	var b strings.Builder
+	b.WriteString(path)
+	found, sep := false, byte('?')
+	for query != "" {
+		var part string
+		part, query, _ = strings.Cut(query, "&")
+		k, _, _ := strings.Cut(part, "=")
+		if k == name {
+			found = true
+			continue
+		}
+		if uk, err := url.QueryUnescape(k); err == nil && uk == name {
+			found = true
+			continue
+		}
+		b.WriteByte(sep)
+		b.WriteString(part)
+		sep = '&'
+	}
+	if !found {
+		return uri, false
+	}
+	return b.String(), true
 }
 
 // queryValue finds the named parameter in a raw query.
@@ -89,14 +167,59 @@ func queryValue(rawQuery, name string) string {
 	return ""
 }
 
-// decodePart decodes one base64url part into dst. Decoders skip CR and
-// LF, so "a\nb" would pass for "ab"; requiring the input to be exactly
-// as long as the canonical encoding of the output refuses that, without
-// a second pass over the token.
+// decodePart decodes one part, unpadded base64url (RFC 7515 section 2),
+// into dst, which holds at least b64.DecodedLen(len(src)) bytes. It is
+// b64.Decode (strict: the unused bits of the last character must be 0)
+// written for this one alphabet: in wasm, a lookup and a shift per
+// character are much of the cost of a new token. Unlike encoding/base64
+// it skips no CR or LF, so "a\nb" never passes for "ab".
 func decodePart(dst []byte, src string) (int, bool) {
-	n, err := b64.Decode(dst, unsafeBytes(src))
-	return n, err == nil && b64.EncodedLen(n) == len(src)
+	n, i := 0, 0
+	for ; i+4 <= len(src); i += 4 {
+		a, b, c, d := b64Index[src[i]], b64Index[src[i+1]], b64Index[src[i+2]], b64Index[src[i+3]]
+		if a|b|c|d >= 64 {
+			return 0, false
+		}
+		v := uint32(a)<<18 | uint32(b)<<12 | uint32(c)<<6 | uint32(d)
+		_ = dst[n+2]
+		dst[n], dst[n+1], dst[n+2] = byte(v>>16), byte(v>>8), byte(v)
+		n += 3
+	}
+	switch len(src) - i {
+	case 0:
+	case 2:
+		a, b := b64Index[src[i]], b64Index[src[i+1]]
+		if a|b >= 64 || b&0x0f != 0 {
+			return 0, false
+		}
+		dst[n] = a<<2 | b>>4
+		n++
+	case 3:
+		a, b, c := b64Index[src[i]], b64Index[src[i+1]], b64Index[src[i+2]]
+		if a|b|c >= 64 || c&0x03 != 0 {
+			return 0, false
+		}
+		v := uint32(a)<<12 | uint32(b)<<6 | uint32(c)
+		dst[n], dst[n+1] = byte(v>>10), byte(v>>2)
+		n += 2
+	default: // one character left: not an encoding of anything
+		return 0, false
+	}
+	return n, true
 }
+
+// b64Index maps a base64url character to its value, anything else to
+// 0xff.
+var b64Index = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	for i := range len(alphabet) {
+		t[alphabet[i]] = byte(i)
+	}
+	return t
+}()
 
 // jws is a split compact JWS.
 type jws struct {
@@ -123,16 +246,17 @@ func parseJWS(token string, t *jws) string {
 		return descMalformed
 	}
 	d2 += d1 + 1
-	if strings.IndexByte(token[d2+1:], '.') >= 0 {
-		// More parts: a JWE. This filter verifies signatures only.
-		return descUnsupported
-	}
 	h, p, s := token[:d1], token[d1+1:d2], token[d2+1:]
 	buf := make([]byte, b64.DecodedLen(len(h))+b64.DecodedLen(len(p))+b64.DecodedLen(len(s)))
 	hn, ok1 := decodePart(buf, h)
 	pn, ok2 := decodePart(buf[hn:], p)
 	sn, ok3 := decodePart(buf[hn+pn:], s)
 	if !ok1 || !ok2 || !ok3 {
+		// A '.' is not base64url, so more parts (a JWE: this filter
+		// verifies signatures only) fail to decode: looked for only then.
+		if strings.IndexByte(s, '.') >= 0 {
+			return descUnsupported
+		}
 		return descMalformed
 	}
 	t.signingInput = token[:d2]
