@@ -13,6 +13,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -84,6 +85,8 @@ type Decision struct {
 type Authenticator struct {
 	v   Verifier
 	now func() time.Time
+	// lastHeader is the protected header read last (see parseJWS).
+	lastHeader atomic.Pointer[joseHeader]
 
 	algs         uint16
 	from         Source
@@ -278,7 +281,7 @@ func (a *Authenticator) skipped(p string) bool {
 // it passes.
 func (a *Authenticator) verifyNew(token string, nowNs int64) Decision {
 	var t jws
-	if desc := parseJWS(token, &t); desc != "" {
+	if desc := parseJWS(token, &t, a.lastHeader.Load()); desc != "" {
 		// Two header fields reach here joined by a NUL, which no token
 		// can hold, so only a token that fails to parse is searched for
 		// one. Two tokens are refused rather than one chosen, since the
@@ -287,6 +290,9 @@ func (a *Authenticator) verifyNew(token string, nowNs int64) Decision {
 			return a.denies[descRepeated]
 		}
 		return a.denies[desc]
+	}
+	if t.fresh != nil {
+		a.lastHeader.Store(t.fresh)
 	}
 	if algBit(t.alg)&a.algs == 0 {
 		return a.denies[descAlgorithm]
@@ -354,7 +360,7 @@ func (a *Authenticator) verifyNew(token string, nowNs int64) Decision {
 			return a.denies[descScope]
 		}
 	}
-	out, ok := a.outputs(&claims)
+	out, ok := a.outputs(&claims, v)
 	if !ok {
 		return a.denies[descHeaderUnsafe]
 	}
@@ -380,7 +386,7 @@ func (a *Authenticator) checkTimes(now, nbf float64, hasNbf bool, iat float64, h
 // outputs builds the headers and variables of an accepted token. Values
 // are views of the decoded payload where they can be, which the cache
 // entry then keeps alive; it is no bigger than the token the entry holds.
-func (a *Authenticator) outputs(c *claimSet) (Decision, bool) {
+func (a *Authenticator) outputs(c *claimSet, v *verified) (Decision, bool) {
 	d := Decision{Outcome: Allow}
 	if !a.forwardToken {
 		switch {
@@ -392,11 +398,17 @@ func (a *Authenticator) outputs(c *claimSet) (Decision, bool) {
 			d.StripQuery = a.from.Query
 		}
 	}
-	if len(a.headers) > 0 {
-		d.Set = make([]Header, 0, len(a.headers))
+	switch n := len(a.headers); {
+	case n > len(v.sets):
+		d.Set = make([]Header, 0, n)
+	case n > 0:
+		d.Set = v.sets[:0:n]
 	}
-	if len(a.vars) > 0 {
-		d.Vars = make([]Var, 0, len(a.vars))
+	switch n := len(a.vars); {
+	case n > len(v.vars):
+		d.Vars = make([]Var, 0, n)
+	case n > 0:
+		d.Vars = v.vars[:0:n]
 	}
 	for _, h := range a.headers {
 		v := c[h.slot]

@@ -449,3 +449,25 @@ func TestBearerToken(t *testing.T) {
 		}
 	}
 }
+
+// TestKnownHeader: tokens that share the last protected header read skip
+// reading it, and alternating headers are each read for what they say.
+func TestKnownHeader(t *testing.T) {
+	k := keys(t)
+	now := t0
+	a, v := newAuth(t, `{"cache_size":0}`, &now)
+	rs := mint(t, jwt.SigningMethodRS256, k.rsa, "rsa1", claims())
+	rs2 := mint(t, jwt.SigningMethodRS256, k.rsa, "rsa1", claims("sub", "bob"))
+	es := mint(t, jwt.SigningMethodES256, k.ec, "ec1", claims())
+	for _, tok := range []string{rs, es, rs, rs2, es, es} {
+		checkDecision(t, a.Authenticate(bearer(tok)), 0, "")
+	}
+	if h := a.lastHeader.Load(); h == nil || h.alg != "ES256" || h.kid != "ec1" {
+		t.Fatalf("last header %+v, want ES256 ec1", h)
+	}
+	// The known header, with another token's signature.
+	checkDecision(t, a.Authenticate(bearer(spliceSig(es, mint(t, jwt.SigningMethodES256, k.ec, "ec1", claims("sub", "eve"))))), 401, descSignature)
+	if v.count() != 7 {
+		t.Errorf("%d signature checks, want 7", v.count())
+	}
+}

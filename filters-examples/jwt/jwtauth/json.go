@@ -1,8 +1,8 @@
 package jwtauth
 
 import (
-	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 )
@@ -149,9 +149,13 @@ func scanString(s string, i int) int {
 		// Eight plain bytes at a time: claims are mostly long runs of
 		// them (URLs, addresses, scopes), and in wasm a loop iteration
 		// per byte is most of the cost of reading a new token.
-		if i+8 <= len(s) && plain8(binary.LittleEndian.Uint64(unsafeBytes(s[i:]))) {
-			i += 8
-			continue
+		if i+8 <= len(s) {
+			m := special8(le64(s, i))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) / 8 // to the first special byte
 		}
 		switch c := s[i]; {
 		case c == '"':
@@ -189,19 +193,26 @@ func scanString(s string, i int) int {
 	return -1
 }
 
-// plain8 reports whether all eight bytes of x (little-endian) are ones
-// scanString passes over: ASCII, not a control character, '"' or '\\'.
-// Each term sets a byte's high bit when that byte is special; a borrow
-// can set bits above a special byte, never where there is none, so the
-// test has false positives only when there is a special byte anyway.
-func plain8(x uint64) bool {
+// special8 marks the bytes of x (eight bytes of a string, little-endian)
+// that scanString cannot pass over: non-ASCII, control characters, '"'
+// and '\\'. Each term sets a byte's high bit when that byte is special;
+// a borrow can set bits above a special byte but never below one, so the
+// lowest bit set is the first special byte, and 0 means there is none.
+func special8(x uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	quote, backslash := x^(ones*'"'), x^(ones*'\\')
-	special := x | // >= 0x80
+	return (x | // >= 0x80
 		(x-ones*0x20)&^x | // < 0x20
 		(quote-ones)&^quote |
-		(backslash-ones)&^backslash
-	return special&highs == 0
+		(backslash-ones)&^backslash) & highs
+}
+
+// le64 reads s[i:i+8] as a little-endian word; the compiler makes it one
+// load.
+func le64(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
 }
 
 func isHex(c byte) bool {

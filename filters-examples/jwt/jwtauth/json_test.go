@@ -3,6 +3,7 @@ package jwtauth
 import (
 	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -88,10 +89,11 @@ func FuzzForEachMember(f *testing.F) {
 // isPlain is plain8's definition, a byte at a time.
 func isPlain(c byte) bool { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' }
 
-// TestPlain8 puts every byte value at every position of a word of plain
-// bytes, and of words whose other bytes sit at the edges of the plain
-// range, where a borrow could leak into a neighbour.
-func TestPlain8(t *testing.T) {
+// TestSpecial8 puts every byte value at every position of a word of
+// plain bytes, and of words whose other bytes sit at the edges of the
+// plain range, where a borrow could leak into a neighbour; and two
+// special bytes, where the first must be the one reported.
+func TestSpecial8(t *testing.T) {
 	for _, fill := range []byte{'a', 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f} {
 		for pos := range 8 {
 			for c := range 256 {
@@ -100,9 +102,24 @@ func TestPlain8(t *testing.T) {
 					b[i] = fill
 				}
 				b[pos] = byte(c)
-				want := isPlain(byte(c))
-				if got := plain8(binary.LittleEndian.Uint64(b[:])); got != want {
-					t.Fatalf("fill %#x, byte %#x at %d: plain8 = %v, want %v", fill, c, pos, got, want)
+				first := 8
+				if !isPlain(byte(c)) {
+					first = pos
+				}
+				if pos < 7 {
+					b[7] = '"'
+					first = min(first, 7)
+				}
+				m := special8(binary.LittleEndian.Uint64(b[:]))
+				got := 8
+				if m != 0 {
+					got = bits.TrailingZeros64(m) / 8
+				}
+				if got != first {
+					t.Fatalf("%q: first special byte %d, want %d", b, got, first)
+				}
+				if le64(string(b[:]), 0) != binary.LittleEndian.Uint64(b[:]) {
+					t.Fatalf("le64(%q) wrong", b)
 				}
 			}
 		}

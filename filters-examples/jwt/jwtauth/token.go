@@ -175,6 +175,20 @@ func queryValue(rawQuery, name string) string {
 // it skips no CR or LF, so "a\nb" never passes for "ab".
 func decodePart(dst []byte, src string) (int, bool) {
 	n, i := 0, 0
+	for ; i+8 <= len(src); i += 8 {
+		// Eight characters, loaded as one word, make six bytes.
+		x := le64(src, i)
+		c0, c1, c2, c3 := b64Index[byte(x)], b64Index[byte(x>>8)], b64Index[byte(x>>16)], b64Index[byte(x>>24)]
+		c4, c5, c6, c7 := b64Index[byte(x>>32)], b64Index[byte(x>>40)], b64Index[byte(x>>48)], b64Index[byte(x>>56)]
+		if c0|c1|c2|c3|c4|c5|c6|c7 >= 64 {
+			return 0, false
+		}
+		v := uint64(c0)<<42 | uint64(c1)<<36 | uint64(c2)<<30 | uint64(c3)<<24 |
+			uint64(c4)<<18 | uint64(c5)<<12 | uint64(c6)<<6 | uint64(c7)
+		_ = dst[n+5]
+		dst[n], dst[n+1], dst[n+2], dst[n+3], dst[n+4], dst[n+5] = byte(v>>40), byte(v>>32), byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+		n += 6
+	}
 	for ; i+4 <= len(src); i += 4 {
 		a, b, c, d := b64Index[src[i]], b64Index[src[i+1]], b64Index[src[i+2]], b64Index[src[i+3]]
 		if a|b|c|d >= 64 {
@@ -224,19 +238,29 @@ var b64Index = func() (t [256]byte) {
 // jws is a split compact JWS.
 type jws struct {
 	signingInput string // header "." payload, as sent: what was signed
-	header       string // decoded
+	header       string // decoded; empty when the header was known
 	payload      string // decoded
 	sig          []byte // decoded
 	alg, kid     string
+	// fresh is the header's reading when it was not the known one, for
+	// the caller to keep.
+	fresh *joseHeader
 }
 
-// parseJWS splits and decodes a compact JWS into t and reads its header.
-// It returns a description for the client on failure.
+// joseHeader is a protected header already read. An issuer sends the
+// same header (alg, kid, typ) with every token, so the last one read is
+// kept, and a token whose encoded header is the same one skips decoding
+// and reading it: what they say is a function of the encoded text alone.
+type joseHeader struct{ enc, alg, kid string }
+
+// parseJWS splits and decodes a compact JWS into t and reads its header,
+// unless it is known's. It returns a description for the client on
+// failure.
 //
-// The three parts are decoded into one buffer that nothing else holds or
+// The parts are decoded into one buffer that nothing else holds or
 // writes, so header and payload are string views of it: the claims read
 // from them (and kept in the cache) share it instead of being copied.
-func parseJWS(token string, t *jws) string {
+func parseJWS(token string, t *jws, known *joseHeader) string {
 	d1 := strings.IndexByte(token, '.')
 	if d1 < 0 {
 		return descMalformed
@@ -247,6 +271,10 @@ func parseJWS(token string, t *jws) string {
 	}
 	d2 += d1 + 1
 	h, p, s := token[:d1], token[d1+1:d2], token[d2+1:]
+	isKnown := known != nil && sameToken(h, known.enc)
+	if isKnown {
+		h = ""
+	}
 	buf := make([]byte, b64.DecodedLen(len(h))+b64.DecodedLen(len(p))+b64.DecodedLen(len(s)))
 	hn, ok1 := decodePart(buf, h)
 	pn, ok2 := decodePart(buf[hn:], p)
@@ -260,10 +288,20 @@ func parseJWS(token string, t *jws) string {
 		return descMalformed
 	}
 	t.signingInput = token[:d2]
-	t.header = unsafe.String(unsafe.SliceData(buf), hn)
 	t.payload = unsafe.String(unsafe.SliceData(buf[hn:]), pn)
 	t.sig = buf[hn+pn : hn+pn+sn]
-	return t.readHeader()
+	if isKnown {
+		t.alg, t.kid = known.alg, known.kid
+		return ""
+	}
+	t.header = unsafe.String(unsafe.SliceData(buf), hn)
+	if desc := t.readHeader(); desc != "" {
+		return desc
+	}
+	// Copies: the token may sit in a buffer its reader reuses, and the
+	// header's decoded bytes need not outlive this token.
+	t.fresh = &joseHeader{enc: strings.Clone(token[:d1]), alg: strings.Clone(t.alg), kid: strings.Clone(t.kid)}
+	return ""
 }
 
 // readHeader reads alg and kid from the protected header, refusing what
