@@ -14,6 +14,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -146,10 +147,10 @@ func TestWasmFilter(t *testing.T) {
 
 // benchWasm measures one request through the chain: pool, guest, host
 // calls and, for a new token, the host's signature check.
-func benchWasm(b *testing.B, extra string, m jwt.SigningMethod, key any, kid string) {
+func benchWasm(b *testing.B, extra string, m jwt.SigningMethod, key any, kid string, claims ...any) {
 	c := chain(b, extra)
 	r := httptest.NewRequest("GET", "/api", nil)
-	tok := token(b, m, key, kid)
+	tok := token(b, m, key, kid, claims...)
 	r.Header.Set("Authorization", "Bearer "+tok)
 	w := &filtertest.Discard{H: http.Header{}}
 	next := func(http.ResponseWriter, *http.Request) error { return nil }
@@ -230,7 +231,16 @@ func benchGolangJWT(b *testing.B, m jwt.SigningMethod, key, pub any, kid string)
 }
 
 func BenchmarkWasmCachedToken(b *testing.B) {
-	benchWasm(b, "", jwt.SigningMethodRS256, rsaKey, "rsa1")
+	b.Run("small", func(b *testing.B) { benchWasm(b, "", jwt.SigningMethodRS256, rsaKey, "rsa1") })
+	// The size of an identity provider's access token with roles and
+	// groups: the whole token is compared on a hit.
+	groups := make([]string, 24)
+	for i := range groups {
+		groups[i] = fmt.Sprintf("team-%02d-readers", i)
+	}
+	b.Run("large", func(b *testing.B) {
+		benchWasm(b, "", jwt.SigningMethodRS256, rsaKey, "rsa1", "groups", groups)
+	})
 }
 
 // TestWasmForwardTokenFalse: with forward_token false, a token read from
