@@ -14,6 +14,8 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strconv"
+	"strings"
+	"unsafe"
 
 	"github.com/gojinn/gojinn/filters-examples/waf/detect"
 	"github.com/gojinn/gojinn/hostabi/guest"
@@ -21,6 +23,18 @@ import (
 
 // engine is built once per instance, in configure.
 var engine *detect.Engine
+
+// headers and values are what readRequest fills, kept between requests
+// (an instance serves one at a time) so that reading a request allocates
+// next to nothing: inside wasm every allocation brings the next
+// collection of the engine's large heap nearer. values holds the header
+// values the host copies, NUL-separated; the strings of headers point
+// into it, which is safe because the engine keeps nothing of a request
+// and a buffer is only appended to while a request is read.
+var (
+	headers []detect.Header
+	values  []byte
+)
 
 func init() {
 	guest.Register(guest.Filter{Configure: configure, OnRequest: onRequest})
@@ -47,6 +61,8 @@ func onRequest() guest.Action {
 	}
 	req := readRequest()
 	res := engine.Inspect(&req)
+	clear(req.Headers) // the engine keeps nothing of the request
+	headers = req.Headers[:0]
 	cfg := engine.Config()
 	if res.BodySkipped {
 		// Over the host's body limit: the body was not inspected, and
@@ -85,13 +101,25 @@ func onRequest() guest.Action {
 
 // readRequest copies what the engine inspects out of the host.
 func readRequest() detect.Request {
-	req := detect.Request{Method: guest.Method(), URI: guest.URI()}
+	req := detect.Request{Method: guest.Method(), URI: guest.URI(), Headers: headers[:0]}
+	buf := values[:0]
 	for _, name := range guest.Request.Header.Names() {
-		for _, v := range guest.Request.Header.Values(name) {
+		start := len(buf)
+		var ok bool
+		if buf, ok = guest.Request.Header.AppendValues(buf, name); !ok {
+			continue
+		}
+		// Earlier values stay valid if buf moves: the old array is not
+		// written again.
+		list := unsafe.String(unsafe.SliceData(buf[start:]), len(buf)-start)
+		for more := true; more; {
+			var v string
+			v, list, more = strings.Cut(list, "\x00")
 			req.Headers = append(req.Headers, detect.Header{Name: name, Value: v})
 		}
 	}
-	if engine.Config().MaxBodyBytes < 0 || !hasBody() {
+	values = buf
+	if engine.Config().MaxBodyBytes < 0 || !hasBody(req.Headers) {
 		return req
 	}
 	body, err := guest.Request.Body()
@@ -108,13 +136,26 @@ func readRequest() detect.Request {
 }
 
 // hasBody says whether the request announces a body; reading one that
-// is not there would still cost a host call.
-func hasBody() bool {
-	if _, ok := guest.Request.Header.Lookup("Transfer-Encoding"); ok {
-		return true
+// is not there would still cost a host call. It looks at the headers
+// already read rather than asking the host again.
+func hasBody(hs []detect.Header) bool {
+	for _, h := range hs {
+		if isHeader(h.Name, "Transfer-Encoding") {
+			return true
+		}
 	}
-	cl := guest.Request.Header.Get("Content-Length")
-	return cl != "" && cl != "0"
+	for _, h := range hs {
+		if isHeader(h.Name, "Content-Length") {
+			return h.Value != "" && h.Value != "0"
+		}
+	}
+	return false
+}
+
+// isHeader compares header names as the host does, without regard to
+// case; the length first, since most names differ in it.
+func isHeader(name, want string) bool {
+	return len(name) == len(want) && strings.EqualFold(name, want)
 }
 
 // requestID names a request in the refusal and the logs so that an

@@ -3,6 +3,7 @@ package detect
 import (
 	"bytes"
 	"encoding/base64"
+	"slices"
 	"strings"
 )
 
@@ -22,40 +23,62 @@ func (f *forms) base64Plains() (raw, lower [][]byte) {
 		return f.b64raw, f.b64low
 	}
 	f.b64done = true
-	// One pass: find each run of the alphabet and whether it changes
-	// case inside (see looksEncoded), with a table instead of calls,
-	// since this runs on nearly every value.
+	if !f.cls.has(cUpper | cLower) {
+		// A run is decoded only if it changes case (see base64Kind).
+		return f.b64raw, f.b64low
+	}
 	s := f.dec
-	start, sawLower, mixed := -1, false, false
-	for i := 0; i <= len(s); i++ {
-		var k uint8
-		if i < len(s) {
-			k = base64Kind[s[i]]
-		}
-		if k == 0 {
-			if start >= 0 && mixed && i-start >= minBase64Run {
-				f.decodeRun(s[start:i])
-			}
-			start, sawLower, mixed = -1, false, false
-			continue
-		}
+	for from := 0; ; {
+		start, end := nextMixedRun(s, from)
 		if start < 0 {
-			start = i
+			break
 		}
-		switch k {
-		case kindLower:
-			sawLower = true
-		case kindUpper:
-			mixed = mixed || sawLower
+		if end-start >= minBase64Run {
+			f.decodeRun(s[start:end])
 		}
+		from = end
 	}
 	return f.b64raw, f.b64low
 }
 
+// nextMixedRun returns the bounds of the first run of the base64
+// alphabets in s[from:] that changes case inside (see base64Kind), or
+// start < 0; s[from] is not inside a run that starts before it. Runs are
+// found from their upper-case letters, which prose has few of, so that
+// a value is not read a byte at a time: an upper-case letter with a
+// lower-case one before it in its run is the sign. Nothing is read
+// twice: the walk back from one upper-case letter stops at the one
+// before, the run before which held no lower-case letter.
+func nextMixedRun(s string, from int) (start, end int) {
+	stop := from
+	for stop < len(s) {
+		u := indexUpper(s[stop:])
+		if u < 0 {
+			break
+		}
+		q := stop + u
+		j := q - 1
+		for j >= stop && (base64Kind[s[j]] == kindUpper || base64Kind[s[j]] == kindOther) {
+			j--
+		}
+		if j >= stop && base64Kind[s[j]] == kindLower {
+			start, end = j, q+1
+			for start > 0 && base64Kind[s[start-1]] != 0 {
+				start--
+			}
+			for end < len(s) && base64Kind[s[end]] != 0 {
+				end++
+			}
+			return start, end
+		}
+		stop = q + 1
+	}
+	return -1, -1
+}
+
 func (f *forms) decodeRun(run string) {
-	buf := make([]byte, 0, len(run)+3)
 	for shift := range 4 {
-		buf = append(buf[:0], "AAA"[:shift]...)
+		buf := append(f.b64buf[:0], "AAA"[:shift]...)
 		for k := 0; k < len(run); k++ {
 			c := run[k]
 			switch c {
@@ -75,14 +98,24 @@ func (f *forms) decodeRun(run string) {
 		case 3:
 			buf = append(buf, '=')
 		}
-		out := make([]byte, base64.StdEncoding.DecodedLen(len(buf)))
+		f.b64buf = buf
+		// The decoding and its lower-cased twin, side by side in the
+		// arena.
+		size := base64.StdEncoding.DecodedLen(len(buf))
+		out := f.room(2 * size)[:size]
 		n, err := base64.StdEncoding.Decode(out, buf)
 		if err != nil && n == 0 {
 			continue
 		}
-		low := append([]byte(nil), out[:n]...)
+		raw := f.keepBytes(out[:n])
+		low := append(f.room(n), raw...)
 		lowerASCII(low)
-		f.b64raw = append(f.b64raw, out[:n])
+		low = f.keepBytes(low)
+		if f.b64raw == nil {
+			// Room for a few runs at four alignments, once a request.
+			f.b64raw, f.b64low = make([][]byte, 0, 16), make([][]byte, 0, 16)
+		}
+		f.b64raw = append(f.b64raw, raw)
 		f.b64low = append(f.b64low, low)
 	}
 }
@@ -119,17 +152,26 @@ func lowerASCII(b []byte) {
 	}
 }
 
-// byteWords is words as byte slices, converted once.
+// byteWords is words as byte slices, converted once, shortest first
+// (see containsAny).
 func byteWords(list string) [][]byte {
 	var out [][]byte
 	for _, w := range strings.Fields(list) {
 		out = append(out, []byte(w))
 	}
+	slices.SortStableFunc(out, func(a, b []byte) int { return len(a) - len(b) })
 	return out
 }
 
+// containsAny says whether b holds one of words, sorted by length: the
+// search stops at the first word longer than b, which spares most of
+// them the short decodings of runs that only look like base64 ("Anne-
+// Marie").
 func containsAny(b []byte, words [][]byte) bool {
 	for _, w := range words {
+		if len(w) > len(b) {
+			return false
+		}
 		if bytes.Contains(b, w) {
 			return true
 		}

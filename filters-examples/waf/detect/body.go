@@ -1,6 +1,9 @@
 package detect
 
-import "strings"
+import (
+	"strings"
+	"unsafe"
+)
 
 // maxNesting bounds recursion into multipart parts holding JSON or XML.
 const maxNesting = 2
@@ -23,7 +26,9 @@ func (in *inspection) inspectBody(r *Request) {
 		in.res.BodyTruncated = true
 	}
 	ct, _ := r.header("content-type")
-	in.inspectTyped(ct, string(body), 0)
+	// Read in place rather than copied: the body is only read, and
+	// nothing made from it outlives Inspect (see inspection.release).
+	in.inspectTyped(ct, unsafe.String(unsafe.SliceData(body), len(body)), 0)
 }
 
 // inspectTyped dispatches on a content type; depth counts multipart

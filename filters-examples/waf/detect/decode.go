@@ -83,7 +83,7 @@ func hexRune(s string, i, n int) (rune, bool) {
 // percentDecode decodes %HH and %uHHHH, leaving malformed escapes as they
 // are (a lenient decoder sees what a lenient backend would).
 func percentDecode(s string, plus bool) string {
-	if strings.IndexByte(s, '%') < 0 && (!plus || strings.IndexByte(s, '+') < 0) {
+	if plus && indexByte2(s, '%', '+') < 0 || !plus && indexByte(s, '%') < 0 {
 		return s
 	}
 	var b strings.Builder

@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Engine holds one configuration's compiled rules. It is read-only after
@@ -15,10 +16,16 @@ type Engine struct {
 	rules []rule
 	// scores is each rule's score after its class weight.
 	scores []int
+	// needs is each rule's ruleSpec.needs, packed where the loop over a
+	// value's candidate rules reads it.
+	needs []charClass
 	// keywords finds the rules whose literals a value holds.
 	keywords *keywordMatcher
 	// always are the rules without keywords: they run on every value.
 	always ruleSet
+	// sqlGate is the automaton output, past the rules, of the words of
+	// sqlGateList in the sql view.
+	sqlGate int
 	// byTarget are the enabled rules for each Target bit.
 	byTarget [16]ruleSet
 	excl     []exclusion
@@ -49,7 +56,8 @@ func New(cfg Config) (*Engine, error) {
 		e.methods[m] = true
 	}
 	specs := allSpecs()
-	if len(specs) > maxRules {
+	// One more automaton output than rules: sqlGate.
+	if len(specs)+1 > maxRules {
 		return nil, errors.New("detect: too many rules")
 	}
 	disabled, err := e.selectRules(specs, cfg.DisabledRules)
@@ -67,6 +75,7 @@ func New(cfg Config) (*Engine, error) {
 			r.re = re
 		}
 		e.rules = append(e.rules, r)
+		e.needs = append(e.needs, s.needs)
 		w := weight(cfg.Weights, s.class)
 		e.scores = append(e.scores, int(math.Round(float64(s.score)*w)))
 		on := s.pl <= cfg.Paranoia && w > 0 && !disabled.has(i)
@@ -88,6 +97,16 @@ func New(cfg Config) (*Engine, error) {
 				e.byTarget[bit].add(i)
 			}
 		}
+	}
+	// The SQL gate words, as an output of their own: a value without
+	// one spares sqlShaped its word-by-word look (see forms.sqlWords).
+	e.sqlGate = len(specs)
+	for v := range numViews {
+		var kws []string
+		if view(v) == viewSQL {
+			kws = lexiconWords(sqlGateList)
+		}
+		keywords[v] = append(keywords[v], kws)
 	}
 	e.keywords = newKeywordMatcher(&keywords)
 	for _, x := range cfg.Exclusions {
@@ -138,10 +157,18 @@ func (e *Engine) selectRules(specs []ruleSpec, names []string) (ruleSet, error) 
 	return set, nil
 }
 
+// inspections are reused across requests: an inspection is large (the
+// views, the arena, the lists of values seen), and inside wasm every
+// byte allocated brings the next collection of the engine's large heap
+// nearer.
+var inspections = sync.Pool{New: func() any { return &inspection{lastKey: -1} }}
+
 // Inspect scores one request.
 func (e *Engine) Inspect(r *Request) Result {
 	path, query := splitURI(r.URI)
-	in := inspection{e: e, path: path}
+	in := inspections.Get().(*inspection)
+	defer in.release()
+	in.e, in.path = e, path
 	var offPaths []*exclusion
 	for i := range e.excl {
 		if x := &e.excl[i]; x.arg == "" && strings.HasPrefix(path, x.path) {
@@ -168,6 +195,28 @@ protocol:
 	return in.res
 }
 
+// release returns the inspection to the pool, holding nothing of the
+// request: neither its strings nor, through the arena, the views built
+// from them, which is why no string of the Result may come from the
+// arena (the Result holds rule ids and places joined afresh).
+func (in *inspection) release() {
+	// Field by field: clearing the whole inspection, most of which is
+	// unused by a typical request, costs more than this inside wasm.
+	in.e, in.path, in.off, in.fired, in.res = nil, "", ruleSet{}, ruleSet{}, Result{}
+	f := &in.f
+	f.dec, f.low, f.sql, f.cmd = "", "", "", ""
+	clear(f.b64raw)
+	clear(f.b64low)
+	f.b64raw, f.b64low, f.arena = f.b64raw[:0], f.b64low[:0], f.arena[:0]
+	clear(in.seenKeys)
+	in.seenKeys, in.lastKey = in.seenKeys[:0], -1
+	for u := in.used; u != 0; u &= u - 1 {
+		in.recent[bits.TrailingZeros32(u)] = seenValue{}
+	}
+	in.used = 0
+	inspections.Put(in)
+}
+
 // inspection is the state of one Inspect call.
 type inspection struct {
 	e    *Engine
@@ -183,6 +232,25 @@ type inspection struct {
 	// fire rules that already fired. A short list, compared in order:
 	// cheaper than hashing, which is slow inside wasm.
 	seenKeys []string
+	// follows[i] is the index of the key seen after seenKeys[i] last
+	// time, lastKey the index of the last key seen (-1: none).
+	follows [maxSeenKeys]uint8
+	lastKey int
+	// recent are values already inspected, by a signature of (target,
+	// length, first, middle and last byte): the same value from the same
+	// place can only fire rules that already fired, and values repeat in
+	// arrays and lists (status fields, enumerations, flags).
+	recent [32]seenValue
+	// used has a bit per entry of recent in use, so that release
+	// clears only those.
+	used uint32
+}
+
+// seenValue is one of the values inspection.value ran the rules on.
+type seenValue struct {
+	raw, arg string
+	target   Target
+	plus     bool
 }
 
 func (in *inspection) add(m Match) {
@@ -200,12 +268,21 @@ func (in *inspection) value(target Target, at where, arg, raw string, plus bool)
 	if raw == "" {
 		return
 	}
+	// The outcome depends on nothing else (fired only shrinks the work),
+	// so a value seen before has nothing left to fire.
+	slot := (uint(len(raw))*7 + uint(raw[0])*31 + uint(raw[len(raw)/2])*17 + uint(raw[len(raw)-1]) + uint(target)) % uint(len(in.recent))
+	seen := &in.recent[slot]
+	if seen.target == target && seen.plus == plus && sameString(seen.raw, raw) && sameString(seen.arg, arg) {
+		return
+	}
+	// Field by field: a struct store of pointers is a runtime call
+	// inside wasm.
+	seen.raw, seen.arg, seen.target, seen.plus = raw, arg, target, plus
+	in.used |= 1 << slot
 	e := in.e
 	var cand ruleSet
-	for bit := range 16 {
-		if target&(1<<bit) != 0 {
-			cand.or(&e.byTarget[bit])
-		}
+	for t := uint16(target); t != 0; t &= t - 1 {
+		cand.or(&e.byTarget[bits.TrailingZeros16(t)])
 	}
 	cand.andNot(&in.off)
 	cand.andNot(&in.fired)
@@ -237,12 +314,15 @@ func (in *inspection) value(target Target, at where, arg, raw string, plus bool)
 	// The decoded view read as the low one: the automaton folds case
 	// and blank runs itself, so the low view is built only for rules.
 	e.keywords.scan(in.f.dec, same, &hits)
+	if !hits.has(e.sqlGate) {
+		in.f.sqlWords = sqlWordsAbsent
+	}
 	cand.and(&hits)
 	for w, word := range cand {
 		for word != 0 {
 			i := w<<6 | bits.TrailingZeros64(word)
 			word &= word - 1
-			if e.rules[i].matches(&in.f) {
+			if needs := e.needs[i]; in.f.cls&needs == needs && e.rules[i].matches(&in.f) {
 				in.fired.add(i)
 				in.add(Match{Rule: e.rules[i].id, Class: e.rules[i].class, Where: at.kind + at.name, Score: e.scores[i]})
 			}

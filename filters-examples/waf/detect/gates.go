@@ -5,9 +5,6 @@ import "strings"
 // Gates: cheap preconditions that spare rules their regexp on values
 // that cannot match.
 
-// hasEquals gates rules that need an '=' (attribute assignments).
-func hasEquals(f *forms) bool { return strings.IndexByte(f.dec, '=') >= 0 }
-
 // hasFrom gates rules whose pattern needs FROM besides their keyword.
 func hasFrom(f *forms) bool { return strings.Contains(f.sqlText(), "from") }
 
@@ -15,13 +12,13 @@ func hasFrom(f *forms) bool { return strings.Contains(f.sqlText(), "from") }
 // or '?' opens markup as browsers parse it; "x < y" does not.
 func tagOpen(f *forms) bool {
 	s := f.dec
-	for i := strings.IndexByte(s, '<'); i >= 0; {
+	for i := indexByte(s, '<'); i >= 0; {
 		if i+1 < len(s) {
 			if c := s[i+1] | 0x20; 'a' <= c && c <= 'z' || c == '/' || c == '!' || c == '?' {
 				return true
 			}
 		}
-		k := strings.IndexByte(s[i+1:], '<')
+		k := indexByte(s[i+1:], '<')
 		if k < 0 {
 			break
 		}

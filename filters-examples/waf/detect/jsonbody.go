@@ -16,12 +16,30 @@ func (in *inspection) inspectJSON(body string) bool {
 	}
 	key := ""
 	for i := 0; i < len(s); i++ {
-		if s[i] != '"' {
-			continue
+		switch {
+		case s[i] == '"':
+		case i+1 < len(s) && s[i+1] == '"':
+			// The next string is mostly a byte on (`":"`, `","`); a
+			// search, word at a time, pays off past that.
+			i++
+		default:
+			q := indexByte(s[i:], '"')
+			if q < 0 {
+				return true
+			}
+			i += q
 		}
-		str, n, ok := jsonString(s[i:])
-		if !ok {
-			return false
+		// Most strings hold no escape: those are cut out here, without
+		// a call of jsonString (calls are dear inside wasm).
+		var str string
+		var n int
+		if k := indexByte2(s[i+1:], '"', '\\'); k >= 0 && s[i+1+k] == '"' {
+			str, n = s[i+1:i+1+k], k+2
+		} else {
+			var ok bool
+			if str, n, ok = jsonString(s[i:]); !ok {
+				return false
+			}
 		}
 		i += n - 1
 		if isJSONKey(s[i+1:]) {
@@ -56,16 +74,18 @@ func jsonString(s string) (string, int, bool) {
 	end := -1
 	escaped := false
 	for i := 1; i < len(s); i++ {
-		c := s[i]
-		if c == '\\' {
-			escaped = true
-			i++
-			continue
-		}
-		if c == '"' {
-			end = i
+		k := indexByte2(s[i:], '"', '\\')
+		if k < 0 {
 			break
 		}
+		i += k
+		if s[i] == '\\' {
+			escaped = true
+			i++ // the escaped byte
+			continue
+		}
+		end = i
+		break
 	}
 	if end < 0 {
 		return "", 0, false
@@ -117,13 +137,30 @@ const maxSeenKeys = 64
 
 // sawKey reports whether key was inspected already, and remembers it.
 func (in *inspection) sawKey(key string) bool {
-	for _, k := range in.seenKeys {
-		if k == key {
-			return true
+	// The elements of an array of objects list their keys in the same
+	// order: the key that followed the last one then is tried first.
+	at := -1
+	if in.lastKey >= 0 {
+		if k := int(in.follows[in.lastKey]); k < len(in.seenKeys) && sameString(in.seenKeys[k], key) {
+			at = k
 		}
 	}
-	if len(in.seenKeys) < maxSeenKeys {
+	for k := 0; at < 0 && k < len(in.seenKeys); k++ {
+		if sameString(in.seenKeys[k], key) {
+			at = k
+		}
+	}
+	seen := at >= 0
+	if !seen && len(in.seenKeys) < maxSeenKeys {
+		if in.seenKeys == nil {
+			in.seenKeys = make([]string, 0, maxSeenKeys)
+		}
+		at = len(in.seenKeys)
 		in.seenKeys = append(in.seenKeys, key)
 	}
-	return false
+	if in.lastKey >= 0 && at >= 0 {
+		in.follows[in.lastKey] = uint8(at)
+	}
+	in.lastKey = at
+	return seen
 }

@@ -23,22 +23,28 @@ type keywordMatcher struct {
 	// class maps a byte to its column; bytes no keyword uses share 0.
 	class   [256]uint8
 	classes int
-	// next is the DFA, states x classes. A target state with outputs is
-	// stored complemented (negative), so that the scan learns whether to
-	// collect outputs from the same load.
+	// next is the DFA, states x classes. A state is stored as the index
+	// of its row (state*classes), which spares the scan a multiply per
+	// byte; a target state with outputs is stored complemented
+	// (negative), so that the scan learns whether to collect outputs
+	// from the same load.
 	next []int32
 	// out[v][state] are the rules with a keyword of view v ending at
 	// state, including those reached through failure links.
 	out [numViews][]ruleSet
-	// start is the state a scan begins in: the one after a blank, so
-	// that a keyword written " or" also matches at the start of a value.
+	// start is the row a scan begins in: the one after a blank, so that
+	// a keyword written " or" also matches at the start of a value.
 	start int32
 }
 
 // newKeywordMatcher builds the automaton. keywords[v][i] lists the
 // lower-case literals of rule i in view v.
 func newKeywordMatcher(keywords *[numViews][][]string) *keywordMatcher {
-	m := &keywordMatcher{classes: 1}
+	// The blanks get a column of their own even if no keyword holds
+	// one: their transitions are special (see below).
+	const blank = 1
+	m := &keywordMatcher{classes: 2}
+	m.class[' '] = blank
 	for v := range keywords {
 		for _, kws := range keywords[v] {
 			for _, kw := range kws {
@@ -55,7 +61,7 @@ func newKeywordMatcher(keywords *[numViews][][]string) *keywordMatcher {
 		panic("detect: too many keyword byte classes")
 	}
 	// Scan text as the low view has it: upper case as lower, every blank
-	// as a space (runs are skipped in scan).
+	// as a space, a run of blanks as one (see below).
 	for c := 'A'; c <= 'Z'; c++ {
 		m.class[c] = m.class[c+'a'-'A']
 	}
@@ -81,6 +87,8 @@ func newKeywordMatcher(keywords *[numViews][][]string) *keywordMatcher {
 	for v := range out {
 		out[v] = make([]ruleSet, 1, bound)
 	}
+	// afterBlank marks the states entered by a blank.
+	afterBlank := make([]bool, 1, bound)
 	for v := range keywords {
 		for rule, kws := range keywords[v] {
 			for _, kw := range kws {
@@ -95,6 +103,7 @@ func newKeywordMatcher(keywords *[numViews][][]string) *keywordMatcher {
 						for w := range out {
 							out[w] = append(out[w], ruleSet{})
 						}
+						afterBlank = append(afterBlank, m.class[kw[i]] == blank)
 						next[cell] = n
 					}
 					s = next[cell]
@@ -131,9 +140,20 @@ func newKeywordMatcher(keywords *[numViews][][]string) *keywordMatcher {
 			}
 		}
 	}
+	// A run of blanks reads as one blank: a state entered by a blank
+	// stays where it is on the next one, so the scan needs no test of
+	// its own. Every blank leads to such a state, or to the root when no
+	// keyword starts with a blank, and then the root stays put already.
+	for st, b := range afterBlank {
+		if b {
+			next[st*m.classes+blank] = int32(st)
+		}
+	}
 	m.next = next
 	m.out = out
-	m.start = m.next[m.class[' ']]
+	// The start state's own outputs are not collected: it stands for
+	// the blank before the value.
+	m.start = next[blank] * int32(m.classes)
 	hasOut := make([]bool, states)
 	for st := range states {
 		for v := range out {
@@ -143,34 +163,29 @@ func newKeywordMatcher(keywords *[numViews][][]string) *keywordMatcher {
 		}
 	}
 	for i, t := range m.next {
+		row := t * int32(m.classes)
 		if hasOut[t] {
-			m.next[i] = ^t
+			row = ^row
 		}
+		m.next[i] = row
 	}
 	return m
 }
 
 // scan adds to hits every rule with a keyword in s, for the views in
-// the mask (bit v for view v). It reads s as foldSpace would leave it:
-// case folded, each run of blanks one space.
+// the mask (bit v for view v). It reads s as the low view has it (see
+// appendFoldSpace): case folded, each run of blanks one space.
 func (m *keywordMatcher) scan(s string, views uint8, hits *ruleSet) {
-	st := m.start
-	blank := true
+	// Locals, not fields: the loop runs once per byte of every value.
+	next, class := m.next, &m.class
+	row := m.start
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if blankByte[c] {
-			if blank {
-				continue
-			}
-			blank = true
-		} else {
-			blank = false
-		}
-		st = m.next[int(st)*m.classes+int(m.class[c])]
-		if st >= 0 {
+		row = next[row+int32(class[s[i]])]
+		if row >= 0 {
 			continue
 		}
-		st = ^st
+		row = ^row
+		st := int(row) / m.classes
 		for v := range numViews {
 			if views&(1<<v) != 0 {
 				hits.or(&m.out[v][st])
@@ -178,6 +193,3 @@ func (m *keywordMatcher) scan(s string, views uint8, hits *ruleSet) {
 		}
 	}
 }
-
-// blankByte marks the bytes foldSpace folds into a blank.
-var blankByte = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '\v': true, '\f': true}

@@ -128,8 +128,40 @@ func hasCall(s string, lex *lexicon, kind gapKind) bool {
 // parenthesised word after them: "copy (see below)" and "file(s)" are
 // prose, "copy(" and "file($x)" are calls.
 func hasCallGap(s string, lex *lexicon, kind gapKind, distinct func(name string) bool) bool {
+	if kind == gapCode {
+		return hasCallForward(s, lex, kind, distinct)
+	}
+	// Without comments a gap is only blanks, so each '(' is walked back
+	// from to the one name it can belong to: far fewer steps than
+	// reading every word, since most values hold few parentheses.
+	for p := 0; p < len(s); p++ {
+		k := indexByte(s[p:], '(')
+		if k < 0 {
+			break
+		}
+		p += k
+		j := p
+		if kind == gapSpace {
+			for j > 0 && isSpace(s[j-1]) {
+				j--
+			}
+		}
+		i := j
+		for i > 0 && isIdentByte(s[i-1]) {
+			i--
+		}
+		if i < j && (i == 0 || !callPrefix(s[i-1])) && isCall(s, i, j, p, lex, distinct) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasCallForward is hasCallGap reading every word, for gaps that can
+// hold comments.
+func hasCallForward(s string, lex *lexicon, kind gapKind, distinct func(name string) bool) bool {
 	for i := 0; i < len(s); i++ {
-		if !isIdentByte(s[i]) || (i > 0 && (isIdentByte(s[i-1]) || strings.IndexByte("$>.:\\-", s[i-1]) >= 0)) {
+		if !isIdentByte(s[i]) || (i > 0 && (isIdentByte(s[i-1]) || callPrefix(s[i-1]))) {
 			continue
 		}
 		j := i
@@ -137,15 +169,24 @@ func hasCallGap(s string, lex *lexicon, kind gapKind, distinct func(name string)
 			j++
 		}
 		k := skipGap(s, j, kind)
-		if k < len(s) && s[k] == '(' {
-			name := lowerName(s[i:j])
-			if lex.has(name) && (distinct == nil || distinct(name) || codeGap(s[j:k]) || (k == j && !proseParens(s[k:]))) {
-				return true
-			}
+		if k < len(s) && s[k] == '(' && isCall(s, i, j, k, lex, distinct) {
+			return true
 		}
 		i = j
 	}
 	return false
+}
+
+// callPrefix: a name after one of these is a variable, a method, a
+// property or part of a longer name, not a function of the list.
+func callPrefix(c byte) bool {
+	return c == '$' || c == '>' || c == '.' || c == ':' || c == '\\' || c == '-'
+}
+
+// isCall decides for the name s[i:j] and the '(' at k.
+func isCall(s string, i, j, k int, lex *lexicon, distinct func(name string) bool) bool {
+	name := lowerName(s[i:j])
+	return lex.has(name) && (distinct == nil || distinct(name) || codeGap(s[j:k]) || (k == j && !proseParens(s[k:])))
 }
 
 // endsWithCallFragment reports whether s ends in a name of lex, up to six

@@ -64,7 +64,9 @@ func conflictingLengths(r *Request, _ *Engine) (string, bool) {
 		if !equalFold(h.Name, "content-length") {
 			continue
 		}
-		for _, v := range strings.Split(h.Value, ",") {
+		for rest, more := h.Value, true; more; {
+			var v string
+			v, rest, more = strings.Cut(rest, ",")
 			v = strings.TrimSpace(v)
 			if v == "" || strings.Trim(v, "0123456789") != "" {
 				return "header:Content-Length", true
@@ -83,7 +85,11 @@ func conflictingLengths(r *Request, _ *Engine) (string, bool) {
 // second request hidden in the first.
 func lineBreakInHeader(r *Request, _ *Engine) (string, bool) {
 	for _, h := range r.Headers {
-		if strings.ContainsAny(h.Value, "\r\n") || strings.ContainsAny(h.Name, "\r\n :") {
+		// Control bytes are rare: the exact tests run on the few
+		// values and names that hold one (or a space, in a name).
+		if hasByteBelow(h.Value, ' ') && strings.ContainsAny(h.Value, "\r\n") ||
+			hasByteBelow(h.Name, ' '+1) && strings.ContainsAny(h.Name, "\r\n ") ||
+			indexByte(h.Name, ':') >= 0 {
 			return "header:" + h.Name, true
 		}
 	}

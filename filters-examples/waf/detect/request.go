@@ -8,7 +8,8 @@ type Header struct {
 
 // Request is what the engine inspects: plain data, so the same engine
 // runs natively (tests, benchmarks, the evaluation command) and inside the
-// wasm filter.
+// wasm filter. Inspect neither modifies nor keeps any of it, and its
+// Body must not change while Inspect runs.
 type Request struct {
 	Method string
 	// URI is the request target as received: path and raw query.
@@ -50,10 +51,14 @@ func equalFold(s, lower string) bool {
 
 // splitURI splits a request target into path and raw query.
 func splitURI(uri string) (path, query string) {
-	for i := 0; i < len(uri); i++ {
-		if uri[i] == '?' {
-			return uri[:i], uri[i+1:]
-		}
+	path, query, _ = cutByte(uri, '?')
+	return path, query
+}
+
+// cutByte is strings.Cut with a one-byte separator, through indexByte.
+func cutByte(s string, sep byte) (before, after string, found bool) {
+	if i := indexByte(s, sep); i >= 0 {
+		return s[:i], s[i+1:], true
 	}
-	return uri, ""
+	return s, "", false
 }

@@ -120,6 +120,11 @@ type ruleSpec struct {
 	// before the rule runs; a rule without keywords runs on every value.
 	// With neither pattern nor check, a keyword alone is the match.
 	keywords []string
+	// needs are the byte classes the decoded value must hold for the
+	// rule to match: tested before anything is called, so that a rule
+	// whose keyword is common (a quote, "on") costs nothing on values
+	// that lack its punctuation.
+	needs charClass
 	// gate is a cheap precondition on the value, shared by rules of a
 	// class, that spares them their regexp on values that cannot match.
 	gate    func(f *forms) bool

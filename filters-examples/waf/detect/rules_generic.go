@@ -39,6 +39,7 @@ var genericRules = []ruleSpec{
 		keywords: words("__"),
 		pattern:  `\w__(?:i?(?:exact|contains|startswith|endswith|regex)|gte?|lte?|in|isnull|range|search)$`},
 	{id: "generic-base64-payload", class: Generic, pl: 1, score: critical, where: tArgs | THeader | TFilename, view: viewDec,
+		needs: cUpper | cLower | cLong, // see base64Kind
 		check: base64HidesPayload},
 	{id: "generic-data-url", class: Generic, pl: 1, score: critical, where: TArgValue | TCookieValue, view: viewLow,
 		keywords: words("data:"),

@@ -29,6 +29,7 @@ var javaRules = []ruleSpec{
 		keywords: words("aced0005 ro0ab kztaau cs7qaf"),
 	},
 	{id: "java-base64-payload", class: Java, pl: 1, score: critical, where: tArgs | THeader | TFilename, view: viewDec,
+		needs: cUpper | cLower | cLong, // see base64Kind
 		check: base64HidesJava},
 	{id: "java-log4shell", class: Java, pl: 1, score: critical, where: tAll, view: viewLow,
 		keywords: words("${"),

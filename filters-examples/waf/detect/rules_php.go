@@ -59,10 +59,10 @@ var phpRules = []ruleSpec{
 		keywords: words(phpDistinctFunctions)},
 	{id: "php-function-call", class: PHP, pl: 1, score: critical, where: tAll, view: viewDec,
 		keywords: words("("),
-		check:    func(f *forms) bool { return hasCallGap(f.dec, phpFunctions, gapCode, phpGapOK) }},
+		check:    phpCall},
 	{id: "php-quoted-function-call", class: PHP, pl: 1, score: critical, where: tAll, view: viewLow,
 		keywords: words(`' "`),
-		gate:     hasCallPunctuation,
+		needs:    cCallPunct, // a parenthesis or a concatenation dot
 		pattern:  `\(\s*\[?\s*['"][\w'". ]+['"]\s*\]?\s*\)\s*(?:\[\s*\d+\s*\]\s*)?\(|['"]\s*\.\s*['"]\s*\w*['"]?\s*\)\s*[;(]|['"]\w+['"]\s*\.\s*['"]\w+['"]`},
 	{id: "php-variable-function-call", class: PHP, pl: 1, score: critical, where: tAll, view: viewDec,
 		keywords: dollarNames(),
@@ -78,9 +78,16 @@ var phpRules = []ruleSpec{
 		pattern:  `\(\s*\[?\s*['"]?[a-z_]\w*['"]?\s*\]?\s*(?:\[\s*\d+\s*\]\s*)?\)\s*(?:\{[^}]*\}\s*)?\(|\[\s*['"]?[a-z_]\w*['"]?\s*\]\s*\[\s*\d+\s*\]\s*\(|['"][a-z_]\w*['"]\s*\(`},
 }
 
-// hasCallPunctuation gates the quoted-call patterns, which need a
-// parenthesis or a concatenation dot.
-func hasCallPunctuation(f *forms) bool { return strings.ContainsAny(f.lowered(), "().") }
+// phpCall finds a call of a PHP function, with comments allowed before
+// its parenthesis; a value without "/*", "//" or '#' holds no comment,
+// and its gaps are only blanks.
+func phpCall(f *forms) bool {
+	kind := gapSpace
+	if f.comment || f.cls&cHash != 0 || f.cls&cSlash != 0 && hasDouble(f.dec, '/') {
+		kind = gapCode
+	}
+	return hasCallGap(f.dec, phpFunctions, kind, phpGapOK)
+}
 
 // phpGapOK says which names are no English words (those with an
 // underscore, and a few more): only they count as calls with blanks or

@@ -82,7 +82,7 @@ var rceRules = []ruleSpec{
 		keywords: words("& | ;"),
 		check:    func(f *forms) bool { return commandAfterSeparator(f.cmdText(), windowsCommands, emptyLexicon) }},
 	{id: "rce-mail-protocol", class: RCE, pl: 1, score: critical, where: tAll, view: viewDec,
-		check:   hasLineBreak,
+		needs:   cBreak, // injected protocol lines, which the other views fold
 		pattern: `(?i)[\r\n]\s*(?:[a-z]?\d+\s+)?(?:examine|select|fetch|uid|login|list|lsub|status|append|store|copy|capability|authenticate|helo|ehlo|mail\s+from|rcpt\s+to|data|quit|vrfy|expn|search|auth|top|retr|user|pass|dele|rset|starttls|noop)\b`},
 	{id: "rce-powershell", class: RCE, pl: 1, score: critical, where: tAll, view: viewCmd,
 		keywords: words("invoke- iex iwr irm new-object downloadstring downloadfile start-process -encodedcommand -enc frombase64string"),
@@ -108,12 +108,6 @@ var rceRules = []ruleSpec{
 		check: func(f *forms) bool {
 			return commandAtStartIf(f.cmd, unixCommands, func(rest, _ string) bool { return optionOrPath(rest) })
 		}},
-}
-
-// hasLineBreak gates rules that need a CR or LF in the decoded value
-// (injected protocol lines), which the other views fold to spaces.
-func hasLineBreak(f *forms) bool {
-	return strings.IndexByte(f.dec, '\n') >= 0 || strings.IndexByte(f.dec, '\r') >= 0
 }
 
 var emptyLexicon = newLexicon()

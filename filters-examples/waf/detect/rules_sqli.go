@@ -163,7 +163,11 @@ const sqlGateList = `union select insert update delete drop alter create exec ex
 func sqlShaped(f *forms) bool {
 	if f.sqlShape == 0 {
 		f.sqlShape = 1
-		if sqlPunctuation(f.sqlText()) || quoteShaped(f.sqlText()) || hasWord(f.sqlText(), sqlGateWords) {
+		// The sql view holds no byte that dec lacks but blanks and
+		// lower-case letters, so dec's classes rule the searches out.
+		if f.cls&cSQLPunct != 0 && sqlPunctuation(f.sqlText()) ||
+			f.cls&cQuote != 0 && quoteShaped(f.sqlText()) ||
+			f.sqlWords != sqlWordsAbsent && hasWord(f.sqlText(), sqlGateWords) {
 			f.sqlShape = 2
 		}
 	}

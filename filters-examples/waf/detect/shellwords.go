@@ -66,9 +66,9 @@ func shellArgument(s string, j int) bool {
 // the separator (";more") or followed by a shell argument.
 func commandAfterSeparator(s string, all, distinct *lexicon) bool {
 	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case ';', '&', '|', '`', '{', '\n':
-		case '$', '<', '>':
+		switch separator[s[i]] {
+		case sepAlone:
+		case sepBeforeParen:
 			if i+1 >= len(s) || s[i+1] != '(' {
 				continue
 			}
@@ -87,6 +87,23 @@ func commandAfterSeparator(s string, all, distinct *lexicon) bool {
 	}
 	return false
 }
+
+// separator classifies the bytes commandAfterSeparator stops at: a
+// table, as the loop runs on every byte of many values.
+var separator = func() (t [256]uint8) {
+	for _, c := range []byte(";&|`{\n") {
+		t[c] = sepAlone
+	}
+	for _, c := range []byte("$<>") {
+		t[c] = sepBeforeParen
+	}
+	return t
+}()
+
+const (
+	sepAlone       = 1 + iota // a separator by itself
+	sepBeforeParen            // a separator before '(': $( <( >(
+)
 
 // commandAtStart finds a distinct command at the start of the value or
 // of an embedded assignment (a=cmd), where injected text lands when the

@@ -28,6 +28,19 @@ func oneOf(name string, lowerNames []string) bool {
 	return false
 }
 
+// skipHeadersByLen is skipHeaders by name length, so that a header is
+// compared with the few names of its length only.
+var skipHeadersByLen = func() (t [32][]string) {
+	for _, n := range skipHeaders {
+		t[len(n)] = append(t[len(n)], n)
+	}
+	return t
+}()
+
+func skipHeader(name string) bool {
+	return len(name) < len(skipHeadersByLen) && oneOf(name, skipHeadersByLen[len(name)])
+}
+
 // inspectPath looks at the path as sent (decoded, so traversal shows)
 // and, when they differ, as a server resolves it (so /a/../.env is seen
 // as /.env).
@@ -35,7 +48,7 @@ func (in *inspection) inspectPath(p string) {
 	// '+' is read as a space, as in a query: a path segment that reaches
 	// a database or a shell gets the same treatment from many routers.
 	in.value(TPath, where{"path", ""}, "", p, true)
-	if !strings.ContainsAny(p, "%.\\") && !strings.Contains(p, "//") {
+	if !resolvable(p) {
 		return // nothing a server would resolve differently
 	}
 	dec := decodeAll(p, false)
@@ -45,17 +58,33 @@ func (in *inspection) inspectPath(p string) {
 	}
 }
 
+// resolvable says whether a server could read path p as another one: it
+// holds '%', '.', '\\' or "//".
+func resolvable(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '%', '.', '\\':
+			return true
+		case '/':
+			if i+1 < len(p) && p[i+1] == '/' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // inspectForm walks an application/x-www-form-urlencoded string (a query
 // or a form body). Names and values are both inspected: payloads travel
 // in names too.
 func (in *inspection) inspectForm(s string, nameT, valueT Target) {
 	for s != "" {
 		var pair string
-		pair, s, _ = strings.Cut(s, "&")
+		pair, s, _ = cutByte(s, '&')
 		if pair == "" {
 			continue
 		}
-		name, val, _ := strings.Cut(pair, "=")
+		name, val, _ := cutByte(pair, '=')
 		arg := percentDecode(name, true)
 		in.value(nameT, where{"argname:", arg}, arg, name, true)
 		in.value(valueT, where{"arg:", arg}, arg, val, true)
@@ -67,7 +96,7 @@ func (in *inspection) inspectForm(s string, nameT, valueT Target) {
 func (in *inspection) inspectHeaders(hs []Header) {
 	for _, h := range hs {
 		switch {
-		case oneOf(h.Name, skipHeaders):
+		case skipHeader(h.Name):
 		case equalFold(h.Name, "cookie"):
 			in.inspectCookies(h.Value)
 		case equalFold(h.Name, "user-agent"):
@@ -85,12 +114,12 @@ func (in *inspection) inspectHeaders(hs []Header) {
 func (in *inspection) inspectCookies(s string) {
 	for s != "" {
 		var pair string
-		pair, s, _ = strings.Cut(s, ";")
+		pair, s, _ = cutByte(s, ';')
 		pair = strings.TrimSpace(pair)
 		if pair == "" {
 			continue
 		}
-		name, val, _ := strings.Cut(pair, "=")
+		name, val, _ := cutByte(pair, '=')
 		in.value(TCookieName, where{"cookie:", name}, name, name, false)
 		in.value(TCookieValue, where{"cookie:", name}, name, val, false)
 	}
