@@ -571,3 +571,22 @@ func TestStatusFor(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendFunctions holds the SDK's Append functions (a filter's
+// zero-allocation reads) to the functions that allocate, on a header
+// longer than the SDK's scratch buffer, a header with two values, and
+// bodies under and over the limit.
+func TestAppendFunctions(t *testing.T) {
+	const limit = 8 << 10
+	h := newHarness(t, limit, stageSpec{})
+	for _, n := range []int{0, 100, limit, limit + 1} {
+		t.Run(fmt.Sprintf("body %d", n), func(t *testing.T) {
+			hdr := op("append", "X-Long")
+			hdr["X-Long"] = strings.Repeat("v", 5000)
+			r := h.do(t, http.MethodPost, "/p?q=1", strings.NewReader(strings.Repeat("b", n)), hdr)
+			if r.body != "ok" {
+				t.Fatal(r.body)
+			}
+		})
+	}
+}

@@ -24,16 +24,21 @@ import (
 // engine is built once per instance, in configure.
 var engine *detect.Engine
 
-// headers and values are what readRequest fills, kept between requests
-// (an instance serves one at a time) so that reading a request allocates
-// next to nothing: inside wasm every allocation brings the next
-// collection of the engine's large heap nearer. values holds the header
-// values the host copies, NUL-separated; the strings of headers point
-// into it, which is safe because the engine keeps nothing of a request
-// and a buffer is only appended to while a request is read.
+// These are what readRequest fills, kept between requests (an instance
+// serves one at a time) so that reading a request allocates nothing:
+// inside wasm every allocation brings the next collection of the
+// engine's large heap nearer. The host copies the URI, the header names,
+// the header values (NUL-separated) and the body into the byte buffers,
+// and the request's strings are views of them. That is safe because
+// nothing of a request outlives it (the engine keeps nothing; the result
+// is used before the next request) and a buffer is only appended to
+// while a request is read.
 var (
 	headers []detect.Header
 	values  []byte
+	names   []byte
+	uri     []byte
+	body    []byte
 )
 
 func init() {
@@ -101,9 +106,13 @@ func onRequest() guest.Action {
 
 // readRequest copies what the engine inspects out of the host.
 func readRequest() detect.Request {
-	req := detect.Request{Method: guest.Method(), URI: guest.URI(), Headers: headers[:0]}
+	uri = guest.AppendURI(uri[:0])
+	names = guest.Request.Header.AppendNames(names[:0])
+	req := detect.Request{Method: guest.Method(), URI: view(uri), Headers: headers[:0]}
 	buf := values[:0]
-	for _, name := range guest.Request.Header.Names() {
+	for list, more := view(names), len(names) > 0; more; {
+		var name string
+		name, list, more = strings.Cut(list, "\x00")
 		start := len(buf)
 		var ok bool
 		if buf, ok = guest.Request.Header.AppendValues(buf, name); !ok {
@@ -111,10 +120,10 @@ func readRequest() detect.Request {
 		}
 		// Earlier values stay valid if buf moves: the old array is not
 		// written again.
-		list := unsafe.String(unsafe.SliceData(buf[start:]), len(buf)-start)
+		vals := view(buf[start:])
 		for more := true; more; {
 			var v string
-			v, list, more = strings.Cut(list, "\x00")
+			v, vals, more = strings.Cut(vals, "\x00")
 			req.Headers = append(req.Headers, detect.Header{Name: name, Value: v})
 		}
 	}
@@ -122,7 +131,7 @@ func readRequest() detect.Request {
 	if engine.Config().MaxBodyBytes < 0 || !hasBody(req.Headers) {
 		return req
 	}
-	body, err := guest.Request.Body()
+	b, err := guest.Request.AppendBody(body[:0])
 	switch {
 	case errors.Is(err, guest.ErrTooLarge):
 		req.BodyUnread = true
@@ -130,10 +139,22 @@ func readRequest() detect.Request {
 		req.BodyUnread = true
 		guest.Log(guest.LevelWarn, "waf: reading the body: "+err.Error())
 	default:
-		req.Body = body
+		req.Body = b
+		// Kept for the next request unless it is unusually large, so that
+		// one big body does not pin its memory for good.
+		if cap(b) <= maxKeptBody {
+			body = b
+		}
 	}
 	return req
 }
+
+// maxKeptBody is the largest body buffer kept between requests.
+const maxKeptBody = 64 << 10
+
+// view is b as a string, valid until b's buffer is next written: the
+// request's strings are read by the engine, which keeps none of them.
+func view(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // hasBody says whether the request announces a body; reading one that
 // is not there would still cost a host call. It looks at the headers

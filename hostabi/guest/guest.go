@@ -102,6 +102,22 @@ func fetch(call func(buf unsafe.Pointer, limit uint32) int32) ([]byte, int32) {
 	}
 }
 
+// appendFetch is fetch into dst's spare capacity, growing dst as the
+// value needs.
+func appendFetch(dst []byte, call func(buf unsafe.Pointer, limit uint32) int32) ([]byte, int32) {
+	for {
+		spare := dst[len(dst):cap(dst)]
+		n := call(bufPtr(spare), uint32(len(spare)))
+		if n < 0 {
+			return dst, n
+		}
+		if int(n) <= len(spare) {
+			return dst[:len(dst)+int(n)], n
+		}
+		dst = slices.Grow(dst, int(n))
+	}
+}
+
 func fetchString(call func(buf unsafe.Pointer, limit uint32) int32) (string, int32) {
 	b, r := fetch(call)
 	if r < 0 {
@@ -112,8 +128,26 @@ func fetchString(call func(buf unsafe.Pointer, limit uint32) int32) (string, int
 
 // Method is the request method.
 func Method() string {
-	s, _ := fetchString(methodGet)
-	return s
+	b, _ := fetch(methodGet)
+	// The registered methods come back as constants: a filter that reads
+	// the method on every request then allocates nothing for it.
+	switch string(b) {
+	case "GET":
+		return "GET"
+	case "POST":
+		return "POST"
+	case "PUT":
+		return "PUT"
+	case "PATCH":
+		return "PATCH"
+	case "DELETE":
+		return "DELETE"
+	case "HEAD":
+		return "HEAD"
+	case "OPTIONS":
+		return "OPTIONS"
+	}
+	return string(b)
 }
 
 // SetMethod changes the request method.
@@ -123,6 +157,13 @@ func SetMethod(m string) error { return resultError(methodSet(strPtr(m), uint32(
 func URI() string {
 	s, _ := fetchString(uriGet)
 	return s
+}
+
+// AppendURI appends URI to dst, for a filter that keeps a buffer between
+// requests (see Header.AppendValues).
+func AppendURI(dst []byte) []byte {
+	dst, _ = appendFetch(dst, uriGet)
+	return dst
 }
 
 // SetURI replaces the request target (path and optional "?query").
@@ -248,6 +289,23 @@ func (h Header) Names() []string {
 	return splitValues(s)
 }
 
+// AppendNames appends the names of the headers present to dst, in
+// canonical form and separated by NUL bytes: Names for a filter that
+// keeps a buffer between requests (see AppendValues).
+func (h Header) AppendNames(dst []byte) []byte {
+	for {
+		spare := dst[len(dst):cap(dst)]
+		n := headerNames(uint32(h.kind), bufPtr(spare), uint32(len(spare)))
+		if n < 0 {
+			return dst
+		}
+		if int(n) <= len(spare) {
+			return dst[:len(dst)+int(n)]
+		}
+		dst = slices.Grow(dst, int(n))
+	}
+}
+
 // Set replaces the named header's values with value.
 func (h Header) Set(name, value string) error {
 	return resultError(headerSet(uint32(h.kind), strPtr(name), uint32(len(name)), strPtr(value), uint32(len(value))))
@@ -289,6 +347,23 @@ func (m Message) Body() ([]byte, error) {
 			return out[:n], nil
 		}
 		r = n
+	}
+}
+
+// AppendBody appends the message body to dst: Body for a filter that
+// keeps a buffer between requests (see Header.AppendValues). On an error
+// dst is returned as it was.
+func (m Message) AppendBody(dst []byte) ([]byte, error) {
+	for {
+		spare := dst[len(dst):cap(dst)]
+		n := bodyRead(uint32(m.kind), bufPtr(spare), uint32(len(spare)))
+		if n < 0 {
+			return dst, resultError(n)
+		}
+		if int(n) <= len(spare) {
+			return dst[:len(dst)+int(n)], nil
+		}
+		dst = slices.Grow(dst, int(n))
 	}
 }
 

@@ -6,6 +6,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -115,6 +116,8 @@ func onRequest() guest.Action {
 		return reply(200, strconv.Itoa(len(h.Get(arg))))
 	case "header-names":
 		return reply(200, strings.Join(h.Names(), ","))
+	case "append":
+		return reply(200, appendMatches(arg))
 	case "header-set", "header-add":
 		name, value, _ := strings.Cut(arg, "=")
 		var err error
@@ -271,3 +274,49 @@ func checksum(b []byte) string {
 }
 
 func main() {}
+
+// appendMatches checks the SDK's Append functions against the ones that
+// allocate, into a full buffer (so that they must grow it) and into a
+// roomy one, each behind a prefix they must keep. It returns "ok" or the
+// first mismatch. name is a header the request carries; the probe adds a
+// second, two-valued one.
+func appendMatches(name string) string {
+	h := guest.Request.Header
+	h.Add("X-Multi", "one")
+	h.Add("X-Multi", "two")
+	body, bodyErr := guest.Request.Body()
+	for _, dst := range [][]byte{[]byte("pre:"), append(make([]byte, 0, 1<<16), "pre:"...)} {
+		check := func(what string, got []byte, want string) string {
+			if string(got) != "pre:"+want {
+				return fmt.Sprintf("%s (cap %d): got %q, want %q", what, cap(dst), got, "pre:"+want)
+			}
+			return ""
+		}
+		if m := check("uri", guest.AppendURI(dst), guest.URI()); m != "" {
+			return m
+		}
+		if m := check("names", h.AppendNames(dst), strings.Join(h.Names(), "\x00")); m != "" {
+			return m
+		}
+		for _, n := range []string{name, "X-Multi"} {
+			got, ok := h.AppendValues(dst, n)
+			if !ok {
+				return "values of " + n + ": absent"
+			}
+			if m := check("values of "+n, got, strings.Join(h.Values(n), "\x00")); m != "" {
+				return m
+			}
+		}
+		if got, ok := h.AppendValues(dst, "X-Absent"); ok || string(got) != "pre:" {
+			return fmt.Sprintf("values of an absent header: %q %v", got, ok)
+		}
+		got, err := guest.Request.AppendBody(dst)
+		if err != bodyErr {
+			return fmt.Sprintf("body: error %v, want %v", err, bodyErr)
+		}
+		if m := check("body", got, string(body)); m != "" {
+			return m
+		}
+	}
+	return "ok"
+}
