@@ -37,4 +37,14 @@
 // header or variable allocates the value and nothing else. Calls into the
 // host share one scratch buffer, which is safe because a wasm instance
 // runs one call at a time.
+//
+// A filter that reads the same parts of every request can allocate
+// nothing at all: AppendURI, Header.AppendNames, Header.AppendValues and
+// Message.AppendBody copy into buffers the filter keeps between requests
+// (lists come NUL-separated, as the host sends them). In wasm this
+// matters beyond the allocation itself: allocations bring on the
+// collector, which marks the filter's whole heap each time, compiled
+// rules and caches included. Strings viewed over such a buffer (with
+// unsafe.String) are valid until the buffer is next written, so nothing
+// may keep them past the request.
 package guest
