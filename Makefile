@@ -42,7 +42,7 @@ vet:
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./hostabi/guest/... ./filters-examples/... \
 		./filters/testdata/probe ./pipeline/testdata/noop ./pipeline/testdata/readset \
-		./pipeline/testdata/resphdr ./pipeline/testdata/respbody
+		./pipeline/testdata/resphdr ./pipeline/testdata/respbody ./filters-examples/jwt/testdata/floor
 
 conformance: deps
 	$(GO) run ./conformance/cmd/conformance

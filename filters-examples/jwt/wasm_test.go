@@ -149,12 +149,14 @@ func TestWasmFilter(t *testing.T) {
 // benchWasm measures one request through the chain: pool, guest, host
 // calls and, for a new token, the host's signature check.
 func benchWasm(b *testing.B, extra string, m jwt.SigningMethod, key any, kid string, claims ...any) {
-	c := chain(b, extra)
+	benchChain(b, chain(b, extra), token(b, m, key, kid, claims...))
+}
+
+func benchChain(b *testing.B, c *pipeline.Chain, tok string) {
 	// Compiling the module leaves garbage whose collection would
 	// otherwise run, on this 2-core machine, during the timed loop.
 	runtime.GC()
 	r := httptest.NewRequest("GET", "/api", nil)
-	tok := token(b, m, key, kid, claims...)
 	r.Header.Set("Authorization", "Bearer "+tok)
 	w := &filtertest.Discard{H: http.Header{}}
 	next := func(http.ResponseWriter, *http.Request) error { return nil }
@@ -244,6 +246,25 @@ func BenchmarkWasmCachedToken(b *testing.B) {
 	}
 	b.Run("large", func(b *testing.B) {
 		benchWasm(b, "", jwt.SigningMethodRS256, rsaKey, "rsa1", "groups", groups)
+	})
+	// The floor under those: a guest making the same host calls as a
+	// cached hit (testdata/floor) and nothing else.
+	b.Run("floor", func(b *testing.B) {
+		eng, err := filters.NewEngine(filters.EngineConfig{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, err := eng.Load(context.Background(), filters.Config{
+			Name: "floor", Wasm: filtertest.Build(b, "testdata/floor"), PoolMin: 1, Timeout: time.Second,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() {
+			f.Close(context.Background())
+			eng.Close(context.Background())
+		})
+		benchChain(b, pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{}), token(b, jwt.SigningMethodRS256, rsaKey, "rsa1"))
 	})
 }
 
