@@ -1,3 +1,5 @@
+//go:build wasm || amd64 || arm64
+
 package detect
 
 import (
@@ -10,7 +12,7 @@ import (
 // loop iteration in a Gojinn guest also pays an interrupt-budget check,
 // so a search takes an eighth of the iterations this way. Native targets use
 // the strings package, which is vectorised (see search_other.go); these
-// are compiled everywhere so that their tests run natively. They need a
+// are compiled natively too so that their tests run there. They need a
 // little-endian target that allows unaligned loads (wasm, amd64, arm64).
 
 const (

@@ -1,3 +1,5 @@
+//go:build wasm || amd64 || arm64
+
 package detect
 
 import (
