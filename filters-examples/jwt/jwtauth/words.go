@@ -35,5 +35,13 @@ func equalWords(a, b string) bool {
 			return false
 		}
 	}
+	switch {
+	case i == len(a):
+		return true
+	case len(a) >= 8:
+		// The last word, overlapping bytes already compared: no call to
+		// the runtime's byte-at-a-time comparison for the tail.
+		return word(pa, len(a)-8) == word(pb, len(a)-8)
+	}
 	return a[i:] == b[i:]
 }
