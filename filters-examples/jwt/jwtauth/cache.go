@@ -71,12 +71,18 @@ func newCache(size int) *cache {
 }
 
 func (c *cache) key(token string) uint64 {
-	var tail [16]byte
-	copy(tail[16-min(16, len(token)):], token[max(0, len(token)-16):])
+	var w0, w1 uint64
+	if n := len(token); n >= 16 {
+		w0, w1 = le64(token, n-16), le64(token, n-8)
+	} else {
+		var tail [16]byte
+		copy(tail[16-n:], token)
+		w0, w1 = binary.LittleEndian.Uint64(tail[:8]), binary.LittleEndian.Uint64(tail[8:])
+	}
 	// Each word is spread over all 64 bits (the multipliers are odd, so
 	// no information is lost) before the next is folded in.
-	h := (binary.LittleEndian.Uint64(tail[:8]) ^ c.seed[0]) * 0x9e3779b97f4a7c15
-	h = (h ^ h>>31 ^ binary.LittleEndian.Uint64(tail[8:]) ^ c.seed[1]) * 0xbf58476d1ce4e5b9
+	h := (w0 ^ c.seed[0]) * 0x9e3779b97f4a7c15
+	h = (h ^ h>>31 ^ w1 ^ c.seed[1]) * 0xbf58476d1ce4e5b9
 	return h ^ h>>29 ^ uint64(len(token))
 }
 
