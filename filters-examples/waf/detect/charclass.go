@@ -17,7 +17,7 @@ const (
 	cNUL
 	cSlash // '/' and '*' together may open an SQL comment
 	cStar
-	cShell // the bytes appendUnquoteShell acts on
+	cShell // the bytes the shell view changes on
 	cQuote // ' " `
 	cBreak // CR, LF
 	// cCtlSpace: blanks other than ' ' (the low view makes them ' ').
@@ -26,7 +26,6 @@ const (
 	cUpper
 	cLower
 	cEquals
-	cLess
 	// cSQLPunct: the bytes sqlPunctuation starts a match on.
 	cSQLPunct
 	// cCallPunct: '(', ')' and '.', a call's parenthesis or a
@@ -62,7 +61,6 @@ var byteClasses = func() (t [256]charClass) {
 	set(cUpper, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 	set(cLower, "abcdefghijklmnopqrstuvwxyz")
 	set(cEquals, "=")
-	set(cLess, "<")
 	set(cSQLPunct, "=<>#|&@-!/")
 	set(cCallPunct, "().")
 	set(cHash, "#")

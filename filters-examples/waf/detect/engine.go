@@ -157,6 +157,9 @@ func (e *Engine) selectRules(specs []ruleSpec, names []string) (ruleSet, error) 
 	return set, nil
 }
 
+// maxKeptScratch bounds the scratch an inspection keeps in the pool.
+const maxKeptScratch = 16 << 10
+
 // inspections are reused across requests: an inspection is large (the
 // views, the arena, the lists of values seen), and inside wasm every
 // byte allocated brings the next collection of the engine's large heap
@@ -205,9 +208,14 @@ func (in *inspection) release() {
 	in.e, in.path, in.off, in.fired, in.res = nil, "", ruleSet{}, ruleSet{}, Result{}
 	f := &in.f
 	f.dec, f.low, f.sql, f.cmd = "", "", "", ""
-	clear(f.b64raw)
-	clear(f.b64low)
+	// To their capacity: each value cuts them to length 0, so entries
+	// of earlier values would otherwise keep arena chunks alive.
+	clear(f.b64raw[:cap(f.b64raw)])
+	clear(f.b64low[:cap(f.b64low)])
 	f.b64raw, f.b64low, f.arena = f.b64raw[:0], f.b64low[:0], f.arena[:0]
+	if cap(f.b64buf) > maxKeptScratch {
+		f.b64buf = nil // one long run must not pin its size for good
+	}
 	clear(in.seenKeys)
 	in.seenKeys, in.lastKey = in.seenKeys[:0], -1
 	for u := in.used; u != 0; u &= u - 1 {

@@ -193,7 +193,7 @@ func refClasses(s string) charClass {
 		{cPlus, "+"}, {cNUL, "\x00"}, {cSlash, "/"}, {cStar, "*"}, {cShell, "'\"\\^$`<>"},
 		{cQuote, "'\"`"}, {cBreak, "\r\n"}, {cCtlSpace, "\t\n\r\v\f"}, {cSpace, " "},
 		{cUpper, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}, {cLower, "abcdefghijklmnopqrstuvwxyz"},
-		{cEquals, "="}, {cLess, "<"}, {cSQLPunct, "=<>#|&@-!/"}, {cCallPunct, "()."}, {cHash, "#"},
+		{cEquals, "="}, {cSQLPunct, "=<>#|&@-!/"}, {cCallPunct, "()."}, {cHash, "#"},
 		{cBacktick, "`"}, {cParen, "("},
 	} {
 		if strings.ContainsAny(s, c.bytes) {

@@ -181,7 +181,7 @@ func isSpace(c byte) bool {
 // appendFoldSpace appends s to dst with ASCII lower-cased and each
 // whitespace run collapsed to one space.
 func appendFoldSpace(dst []byte, s string) []byte {
-	blank := len(dst) > 0 && dst[len(dst)-1] == ' '
+	blank := false
 	for i := 0; i < len(s); i++ {
 		c := foldByte[s[i]]
 		if c == ' ' {

@@ -30,8 +30,11 @@ func oneOf(name string, lowerNames []string) bool {
 
 // skipHeadersByLen is skipHeaders by name length, so that a header is
 // compared with the few names of its length only.
-var skipHeadersByLen = func() (t [32][]string) {
+var skipHeadersByLen = func() (t [][]string) {
 	for _, n := range skipHeaders {
+		for len(t) <= len(n) {
+			t = append(t, nil)
+		}
 		t[len(n)] = append(t[len(n)], n)
 	}
 	return t

@@ -11,9 +11,10 @@ import (
 // there Go's strings.IndexByte is a loop over single bytes, and every
 // loop iteration in a Gojinn guest also pays an interrupt-budget check,
 // so a search takes an eighth of the iterations this way. Native targets use
-// the strings package, which is vectorised (see search_other.go); these
-// are compiled natively too so that their tests run there. They need a
-// little-endian target that allows unaligned loads (wasm, amd64, arm64).
+// the strings package, which is vectorised, or plain byte loops where it
+// has no equivalent (see search_other.go); these are compiled natively too
+// so that their tests run there. They need a little-endian target that
+// allows unaligned loads (wasm, amd64, arm64).
 
 const (
 	lsbs = 0x0101010101010101
