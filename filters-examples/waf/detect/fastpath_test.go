@@ -44,31 +44,9 @@ func refUnquoteShell(s string) string {
 	if !strings.ContainsAny(s, "'\"\\^$`<>") {
 		return s
 	}
-	s = refEmptySubstitutions.Replace(s)
-	var b []byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '\'', '"', '\\', '^':
-			continue
-		case '$':
-			if n := emptyExpansion(s[i:]); n > 0 {
-				i += n - 1
-				continue
-			}
-			if rest := s[i:]; strings.HasPrefix(rest, "${ifs}") || strings.HasPrefix(rest, "$ifs") {
-				b = append(b, ' ')
-				if rest[1] == '{' {
-					i += len("${ifs}") - 1
-				} else {
-					i += len("$ifs") - 1
-				}
-				continue
-			}
-		}
-		b = append(b, c)
-	}
-	return string(b)
+	// The quote removal itself is unchanged; what is checked is the
+	// empty-substitution pass in front of it, against the Replacer.
+	return string(appendUnquoteShell(nil, refEmptySubstitutions.Replace(s)))
 }
 
 // refMixedRuns lists the runs base64Plains decodes, read a byte at a
