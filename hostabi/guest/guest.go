@@ -103,8 +103,10 @@ func fetch(call func(buf unsafe.Pointer, limit uint32) int32) ([]byte, int32) {
 }
 
 // appendFetch is fetch into dst's spare capacity, growing dst as the
-// value needs. call does not escape, so a closure passed to it lives on
-// the stack: the Append functions allocate only when dst must grow.
+// value needs. The Append functions that need arguments besides the
+// buffer write this loop out instead of passing a closure: they run on
+// every request, and in wasm the closure's indirect call measured slower
+// (BenchmarkWasmCachedToken, +4-7% over three interleaved runs).
 func appendFetch(dst []byte, call func(buf unsafe.Pointer, limit uint32) int32) ([]byte, int32) {
 	for {
 		spare := dst[len(dst):cap(dst)]
@@ -257,10 +259,17 @@ func (h Header) Lookup(name string) (string, bool) {
 // a buffer kept between requests makes the read allocate nothing, and
 // the list is neither searched nor split on the way.
 func (h Header) AppendValues(dst []byte, name string) (_ []byte, ok bool) {
-	dst, n := appendFetch(dst, func(buf unsafe.Pointer, limit uint32) int32 {
-		return headerGet(uint32(h.kind), strPtr(name), uint32(len(name)), buf, limit)
-	})
-	return dst, n >= 0
+	for {
+		spare := dst[len(dst):cap(dst)]
+		n := headerGet(uint32(h.kind), strPtr(name), uint32(len(name)), bufPtr(spare), uint32(len(spare)))
+		if n < 0 {
+			return dst, false
+		}
+		if int(n) <= len(spare) {
+			return dst[:len(dst)+int(n)], true
+		}
+		dst = slices.Grow(dst, int(n))
+	}
 }
 
 // Values returns every value of the named header, nil when absent.
@@ -287,10 +296,17 @@ func (h Header) Names() []string {
 // canonical form and separated by NUL bytes: Names for a filter that
 // keeps a buffer between requests (see AppendValues).
 func (h Header) AppendNames(dst []byte) []byte {
-	dst, _ = appendFetch(dst, func(buf unsafe.Pointer, limit uint32) int32 {
-		return headerNames(uint32(h.kind), buf, limit)
-	})
-	return dst
+	for {
+		spare := dst[len(dst):cap(dst)]
+		n := headerNames(uint32(h.kind), bufPtr(spare), uint32(len(spare)))
+		if n < 0 {
+			return dst
+		}
+		if int(n) <= len(spare) {
+			return dst[:len(dst)+int(n)]
+		}
+		dst = slices.Grow(dst, int(n))
+	}
 }
 
 // Set replaces the named header's values with value.
@@ -341,10 +357,17 @@ func (m Message) Body() ([]byte, error) {
 // keeps a buffer between requests (see Header.AppendValues). On an error
 // dst is returned as it was.
 func (m Message) AppendBody(dst []byte) ([]byte, error) {
-	dst, n := appendFetch(dst, func(buf unsafe.Pointer, limit uint32) int32 {
-		return bodyRead(uint32(m.kind), buf, limit)
-	})
-	return dst, resultError(n)
+	for {
+		spare := dst[len(dst):cap(dst)]
+		n := bodyRead(uint32(m.kind), bufPtr(spare), uint32(len(spare)))
+		if n < 0 {
+			return dst, resultError(n)
+		}
+		if int(n) <= len(spare) {
+			return dst[:len(dst)+int(n)], nil
+		}
+		dst = slices.Grow(dst, int(n))
+	}
 }
 
 // SetBody replaces the message body.
