@@ -105,8 +105,8 @@ func unmarshalFilter(d *caddyfile.Dispenser) (Filter, error) {
 			if len(args) != 1 {
 				return f, d.Err("config wants one JSON value; quote it in backticks: config `{\"key\": \"value\"}`")
 			}
-			if !json.Valid([]byte(args[0])) {
-				return f, d.Errf("filter %s: config is not valid JSON: %s", f.Name, args[0])
+			if err := checkJSON([]byte(args[0])); err != nil {
+				return f, d.Errf("filter %s: %v", f.Name, err)
 			}
 			f.Config = json.RawMessage(args[0])
 		case "config_file":

@@ -87,7 +87,7 @@ func TestValidate(t *testing.T) {
 		{"empty", Chain{}, "no filters"},
 		{"duplicate", Chain{Filters: []Filter{{Name: "a", Path: "a"}, {Name: "a", Path: "b"}}}, "two filters are named"},
 		{"both configs", Chain{Filters: []Filter{{Name: "a", Path: "a", Config: json.RawMessage(`{}`), ConfigFile: "c"}}}, "both config and config_file"},
-		{"pool", Chain{Filters: []Filter{{Name: "a", Path: "a", PoolMin: 3, PoolMax: 1}}}, "pool min 3 is over max 1"},
+		{"pool", Chain{Filters: []Filter{{Name: "a", Path: "a", PoolMin: 3, PoolMax: 1}}}, "pool min 3 is over pool max 1"},
 		{"policy", Chain{Filters: []Filter{{Name: "a", Path: "a", OnError: "x"}}}, "on_error"},
 	}
 	for _, tt := range tests {

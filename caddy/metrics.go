@@ -8,7 +8,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gojinn/gojinn/filters"
-	"github.com/gojinn/gojinn/hostabi/host"
 	"github.com/gojinn/gojinn/pipeline"
 )
 
@@ -31,16 +30,14 @@ var (
 	pools = &poolCollector{chains: make(map[*chainMetrics]struct{})}
 )
 
-var phaseNames = [...]string{host.PhaseConfigure: "configure", host.PhaseRequest: "request", host.PhaseResponse: "response"}
-
 // chainMetrics feeds one chain's calls to the metrics. The counters and
 // histograms of every stage, phase and outcome are looked up once, at
-// provision, so that a call costs an array index and an atomic add.
+// provision, so that a call costs array indexes and an atomic add.
 type chainMetrics struct {
 	name     string
 	filters  []*filters.Filter
-	calls    [][len(phaseNames)]map[pipeline.Outcome]prometheus.Counter
-	duration [][len(phaseNames)]prometheus.Observer
+	calls    [][pipeline.NumPhases][pipeline.NumOutcomes]prometheus.Counter
+	duration [][pipeline.NumPhases]prometheus.Observer
 }
 
 func newChainMetrics(reg *prometheus.Registry, chain string, fs []*filters.Filter) *chainMetrics {
@@ -52,16 +49,15 @@ func newChainMetrics(reg *prometheus.Registry, chain string, fs []*filters.Filte
 	m := &chainMetrics{
 		name:     chain,
 		filters:  fs,
-		calls:    make([][len(phaseNames)]map[pipeline.Outcome]prometheus.Counter, len(fs)),
-		duration: make([][len(phaseNames)]prometheus.Observer, len(fs)),
+		calls:    make([][pipeline.NumPhases][pipeline.NumOutcomes]prometheus.Counter, len(fs)),
+		duration: make([][pipeline.NumPhases]prometheus.Observer, len(fs)),
 	}
 	for i, f := range fs {
-		for p, phase := range phaseNames {
-			m.calls[i][p] = make(map[pipeline.Outcome]prometheus.Counter, len(pipeline.Outcomes))
-			for _, o := range pipeline.Outcomes {
-				m.calls[i][p][o] = filterCalls.WithLabelValues(chain, f.Name(), phase, string(o))
+		for p := range pipeline.Phase(pipeline.NumPhases) {
+			for o := range pipeline.Outcome(pipeline.NumOutcomes) {
+				m.calls[i][p][o] = filterCalls.WithLabelValues(chain, f.Name(), p.String(), o.String())
 			}
-			m.duration[i][p] = filterDuration.WithLabelValues(chain, f.Name(), phase)
+			m.duration[i][p] = filterDuration.WithLabelValues(chain, f.Name(), p.String())
 		}
 	}
 	pools.add(m)
@@ -79,7 +75,7 @@ func register(reg *prometheus.Registry, c prometheus.Collector) {
 }
 
 // FilterCall implements pipeline.Observer.
-func (m *chainMetrics) FilterCall(stage int, phase host.Phase, outcome pipeline.Outcome, d time.Duration) {
+func (m *chainMetrics) FilterCall(stage int, phase pipeline.Phase, outcome pipeline.Outcome, d time.Duration) {
 	m.calls[stage][phase][outcome].Inc()
 	m.duration[stage][phase].Observe(d.Seconds())
 }
@@ -120,8 +116,10 @@ func (p *poolCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- poolWaitsDesc
 }
 
-// Collect implements prometheus.Collector. During a reload two configs
-// may hold a chain of the same name; the newest wins.
+// Collect implements prometheus.Collector. Chains that share a name (the
+// default name is their filters' names, so two sites with the same chain
+// do) and the old and new chains of a reload report their sum: a gauge
+// per label set must count every instance under it.
 func (p *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -129,7 +127,12 @@ func (p *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	seen := make(map[key]filters.Stats)
 	for m := range p.chains {
 		for _, f := range m.filters {
-			seen[key{m.name, f.Name()}] = f.Stats()
+			k := key{m.name, f.Name()}
+			s, fs := seen[k], f.Stats()
+			s.Live += fs.Live
+			s.Busy += fs.Busy
+			s.Waits += fs.Waits
+			seen[k] = s
 		}
 	}
 	for k, s := range seen {

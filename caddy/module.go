@@ -26,8 +26,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/gojinn/gojinn/filters"
-	"github.com/gojinn/gojinn/hostabi/host"
-	"github.com/gojinn/gojinn/hostabi/keyset"
 	"github.com/gojinn/gojinn/pipeline"
 )
 
@@ -48,7 +46,7 @@ type Chain struct {
 
 	chain   *pipeline.Chain
 	loaded  []*filters.Filter
-	keys    *keyset.Registry
+	keys    *filters.KeySets
 	metrics *chainMetrics
 	logger  *zap.Logger
 
@@ -121,28 +119,18 @@ func (c *Chain) Provision(ctx caddy.Context) error {
 	}
 	// Key sets (for signature_verify) are fetched and refreshed by the
 	// host, per chain: they go when the config goes.
-	c.keys = keyset.NewRegistry(keyset.Options{Logger: c.logger})
+	c.keys = filters.NewKeySets(filters.KeySetOptions{Logger: c.logger})
 	stages := make([]pipeline.Stage, 0, len(c.Filters))
 	for _, fc := range c.Filters {
-		config := []byte(fc.Config)
+		cfg := fc.filterConfig()
 		if fc.ConfigFile != "" {
-			if config, err = os.ReadFile(fc.ConfigFile); err != nil {
+			if cfg.GuestConfig, err = os.ReadFile(fc.ConfigFile); err != nil {
 				c.closeFilters(ctx)
 				return fmt.Errorf("filter %s: config_file: %w", fc.Name, err)
 			}
 		}
-		f, err := eng.Load(ctx, filters.Config{
-			Name:        fc.Name,
-			Path:        fc.Path,
-			Config:      config,
-			Timeout:     time.Duration(fc.Timeout),
-			MemoryLimit: fc.MemoryLimit,
-			PoolMin:     fc.PoolMin,
-			PoolMax:     fc.PoolMax,
-			PoolWait:    time.Duration(fc.PoolWait),
-			Logger:      c.logger,
-			Keys:        host.RegistryKeys(c.keys),
-		})
+		cfg.Logger, cfg.KeySets = c.logger, c.keys
+		f, err := eng.Load(ctx, cfg)
 		if err != nil {
 			c.closeFilters(ctx)
 			return err
@@ -163,7 +151,24 @@ func (c *Chain) Provision(ctx caddy.Context) error {
 	return nil
 }
 
-// Validate checks the config without loading anything.
+// filterConfig is f as the filters package takes it, without the config
+// file's contents, the logger and the key sets, which only Provision has.
+func (f Filter) filterConfig() filters.Config {
+	return filters.Config{
+		Name:        f.Name,
+		Path:        f.Path,
+		GuestConfig: []byte(f.Config),
+		Timeout:     time.Duration(f.Timeout),
+		MemoryLimit: f.MemoryLimit,
+		PoolMin:     f.PoolMin,
+		PoolMax:     f.PoolMax,
+		PoolWait:    time.Duration(f.PoolWait),
+	}
+}
+
+// Validate checks the config without loading anything. The rules on a
+// filter's own settings are the filters package's, so that Caddy and
+// any other host refuse the same configs.
 func (c *Chain) Validate() error {
 	if len(c.Filters) == 0 {
 		return errors.New("gojinn_chain: no filters")
@@ -182,14 +187,16 @@ func (c *Chain) Validate() error {
 			return fmt.Errorf("gojinn_chain: filter %s has no path", f.Name)
 		case len(f.Config) > 0 && f.ConfigFile != "":
 			return fmt.Errorf("gojinn_chain: filter %s has both config and config_file", f.Name)
-		case len(f.Config) > 0 && !json.Valid(f.Config):
-			return fmt.Errorf("gojinn_chain: filter %s: config is not valid JSON", f.Name)
 		case f.OnError != "" && f.OnError != "block" && f.OnError != "allow":
 			return fmt.Errorf("gojinn_chain: filter %s: on_error is %q, want block or allow", f.Name, f.OnError)
-		case f.Timeout < 0 || f.PoolWait < 0 || f.PoolMin < 0 || f.PoolMax < 0:
-			return fmt.Errorf("gojinn_chain: filter %s: timeout, pool sizes and pool_wait cannot be negative", f.Name)
-		case f.PoolMax > 0 && f.PoolMin > f.PoolMax:
-			return fmt.Errorf("gojinn_chain: filter %s: pool min %d is over max %d", f.Name, f.PoolMin, f.PoolMax)
+		}
+		if len(f.Config) > 0 {
+			if err := checkJSON(f.Config); err != nil {
+				return fmt.Errorf("gojinn_chain: filter %s: %w", f.Name, err)
+			}
+		}
+		if err := f.filterConfig().Validate(); err != nil {
+			return fmt.Errorf("gojinn_chain: filter %s: %w", f.Name, err)
 		}
 		seen[f.Name] = true
 	}

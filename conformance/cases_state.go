@@ -72,10 +72,10 @@ func stateCases() []Case {
 		{Func: hostabi.FuncKeysetOpen, Name: "empty spec, no key source", Script: "configure keyset_open ''", Want: "-6"},
 		{Func: hostabi.FuncKeysetOpen, Name: "request phase", Script: "keyset_open {}", Want: "-4"},
 
-		{Func: hostabi.FuncSignatureCheck, Name: "no such key set", Script: "signature_verify 0 RS256 '' msg sig", Want: "-1"},
-		{Func: hostabi.FuncSignatureCheck, Name: "negative handle", Script: "signature_verify -1 RS256 kid msg sig", Want: "-1"},
-		{Func: hostabi.FuncSignatureCheck, Name: "largest handle", Script: "signature_verify 0x7FFFFFFF HS256 '' '' ''", Want: "-1"},
-		{Func: hostabi.FuncSignatureCheck, Name: "configure phase", Script: "configure signature_verify 0 ES256 '' m s", Want: "-1"},
+		{Func: hostabi.FuncSignatureVerify, Name: "no such key set", Script: "signature_verify 0 RS256 '' msg sig", Want: "-1"},
+		{Func: hostabi.FuncSignatureVerify, Name: "negative handle", Script: "signature_verify -1 RS256 kid msg sig", Want: "-1"},
+		{Func: hostabi.FuncSignatureVerify, Name: "largest handle", Script: "signature_verify 0x7FFFFFFF HS256 '' '' ''", Want: "-1"},
+		{Func: hostabi.FuncSignatureVerify, Name: "configure phase", Script: "configure signature_verify 0 ES256 '' m s", Want: "-1"},
 	}
 }
 

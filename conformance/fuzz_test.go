@@ -16,7 +16,7 @@ const fuzzMemory = 65536
 
 // fuzzCall decodes a fuzz input: which host function, in which phase, and
 // its arguments.
-func fuzzCall(data []byte) (host.Signature, host.Phase, []uint32) {
+func fuzzCall(data []byte) (hostabi.HostFunc, hostabi.Phase, []uint32) {
 	var fn byte
 	var flags byte
 	if len(data) > 0 {
@@ -25,8 +25,9 @@ func fuzzCall(data []byte) (host.Signature, host.Phase, []uint32) {
 	if len(data) > 1 {
 		flags = data[1]
 	}
-	sig := host.Functions[int(fn)%len(host.Functions)]
-	args := make([]uint32, len(sig.ParamTypes()))
+	funcs := hostabi.HostFuncs()
+	sig := funcs[int(fn)%len(funcs)]
+	args := make([]uint32, len(sig.Params))
 	rest := data[min(len(data), 2):]
 	for i := range args {
 		if len(rest) >= 4 {
@@ -34,7 +35,7 @@ func fuzzCall(data []byte) (host.Signature, host.Phase, []uint32) {
 			rest = rest[4:]
 		}
 	}
-	phase := []host.Phase{host.PhaseRequest, host.PhaseConfigure, host.PhaseResponse}[int(flags)%3]
+	phase := []hostabi.Phase{hostabi.PhaseRequest, hostabi.PhaseConfigure, hostabi.PhaseResponse}[int(flags)%3]
 	return sig, phase, args
 }
 
@@ -42,12 +43,12 @@ func fuzzCall(data []byte) (host.Signature, host.Phase, []uint32) {
 // 0, then answers with those 4 bytes as the body, under status 200
 // whatever the fuzzed call set, so that the test sees the result: at once
 // in the request and response phases, on request after a configure call.
-func fuzzGuest(sig host.Signature, phase host.Phase, args []uint32) []byte {
+func fuzzGuest(sig hostabi.HostFunc, phase hostabi.Phase, args []uint32) []byte {
 	fnType := func(params, results int) wasmtest.FuncType {
 		return wasmtest.FuncType{Params: i32s(params), Results: i32s(results)}
 	}
 	imports := []wasmtest.Import{
-		{Module: hostabi.ModuleName, Name: sig.Name(), Type: fnType(len(sig.ParamTypes()), len(sig.ResultTypes()))},
+		{Module: hostabi.ModuleName, Name: sig.Name, Type: fnType(len(sig.Params), results(sig))},
 		{Module: hostabi.ModuleName, Name: hostabi.FuncBodyWrite, Type: fnType(3, 1)},
 		{Module: hostabi.ModuleName, Name: hostabi.FuncStatusSet, Type: fnType(1, 1)},
 		{Module: hostabi.ModuleName, Name: hostabi.FuncFeaturesSet, Type: fnType(1, 1)},
@@ -57,7 +58,7 @@ func fuzzGuest(sig host.Signature, phase host.Phase, args []uint32) []byte {
 		call = append(call, wasmtest.Const(int32(a))...)
 	}
 	call = append(call, wasmtest.Call(0)...)
-	if len(sig.ResultTypes()) == 0 {
+	if !sig.Result {
 		call = append(call, wasmtest.Const(0)...)
 	}
 	call = append(call, 0x36, 0x02, 0x00) // i32.store
@@ -72,11 +73,11 @@ func fuzzGuest(sig host.Signature, phase host.Phase, args []uint32) []byte {
 
 	m := wasmtest.ABIGuest(imports, nil)
 	switch phase {
-	case host.PhaseConfigure:
+	case hostabi.PhaseConfigure:
 		m.Funcs = append(m.Funcs, wasmtest.Func{Type: wasmtest.Action, Body: append(call, wasmtest.Const(0)...),
 			Export: hostabi.ExportConfigure})
 		m.Funcs[1].Body = answer
-	case host.PhaseResponse:
+	case hostabi.PhaseResponse:
 		// Declare the response phase and its body, continue on request.
 		declare := wasmtest.Const(int32(hostabi.FeatureResponse | hostabi.FeatureResponseBody))
 		declare = append(declare, wasmtest.Call(3)...)
@@ -124,8 +125,8 @@ func FuzzHostCall(f *testing.F) {
 		}
 		return b
 	}
-	for i, sig := range host.Functions {
-		n := len(sig.ParamTypes())
+	for i, sig := range hostabi.HostFuncs() {
+		n := len(sig.Params)
 		valid := make([]uint32, n)
 		for j := range valid {
 			valid[j] = 64
@@ -141,14 +142,14 @@ func FuzzHostCall(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sig, phase, args := fuzzCall(data)
-		inConfigure := phase == host.PhaseConfigure
+		inConfigure := phase == hostabi.PhaseConfigure
 		fh := newFaultHost()
 		h, release, err := fh.Load([]Filter{{Name: "fuzz", Wasm: fuzzGuest(sig, phase, args), MemoryLimit: fuzzMemory}},
 			http.HandlerFunc(echo))
-		ok := inBounds(shapes[sig.Name()], args)
+		ok := inBounds(shapeOf(sig), args)
 		if err != nil {
 			if !inConfigure || ok || !strings.Contains(err.Error(), host.ErrGuestPointer.Error()) {
-				t.Fatalf("%s%v in configure: load error %v", sig.Name(), args, err)
+				t.Fatalf("%s%v in configure: load error %v", sig.Name, args, err)
 			}
 			return
 		}
@@ -158,18 +159,18 @@ func FuzzHostCall(f *testing.F) {
 		if resp.StatusCode == http.StatusInternalServerError && b == "filter error\n" {
 			errs := fh.callErrors()
 			if ok || inConfigure || len(errs) != 1 || !strings.Contains(errs[0], host.ErrGuestPointer.Error()) {
-				t.Fatalf("%s%v trapped (pointers in bounds: %v): %q", sig.Name(), args, ok, errs)
+				t.Fatalf("%s%v trapped (pointers in bounds: %v): %q", sig.Name, args, ok, errs)
 			}
 			return
 		}
 		if resp.StatusCode != http.StatusOK || len(b) != 4 {
-			t.Fatalf("%s%v: status %d, body %q", sig.Name(), args, resp.StatusCode, b)
+			t.Fatalf("%s%v: status %d, body %q", sig.Name, args, resp.StatusCode, b)
 		}
-		if _, known := knownDeviations[sig.Name()+"/configure"]; !ok && !(inConfigure && known) {
-			t.Fatalf("%s%v: a pointer out of bounds did not trap", sig.Name(), args)
+		if _, known := knownDeviations[sig.Name+"/configure"]; !ok && !(inConfigure && known) {
+			t.Fatalf("%s%v: a pointer out of bounds did not trap", sig.Name, args)
 		}
 		if r := int32(binary.LittleEndian.Uint32([]byte(b))); !documented(r) {
-			t.Fatalf("%s%v: result %d is not a documented one", sig.Name(), args, r)
+			t.Fatalf("%s%v: result %d is not a documented one", sig.Name, args, r)
 		}
 	})
 }

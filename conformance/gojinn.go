@@ -9,7 +9,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/gojinn/gojinn/filters"
-	"github.com/gojinn/gojinn/hostabi/host"
 	"github.com/gojinn/gojinn/pipeline"
 )
 
@@ -42,7 +41,7 @@ func (g *Gojinn) Load(fs []Filter, next http.Handler) (http.Handler, func(), err
 		lf, err := g.Engine.Load(ctx, filters.Config{
 			Name:        f.Name,
 			Wasm:        f.Wasm,
-			Config:      f.Config,
+			GuestConfig: f.Config,
 			Timeout:     f.Timeout,
 			MemoryLimit: f.MemoryLimit,
 			PoolMax:     f.PoolMax,
@@ -66,7 +65,7 @@ type Outcomes struct {
 }
 
 // FilterCall implements pipeline.Observer.
-func (o *Outcomes) FilterCall(_ int, _ host.Phase, out pipeline.Outcome, _ time.Duration) {
+func (o *Outcomes) FilterCall(_ int, _ pipeline.Phase, out pipeline.Outcome, _ time.Duration) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.count == nil {

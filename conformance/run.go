@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gojinn/gojinn/hostabi/host"
+	"github.com/gojinn/gojinn/hostabi"
 )
 
 // Guest is a case runner built for the host: a name (its language) and
@@ -26,15 +26,16 @@ func Cases() []Case {
 	for _, group := range [][]Case{requestCases(), headerCases(), bodyCases(), stateCases(), responseCases()} {
 		all = append(all, group...)
 	}
-	order := make(map[string]int, len(host.Functions))
-	for i, f := range host.Functions {
-		order[f.Name()] = i
+	funcs := hostabi.HostFuncs()
+	order := make(map[string]int, len(funcs))
+	for i, f := range funcs {
+		order[f.Name] = i
 	}
 	slices.SortStableFunc(all, func(a, b Case) int { return order[a.Func] - order[b.Func] })
 	return all
 }
 
-// Uncovered returns the functions of host.Functions that no case
+// Uncovered returns the functions of the ABI table that no case
 // defines, and the cases that name a function the ABI does not have or
 // whose script never calls it.
 func Uncovered(cases []Case) (funcs, stray []string) {
@@ -47,10 +48,10 @@ func Uncovered(cases []Case) (funcs, stray []string) {
 		covered[c.Func] = true
 	}
 	known := map[string]bool{}
-	for _, f := range host.Functions {
-		known[f.Name()] = true
-		if !covered[f.Name()] {
-			funcs = append(funcs, f.Name())
+	for _, f := range hostabi.HostFuncs() {
+		known[f.Name] = true
+		if !covered[f.Name] {
+			funcs = append(funcs, f.Name)
 		}
 	}
 	for _, c := range cases {

@@ -1,10 +1,7 @@
 package conformance
 
 import (
-	"testing"
-
 	"github.com/gojinn/gojinn/hostabi"
-	"github.com/gojinn/gojinn/hostabi/host"
 	"github.com/gojinn/gojinn/internal/wasmtest"
 )
 
@@ -17,57 +14,38 @@ const (
 	roleLen = 'n'
 )
 
-// shapes is every host function's parameters by role, in ABI order.
-var shapes = map[string]string{
-	hostabi.FuncMethodGet:      "pn",
-	hostabi.FuncMethodSet:      "pn",
-	hostabi.FuncURIGet:         "pn",
-	hostabi.FuncURISet:         "pn",
-	hostabi.FuncProtoGet:       "pn",
-	hostabi.FuncClientAddrGet:  "pn",
-	hostabi.FuncHeaderGet:      "vpnpn",
-	hostabi.FuncHeaderNames:    "vpn",
-	hostabi.FuncHeaderSet:      "vpnpn",
-	hostabi.FuncHeaderAdd:      "vpnpn",
-	hostabi.FuncHeaderRemove:   "vpn",
-	hostabi.FuncBodyRead:       "vpn",
-	hostabi.FuncBodyWrite:      "vpn",
-	hostabi.FuncStatusGet:      "",
-	hostabi.FuncStatusSet:      "v",
-	hostabi.FuncVarGet:         "pnpn",
-	hostabi.FuncVarSet:         "pnpn",
-	hostabi.FuncConfigGet:      "pn",
-	hostabi.FuncFeaturesSet:    "v",
-	hostabi.FuncLog:            "vpn",
-	hostabi.FuncLogEnabled:     "v",
-	hostabi.FuncKeysetOpen:     "pn",
-	hostabi.FuncSignatureCheck: "vpnpnpnpn",
+// shapeOf is a host function's parameters by role, one letter each, as
+// the ABI table gives them.
+func shapeOf(f hostabi.HostFunc) string {
+	b := make([]byte, len(f.Params))
+	for i, p := range f.Params {
+		switch p.Role {
+		case hostabi.RolePointer:
+			b[i] = rolePtr
+		case hostabi.RoleLength:
+			b[i] = roleLen
+		default:
+			b[i] = roleVal
+		}
+	}
+	return string(b)
 }
 
-func TestShapesMatchABI(t *testing.T) {
-	if len(shapes) != len(host.Functions) {
-		t.Errorf("%d shapes for %d functions", len(shapes), len(host.Functions))
+// results is how many results a host function returns.
+func results(f hostabi.HostFunc) int {
+	if f.Result {
+		return 1
 	}
-	for _, f := range host.Functions {
-		s, ok := shapes[f.Name()]
-		if !ok {
-			t.Errorf("no shape for %s", f.Name())
-			continue
-		}
-		if len(s) != len(f.ParamTypes()) {
-			t.Errorf("%s: shape %q has %d parameters, the ABI %d", f.Name(), s, len(s), len(f.ParamTypes()))
-		}
-	}
+	return 0
 }
 
 // signature returns the ABI row of a function.
-func signature(name string) host.Signature {
-	for _, f := range host.Functions {
-		if f.Name() == name {
-			return f
-		}
+func signature(name string) hostabi.HostFunc {
+	f, ok := hostabi.LookupHostFunc(name)
+	if !ok {
+		panic("no host function " + name)
 	}
-	panic("no host function " + name)
+	return f
 }
 
 // callGuest is a one-page guest whose gojinn_on_request (or, with
@@ -75,13 +53,13 @@ func signature(name string) host.Signature {
 func callGuest(fn string, args []uint32, inConfigure bool) []byte {
 	sig := signature(fn)
 	imp := wasmtest.Import{Module: hostabi.ModuleName, Name: fn,
-		Type: wasmtest.FuncType{Params: i32s(len(sig.ParamTypes())), Results: i32s(len(sig.ResultTypes()))}}
+		Type: wasmtest.FuncType{Params: i32s(len(sig.Params)), Results: i32s(results(sig))}}
 	var body []byte
 	for _, a := range args {
 		body = append(body, wasmtest.Const(int32(a))...)
 	}
 	body = append(body, wasmtest.Call(0)...)
-	if len(sig.ResultTypes()) > 0 {
+	if sig.Result {
 		body = append(body, wasmtest.OpDrop)
 	}
 	body = append(body, wasmtest.Const(0)...)

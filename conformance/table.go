@@ -5,7 +5,7 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/gojinn/gojinn/hostabi/host"
+	"github.com/gojinn/gojinn/hostabi"
 )
 
 // Table runs every case with every guest on h and writes, per function,
@@ -39,12 +39,13 @@ func Table(w io.Writer, h Host, gs []Guest) int {
 	}
 	fmt.Fprintln(tw, header)
 	total := tally{cases: map[string]int{}, pass: map[string]int{}, fail: map[string]int{}}
-	for _, f := range host.Functions {
-		t := byFunc[f.Name()]
+	funcs := hostabi.HostFuncs()
+	for _, f := range funcs {
+		t := byFunc[f.Name]
 		if t == nil {
 			t = &tally{cases: map[string]int{}, pass: map[string]int{}, fail: map[string]int{}}
 		}
-		row := fmt.Sprintf("%s\t%d\t", f.Name(), t.cases[gs[0].Name])
+		row := fmt.Sprintf("%s\t%d\t", f.Name, t.cases[gs[0].Name])
 		for _, g := range gs {
 			row += fmt.Sprintf("%d\t%d\t", t.pass[g.Name], t.fail[g.Name])
 			total.pass[g.Name] += t.pass[g.Name]
@@ -52,7 +53,7 @@ func Table(w io.Writer, h Host, gs []Guest) int {
 		}
 		fmt.Fprintln(tw, row)
 	}
-	row := fmt.Sprintf("total (%d functions)\t%d\t", len(host.Functions), len(cases))
+	row := fmt.Sprintf("total (%d functions)\t%d\t", len(funcs), len(cases))
 	for _, g := range gs {
 		row += fmt.Sprintf("%d\t%d\t", total.pass[g.Name], total.fail[g.Name])
 	}

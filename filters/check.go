@@ -11,15 +11,6 @@ import (
 	"github.com/gojinn/gojinn/hostabi/host"
 )
 
-// hostSignatures maps each gojinn import name to its ABI signature.
-var hostSignatures = func() map[string]host.Signature {
-	m := make(map[string]host.Signature, len(host.Functions))
-	for _, s := range host.Functions {
-		m[s.Name()] = s
-	}
-	return m
-}()
-
 // check verifies a compiled module against ABI v1 before any instance is
 // made, so that a wrong module fails at load with a reason a person can
 // act on, not at the first request.
@@ -28,15 +19,16 @@ func check(mod wazero.CompiledModule, wasiFuncs map[string]bool) error {
 		module, name, _ := f.Import()
 		switch module {
 		case hostabi.ModuleName:
-			sig, ok := hostSignatures[name]
+			fn, ok := hostabi.LookupHostFunc(name)
 			if !ok {
 				return fmt.Errorf("imports unknown host function %s.%s (ABI v%d has: %s)",
 					module, name, hostabi.Version, hostNames())
 			}
-			if !sameSignature(f, sig) {
+			params, results := host.ParamTypes(fn), host.ResultTypes(fn)
+			if !equalTypes(f.ParamTypes(), params) || !equalTypes(f.ResultTypes(), results) {
 				return fmt.Errorf("imports %s.%s with signature %s, ABI v%d has %s",
 					module, name, signatureOf(f.ParamTypes(), f.ResultTypes()), hostabi.Version,
-					signatureOf(sig.ParamTypes(), sig.ResultTypes()))
+					signatureOf(params, results))
 			}
 		case hostabi.WASIModuleName:
 			if !wasiFuncs[name] {
@@ -87,10 +79,6 @@ func check(mod wazero.CompiledModule, wasiFuncs map[string]bool) error {
 	return nil
 }
 
-func sameSignature(f api.FunctionDefinition, s host.Signature) bool {
-	return equalTypes(f.ParamTypes(), s.ParamTypes()) && equalTypes(f.ResultTypes(), s.ResultTypes())
-}
-
 func equalTypes(a, b []api.ValueType) bool {
 	if len(a) != len(b) {
 		return false
@@ -115,9 +103,10 @@ func signatureOf(params, results []api.ValueType) string {
 }
 
 func hostNames() string {
-	s := make([]string, len(host.Functions))
-	for i, f := range host.Functions {
-		s[i] = f.Name()
+	fs := hostabi.HostFuncs()
+	s := make([]string, len(fs))
+	for i, f := range fs {
+		s[i] = f.Name
 	}
 	return strings.Join(s, ", ")
 }

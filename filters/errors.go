@@ -1,6 +1,9 @@
 package filters
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Errors of a filter call. The chain maps each to its own status, so that
 // a busy filter is told from a broken one.
@@ -24,11 +27,20 @@ var (
 type CallError struct {
 	Filter string
 	Kind   error
-	Cause  error
+	// Cause is what went wrong inside: the wasm error with the guest's
+	// stack, or a host error. For a time-out it is where the guest was
+	// when it was stopped, which Error leaves out: the guest did nothing
+	// wrong there but run out of time.
+	Cause error
+	// Limit is the time limit, for ErrTimeout.
+	Limit time.Duration
 }
 
 func (e *CallError) Error() string {
-	if e.Cause == nil {
+	switch {
+	case e.Kind == ErrTimeout && e.Limit > 0:
+		return e.Filter + ": " + e.Kind.Error() + " after " + e.Limit.String()
+	case e.Cause == nil:
 		return e.Filter + ": " + e.Kind.Error()
 	}
 	return e.Filter + ": " + e.Kind.Error() + ": " + e.Cause.Error()

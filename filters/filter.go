@@ -23,12 +23,14 @@ const (
 	// initScale is how much longer than a call an instance's start-up
 	// (_initialize and the Go runtime) may take.
 	initScale = 10
+	// maxMemoryLimit is wasm32's whole address space.
+	maxMemoryLimit = 1 << 32
 )
 
 // DefaultPoolMax is the pool size when none is set: calls are CPU-bound
 // and do not block, so a few instances per core serve every request that
 // can make progress at once.
-var DefaultPoolMax = 4 * runtime.GOMAXPROCS(0)
+func DefaultPoolMax() int { return 4 * runtime.GOMAXPROCS(0) }
 
 // Config is one filter's configuration.
 type Config struct {
@@ -37,8 +39,9 @@ type Config struct {
 	// Path is the module file; Wasm, when set, is used instead.
 	Path string
 	Wasm []byte
-	// Config is what the guest reads with config_get.
-	Config []byte
+	// GuestConfig is what the guest reads with config_get: the bytes of
+	// the Caddyfile's config or config_file, handed over as they are.
+	GuestConfig []byte
 	// Timeout bounds each call into the guest.
 	Timeout time.Duration
 	// MemoryLimit bounds each instance's linear memory, in bytes, rounded
@@ -50,8 +53,58 @@ type Config struct {
 	PoolWait         time.Duration
 	// Logger receives load events, traps and the guest's log calls.
 	Logger *zap.Logger
-	// Keys serves the guest's keyset_open; nil refuses it.
-	Keys host.Keys
+	// KeySets serves the guest's keyset_open; nil answers it with
+	// ERR_UNAVAILABLE.
+	KeySets *KeySets
+}
+
+// Validate reports what is wrong with c without reading or compiling
+// anything, so that a host can refuse a bad config before it loads one.
+// Load checks the same.
+func (c Config) Validate() error {
+	switch {
+	case c.Name == "":
+		return errors.New("a filter needs a name")
+	case c.Wasm == nil && c.Path == "":
+		return errors.New("no module: set a path")
+	case c.Timeout < 0:
+		return errors.New("timeout cannot be negative")
+	case c.PoolMin < 0 || c.PoolMax < 0:
+		return errors.New("pool sizes cannot be negative")
+	case c.PoolWait < 0:
+		return errors.New("pool wait cannot be negative")
+	case c.MemoryLimit > maxMemoryLimit:
+		return fmt.Errorf("memory limit %d bytes is over wasm32's 4 GiB", c.MemoryLimit)
+	}
+	if d := c.withDefaults(); d.PoolMin > d.PoolMax {
+		return fmt.Errorf("pool min %d is over pool max %d", d.PoolMin, d.PoolMax)
+	}
+	return nil
+}
+
+// withDefaults returns c with every zero value replaced by its default.
+func (c Config) withDefaults() Config {
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.MemoryLimit == 0 {
+		c.MemoryLimit = DefaultMemoryLimit
+	}
+	if c.PoolMax == 0 {
+		c.PoolMax = max(DefaultPoolMax(), c.PoolMin)
+	}
+	if c.PoolMin == 0 {
+		c.PoolMin = min(DefaultPoolMin, c.PoolMax)
+	}
+	if c.PoolWait == 0 {
+		c.PoolWait = DefaultPoolWait
+	}
+	return c
+}
+
+// pages is the memory limit in whole wasm pages.
+func (c Config) pages() uint32 {
+	return uint32((c.MemoryLimit + wasmPage - 1) / wasmPage)
 }
 
 // Filter is a loaded filter: a compiled module and a pool of configured
@@ -65,7 +118,7 @@ type Filter struct {
 	pages    uint32
 	timeout  time.Duration
 	logger   *zap.Logger
-	keys     host.Keys
+	keys     host.KeySets
 	pool     *pool
 	features hostabi.Feature
 }
@@ -85,39 +138,13 @@ func (e *Engine) Load(ctx context.Context, cfg Config) (*Filter, error) {
 }
 
 func (e *Engine) load(ctx context.Context, cfg Config) (*Filter, error) {
-	if cfg.Name == "" {
-		return nil, errors.New("a filter needs a name")
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-	if cfg.Timeout < 0 || cfg.PoolMin < 0 || cfg.PoolMax < 0 || cfg.PoolWait < 0 {
-		return nil, errors.New("timeout, pool sizes and pool wait cannot be negative")
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
-	}
-	if cfg.MemoryLimit == 0 {
-		cfg.MemoryLimit = DefaultMemoryLimit
-	}
-	if cfg.PoolMax == 0 {
-		cfg.PoolMax = max(DefaultPoolMax, cfg.PoolMin)
-	}
-	if cfg.PoolMin == 0 {
-		cfg.PoolMin = min(DefaultPoolMin, cfg.PoolMax)
-	}
-	if cfg.PoolWait == 0 {
-		cfg.PoolWait = DefaultPoolWait
-	}
-	if cfg.PoolMin > cfg.PoolMax {
-		return nil, fmt.Errorf("pool min %d is over pool max %d", cfg.PoolMin, cfg.PoolMax)
-	}
-	pages := (cfg.MemoryLimit + wasmPage - 1) / wasmPage
-	if pages > 65536 {
-		return nil, fmt.Errorf("memory limit %d bytes is over wasm32's 4 GiB", cfg.MemoryLimit)
-	}
+	cfg = cfg.withDefaults()
+	pages := cfg.pages()
 	wasm := cfg.Wasm
 	if wasm == nil {
-		if cfg.Path == "" {
-			return nil, errors.New("no module: set a path")
-		}
 		var err error
 		if wasm, err = os.ReadFile(cfg.Path); err != nil {
 			return nil, err
@@ -128,7 +155,7 @@ func (e *Engine) load(ctx context.Context, cfg Config) (*Filter, error) {
 		logger = zap.NewNop()
 	}
 	start := time.Now()
-	c, key, err := e.compile(ctx, wasm, uint32(pages))
+	c, key, err := e.compile(ctx, wasm, pages)
 	if err != nil {
 		return nil, err
 	}
@@ -138,10 +165,10 @@ func (e *Engine) load(ctx context.Context, cfg Config) (*Filter, error) {
 		engine:   e,
 		key:      key,
 		compiled: c,
-		pages:    uint32(pages),
+		pages:    pages,
 		timeout:  cfg.Timeout,
 		logger:   logger,
-		keys:     cfg.Keys,
+		keys:     cfg.KeySets.host(),
 	}
 	if err := check(c.mod, c.rt.wasiFuncs); err != nil {
 		e.release(ctx, key)
@@ -191,7 +218,7 @@ func (f *Filter) HasResponse() bool { return f.features&hostabi.FeatureResponse 
 // Call runs one phase of the filter on ex and returns the guest's action.
 // A failed call returns a *CallError; the instance it ran on is closed and
 // never reused.
-func (f *Filter) Call(ctx context.Context, phase host.Phase, ex host.Exchange) (hostabi.Action, error) {
+func (f *Filter) Call(ctx context.Context, phase hostabi.Phase, ex host.Exchange) (hostabi.Action, error) {
 	in, err := f.pool.get(ctx)
 	if err != nil {
 		switch {
@@ -205,7 +232,7 @@ func (f *Filter) Call(ctx context.Context, phase host.Phase, ex host.Exchange) (
 		return 0, &CallError{Filter: f.name, Kind: ErrTrap, Cause: err}
 	}
 	fn := in.onRequest
-	if phase == host.PhaseResponse {
+	if phase == hostabi.PhaseResponse {
 		fn = in.onResponse
 		if fn == nil {
 			f.pool.put(ctx, in)
@@ -216,10 +243,10 @@ func (f *Filter) Call(ctx context.Context, phase host.Phase, ex host.Exchange) (
 	r, err := in.call(fn, f.timeout)
 	in.binding.Exchange = nil
 	if err != nil {
-		err = f.classify(in, err)
+		ce := f.classify(in, err, f.timeout)
 		f.pool.discard(ctx, in)
-		f.logger.Error("filter call failed", zap.String("filter", f.name), zap.Error(err))
-		return 0, err
+		f.logFailure(ce)
+		return 0, ce
 	}
 	switch a := hostabi.Action(r); a {
 	case hostabi.ActionContinue, hostabi.ActionRespond:
@@ -230,9 +257,20 @@ func (f *Filter) Call(ctx context.Context, phase host.Phase, ex host.Exchange) (
 		// request either.
 		f.pool.discard(ctx, in)
 		err := &CallError{Filter: f.name, Kind: ErrBadAction, Cause: fmt.Errorf("action %d", r)}
-		f.logger.Error("filter call failed", zap.String("filter", f.name), zap.Error(err))
+		f.logFailure(err)
 		return 0, err
 	}
+}
+
+// logFailure logs a failed call. A time-out's message is the limit; where
+// the guest was when it was stopped (its wasm stack) goes in a field of
+// its own.
+func (f *Filter) logFailure(err *CallError) {
+	fields := []zap.Field{zap.String("filter", f.name), zap.Error(err)}
+	if err.Kind == ErrTimeout && err.Cause != nil {
+		fields = append(fields, zap.String("stopped_at", err.Cause.Error()))
+	}
+	f.logger.Error("filter call failed", fields...)
 }
 
 // Stats is a snapshot of a filter's pool.

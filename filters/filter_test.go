@@ -46,7 +46,7 @@ func loadProbe(t *testing.T, e *Engine, cfg Config) *Filter {
 func TestCallAnswers(t *testing.T) {
 	f := loadProbe(t, newEngine(t), Config{})
 	ex := newTestExchange("respond", "418")
-	a, err := f.Call(context.Background(), host.PhaseRequest, ex)
+	a, err := f.Call(context.Background(), hostabi.PhaseRequest, ex)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestCallAnswers(t *testing.T) {
 		t.Fatalf("Set-Cookie = %q, want two values", got)
 	}
 	ex = newTestExchange("", "")
-	if a, err := f.Call(context.Background(), host.PhaseRequest, ex); err != nil || a != hostabi.ActionContinue {
+	if a, err := f.Call(context.Background(), hostabi.PhaseRequest, ex); err != nil || a != hostabi.ActionContinue {
 		t.Fatalf("continue: action %d, err %v", a, err)
 	}
 }
@@ -104,7 +104,7 @@ func TestFaults(t *testing.T) {
 			if tt.want == ErrMemoryLimit {
 				f = patient
 			}
-			_, err := f.Call(context.Background(), host.PhaseRequest, newTestExchange(tt.op, ""))
+			_, err := f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange(tt.op, ""))
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
@@ -116,7 +116,7 @@ func TestFaults(t *testing.T) {
 				t.Fatalf("err = %v, want it to wrap ErrGuestPointer", err)
 			}
 			ex := newTestExchange("respond", "200")
-			if a, err := f.Call(context.Background(), host.PhaseRequest, ex); err != nil || a != hostabi.ActionRespond {
+			if a, err := f.Call(context.Background(), hostabi.PhaseRequest, ex); err != nil || a != hostabi.ActionRespond {
 				t.Fatalf("after %s: action %d, err %v", tt.op, a, err)
 			}
 			if s := f.Stats(); s.Live > 2 || s.Busy != 0 {
@@ -135,7 +135,7 @@ func TestFaults(t *testing.T) {
 func TestBadKindIsInvalid(t *testing.T) {
 	f := loadProbe(t, newEngine(t), Config{})
 	ex := newTestExchange("bad-kind", "")
-	if _, err := f.Call(context.Background(), host.PhaseRequest, ex); err != nil {
+	if _, err := f.Call(context.Background(), hostabi.PhaseRequest, ex); err != nil {
 		t.Fatal(err)
 	}
 	if string(ex.body) != "-2" {
@@ -155,12 +155,12 @@ func TestPoolBusy(t *testing.T) {
 	var loopErr error
 	go func() {
 		defer wg.Done()
-		_, loopErr = f.Call(context.Background(), host.PhaseRequest, newTestExchange("loop", ""))
+		_, loopErr = f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("loop", ""))
 	}()
 	for f.Stats().Busy == 0 {
 		time.Sleep(time.Millisecond)
 	}
-	_, err := f.Call(context.Background(), host.PhaseRequest, newTestExchange("", ""))
+	_, err := f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("", ""))
 	if !errors.Is(err, ErrBusy) {
 		t.Fatalf("err = %v, want ErrBusy", err)
 	}
@@ -284,9 +284,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"not wasm", Config{Name: "x", Wasm: []byte("hello")}, "not a wasm module"},
 		{"no name", Config{Wasm: probeWasm}, "needs a name"},
 		{"pool min over max", Config{Name: "x", Wasm: probeWasm, PoolMin: 3, PoolMax: 2}, "pool min 3 is over pool max 2"},
-		{"refused", Config{Name: "x", Wasm: probeWasm, Config: []byte(`{"refuse":"the key is missing"}`)}, "configure: the key is missing"},
-		{"bad json", Config{Name: "x", Wasm: probeWasm, Config: []byte(`{`)}, "configure: unexpected end of JSON input"},
-		{"configure panics", Config{Name: "x", Wasm: probeWasm, Config: []byte(`{"panic_configure":true}`)}, "gojinn_configure: x: filter trapped"},
+		{"refused", Config{Name: "x", Wasm: probeWasm, GuestConfig: []byte(`{"refuse":"the key is missing"}`)}, "configure: the key is missing"},
+		{"bad json", Config{Name: "x", Wasm: probeWasm, GuestConfig: []byte(`{`)}, "configure: unexpected end of JSON input"},
+		{"configure panics", Config{Name: "x", Wasm: probeWasm, GuestConfig: []byte(`{"panic_configure":true}`)}, "gojinn_configure: x: filter trapped"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -311,7 +311,7 @@ func TestReloadSharesCompiledModule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := e.Load(ctx, Config{Name: "b", Wasm: probeWasm, Config: []byte(`{"tag":"b"}`)})
+	b, err := e.Load(ctx, Config{Name: "b", Wasm: probeWasm, GuestConfig: []byte(`{"tag":"b"}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,10 +319,10 @@ func TestReloadSharesCompiledModule(t *testing.T) {
 		t.Fatalf("two loads of one module: %d compiled, want 1", n)
 	}
 	a.Close(ctx)
-	if _, err := b.Call(ctx, host.PhaseRequest, newTestExchange("", "")); err != nil {
+	if _, err := b.Call(ctx, hostabi.PhaseRequest, newTestExchange("", "")); err != nil {
 		t.Fatalf("b after a closed: %v", err)
 	}
-	if _, err := a.Call(ctx, host.PhaseRequest, newTestExchange("", "")); !errors.Is(err, ErrClosed) {
+	if _, err := a.Call(ctx, hostabi.PhaseRequest, newTestExchange("", "")); !errors.Is(err, ErrClosed) {
 		t.Fatalf("a after close: err = %v, want ErrClosed", err)
 	}
 	b.Close(ctx)
@@ -345,7 +345,7 @@ func TestConcurrentCalls(t *testing.T) {
 					op = "panic"
 				}
 				ex := newTestExchange(op, "201")
-				_, err := f.Call(context.Background(), host.PhaseRequest, ex)
+				_, err := f.Call(context.Background(), hostabi.PhaseRequest, ex)
 				switch {
 				case op == "panic" && !errors.Is(err, ErrTrap):
 					errs <- err
@@ -386,7 +386,7 @@ func TestTimeoutUnderGC(t *testing.T) {
 		}
 	}()
 	for range 3 {
-		_, err := f.Call(context.Background(), host.PhaseRequest, newTestExchange("loop", ""))
+		_, err := f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("loop", ""))
 		if !errors.Is(err, ErrTimeout) {
 			t.Errorf("err = %v, want ErrTimeout", err)
 		}

@@ -40,18 +40,21 @@ func (in *instance) close(ctx context.Context) {
 	_ = in.mod.Close(ctx)
 }
 
-// newInstance instantiates the filter's module and configures it.
+// newInstance instantiates the filter's module and configures it. ctx
+// bounds the instantiation only: the instance outlives the request that
+// caused it, so its own context, which every later call runs under, is
+// built on context.Background and holds nothing of that request.
 func (f *Filter) newInstance(ctx context.Context) (*instance, error) {
 	in := &instance{
 		binding: host.Binding{
-			Filter: f.name,
-			Config: f.cfg.Config,
-			Logger: f.logger,
-			Keys:   f.keys,
-			Phase:  host.PhaseConfigure,
+			Filter:  f.name,
+			Config:  f.cfg.GuestConfig,
+			Logger:  f.logger,
+			KeySets: f.keys,
+			Phase:   hostabi.PhaseConfigure,
 		},
 	}
-	in.ctx = host.WithBinding(ctx, &in.binding)
+	in.ctx = host.WithBinding(context.Background(), &in.binding)
 	in.limit = newLimit()
 	stderr := newLogWriter(f.logger, f.name)
 	mc := wazero.NewModuleConfig().
@@ -86,7 +89,7 @@ func (f *Filter) newInstance(ctx context.Context) (*instance, error) {
 			return err
 		})
 		if err != nil {
-			err = f.classify(in, err)
+			err = f.classify(in, err, f.initLimit())
 			in.close(ctx)
 			return nil, fmt.Errorf("instantiating: %w", err)
 		}
@@ -97,7 +100,7 @@ func (f *Filter) newInstance(ctx context.Context) (*instance, error) {
 		r, err := in.call(configure, f.timeout)
 		if err != nil {
 			in.close(ctx)
-			return nil, fmt.Errorf("gojinn_configure: %w", f.classify(in, err))
+			return nil, fmt.Errorf("gojinn_configure: %w", f.classify(in, err, f.timeout))
 		}
 		if r != 0 {
 			in.close(ctx)
@@ -111,8 +114,9 @@ func (f *Filter) newInstance(ctx context.Context) (*instance, error) {
 	return in, nil
 }
 
-// classify turns a failed call into a CallError of the right kind.
-func (f *Filter) classify(in *instance, err error) error {
+// classify turns a failed call under the time limit d into a CallError of
+// the right kind.
+func (f *Filter) classify(in *instance, err error, d time.Duration) *CallError {
 	kind := ErrTrap
 	var exit *sys.ExitError
 	switch {
@@ -128,7 +132,11 @@ func (f *Filter) classify(in *instance, err error) error {
 	case exit != nil:
 		kind = ErrTimeout
 	}
-	return &CallError{Filter: f.name, Kind: kind, Cause: err}
+	ce := &CallError{Filter: f.name, Kind: kind, Cause: err}
+	if kind == ErrTimeout {
+		ce.Limit = d
+	}
+	return ce
 }
 
 // atMemoryLimit reports whether the guest's memory is too close to its

@@ -57,6 +57,33 @@ const (
 	KindResponse Kind = 1
 )
 
+// Phase is what a guest call is doing. Host functions check it: each has
+// the phases it works in (docs/ABI.md, "Phases").
+type Phase uint8
+
+const (
+	// PhaseConfigure is gojinn_configure (and the instance's start-up):
+	// no request is bound.
+	PhaseConfigure Phase = iota
+	// PhaseRequest is gojinn_on_request.
+	PhaseRequest
+	// PhaseResponse is gojinn_on_response.
+	PhaseResponse
+)
+
+// String is the phase's name as logs and metrics spell it.
+func (p Phase) String() string {
+	switch p {
+	case PhaseConfigure:
+		return "configure"
+	case PhaseRequest:
+		return "request"
+	case PhaseResponse:
+		return "response"
+	}
+	return "unknown"
+}
+
 // Feature flags a guest declares with features_set, once, during configure.
 type Feature uint32
 
@@ -122,32 +149,33 @@ const (
 	DefaultMaxBodyBytes = 1 << 20
 )
 
-// Host function names in ModuleName. Signatures are in docs/ABI.md and in
-// the table that registers them (hostabi/host).
+// Host function names in ModuleName. Their parameters are in the ABI
+// table (HostFuncs), from which the host registers them and against which
+// docs/ABI.md, gojinn.h and the Go SDK's imports are checked.
 const (
-	FuncMethodGet      = "method_get"
-	FuncMethodSet      = "method_set"
-	FuncURIGet         = "uri_get"
-	FuncURISet         = "uri_set"
-	FuncProtoGet       = "proto_get"
-	FuncClientAddrGet  = "client_addr_get"
-	FuncHeaderGet      = "header_get"
-	FuncHeaderNames    = "header_names"
-	FuncHeaderSet      = "header_set"
-	FuncHeaderAdd      = "header_add"
-	FuncHeaderRemove   = "header_remove"
-	FuncBodyRead       = "body_read"
-	FuncBodyWrite      = "body_write"
-	FuncStatusGet      = "status_get"
-	FuncStatusSet      = "status_set"
-	FuncVarGet         = "var_get"
-	FuncVarSet         = "var_set"
-	FuncConfigGet      = "config_get"
-	FuncFeaturesSet    = "features_set"
-	FuncLog            = "log"
-	FuncLogEnabled     = "log_enabled"
-	FuncKeysetOpen     = "keyset_open"
-	FuncSignatureCheck = "signature_verify"
+	FuncMethodGet       = "method_get"
+	FuncMethodSet       = "method_set"
+	FuncURIGet          = "uri_get"
+	FuncURISet          = "uri_set"
+	FuncProtoGet        = "proto_get"
+	FuncClientAddrGet   = "client_addr_get"
+	FuncHeaderGet       = "header_get"
+	FuncHeaderNames     = "header_names"
+	FuncHeaderSet       = "header_set"
+	FuncHeaderAdd       = "header_add"
+	FuncHeaderRemove    = "header_remove"
+	FuncBodyRead        = "body_read"
+	FuncBodyWrite       = "body_write"
+	FuncStatusGet       = "status_get"
+	FuncStatusSet       = "status_set"
+	FuncVarGet          = "var_get"
+	FuncVarSet          = "var_set"
+	FuncConfigGet       = "config_get"
+	FuncFeaturesSet     = "features_set"
+	FuncLog             = "log"
+	FuncLogEnabled      = "log_enabled"
+	FuncKeysetOpen      = "keyset_open"
+	FuncSignatureVerify = "signature_verify"
 )
 
 // Names of headers and methods are RFC 9110 tokens (section 5.6.2): the

@@ -97,32 +97,32 @@ extern "C" {
 #endif
 
 GOJINN_IMPORT("method_get") int32_t gojinn_method_get(void *buf, uint32_t limit);
-GOJINN_IMPORT("method_set") int32_t gojinn_method_set(const void *m, uint32_t n);
+GOJINN_IMPORT("method_set") int32_t gojinn_method_set(const void *method, uint32_t method_len);
 GOJINN_IMPORT("uri_get") int32_t gojinn_uri_get(void *buf, uint32_t limit);
-GOJINN_IMPORT("uri_set") int32_t gojinn_uri_set(const void *uri, uint32_t n);
+GOJINN_IMPORT("uri_set") int32_t gojinn_uri_set(const void *uri, uint32_t uri_len);
 GOJINN_IMPORT("proto_get") int32_t gojinn_proto_get(void *buf, uint32_t limit);
 GOJINN_IMPORT("client_addr_get") int32_t gojinn_client_addr_get(void *buf, uint32_t limit);
 GOJINN_IMPORT("header_get")
 int32_t gojinn_header_get(uint32_t kind, const void *name, uint32_t name_len, void *buf, uint32_t limit);
 GOJINN_IMPORT("header_names") int32_t gojinn_header_names(uint32_t kind, void *buf, uint32_t limit);
 GOJINN_IMPORT("header_set")
-int32_t gojinn_header_set(uint32_t kind, const void *name, uint32_t name_len, const void *val, uint32_t val_len);
+int32_t gojinn_header_set(uint32_t kind, const void *name, uint32_t name_len, const void *value, uint32_t value_len);
 GOJINN_IMPORT("header_add")
-int32_t gojinn_header_add(uint32_t kind, const void *name, uint32_t name_len, const void *val, uint32_t val_len);
+int32_t gojinn_header_add(uint32_t kind, const void *name, uint32_t name_len, const void *value, uint32_t value_len);
 GOJINN_IMPORT("header_remove") int32_t gojinn_header_remove(uint32_t kind, const void *name, uint32_t name_len);
 GOJINN_IMPORT("body_read") int32_t gojinn_body_read(uint32_t kind, void *buf, uint32_t limit);
-GOJINN_IMPORT("body_write") int32_t gojinn_body_write(uint32_t kind, const void *body, uint32_t n);
+GOJINN_IMPORT("body_write") int32_t gojinn_body_write(uint32_t kind, const void *body, uint32_t body_len);
 GOJINN_IMPORT("status_get") int32_t gojinn_status_get(void);
-GOJINN_IMPORT("status_set") int32_t gojinn_status_set(uint32_t code);
+GOJINN_IMPORT("status_set") int32_t gojinn_status_set(uint32_t status);
 GOJINN_IMPORT("var_get")
 int32_t gojinn_var_get(const void *name, uint32_t name_len, void *buf, uint32_t limit);
 GOJINN_IMPORT("var_set")
-int32_t gojinn_var_set(const void *name, uint32_t name_len, const void *val, uint32_t val_len);
+int32_t gojinn_var_set(const void *name, uint32_t name_len, const void *value, uint32_t value_len);
 GOJINN_IMPORT("config_get") int32_t gojinn_config_get(void *buf, uint32_t limit);
 GOJINN_IMPORT("features_set") int32_t gojinn_features_set(uint32_t flags);
-GOJINN_IMPORT("log") void gojinn_log(int32_t level, const void *msg, uint32_t n);
+GOJINN_IMPORT("log") void gojinn_log(int32_t level, const void *msg, uint32_t msg_len);
 GOJINN_IMPORT("log_enabled") int32_t gojinn_log_enabled(int32_t level);
-GOJINN_IMPORT("keyset_open") int32_t gojinn_keyset_open(const void *spec, uint32_t n);
+GOJINN_IMPORT("keyset_open") int32_t gojinn_keyset_open(const void *spec, uint32_t spec_len);
 GOJINN_IMPORT("signature_verify")
 int32_t gojinn_signature_verify(int32_t keyset, const void *alg, uint32_t alg_len, const void *kid, uint32_t kid_len,
 				const void *msg, uint32_t msg_len, const void *sig, uint32_t sig_len);

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/hostabi"
-	"github.com/gojinn/gojinn/hostabi/host"
 )
 
 // The benchmarks measure the cost a filter adds to a request: the guest
@@ -48,12 +47,12 @@ func loadBench(b *testing.B, name string, wasm []byte) *filters.Filter {
 func BenchmarkFilterCall(b *testing.B) {
 	f := loadReadset(b, "readset")
 	r := benchRequest()
-	ex := newExchange(r, hostabi.DefaultMaxBodyBytes)
+	ex := &Exchange{req: r, maxBody: hostabi.DefaultMaxBodyBytes}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
 		delete(r.Header, "X-Out")
-		if _, err := f.Call(ctx, host.PhaseRequest, ex); err != nil {
+		if _, err := f.Call(ctx, hostabi.PhaseRequest, ex); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -66,11 +65,11 @@ func BenchmarkFilterCall(b *testing.B) {
 // that returns at once, so pool, time limit and the wasm call itself.
 func BenchmarkFilterCallNoop(b *testing.B) {
 	f := loadBench(b, "noop", noopWasm)
-	ex := newExchange(benchRequest(), hostabi.DefaultMaxBodyBytes)
+	ex := &Exchange{req: benchRequest(), maxBody: hostabi.DefaultMaxBodyBytes}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := f.Call(ctx, host.PhaseRequest, ex); err != nil {
+		if _, err := f.Call(ctx, hostabi.PhaseRequest, ex); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/hostabi"
-	"github.com/gojinn/gojinn/hostabi/host"
 )
 
 // Policy is what a chain does when a filter fails.
@@ -33,29 +33,70 @@ type Stage struct {
 	OnError Policy
 }
 
-// Outcome is how a filter call ended, for metrics.
-type Outcome string
+// Phase is the part of an exchange a filter call serves.
+type Phase uint8
 
 const (
-	OutcomeContinue Outcome = "continue"
-	OutcomeRespond  Outcome = "respond"
-	OutcomeTrap     Outcome = "trap"
-	OutcomeTimeout  Outcome = "timeout"
-	OutcomeBusy     Outcome = "busy"
-	OutcomeMemory   Outcome = "memory_limit"
-	OutcomeAction   Outcome = "bad_action"
-	OutcomeClosed   Outcome = "closed"
+	// PhaseRequest: the request on its way in (gojinn_on_request).
+	PhaseRequest Phase = iota
+	// PhaseResponse: the response on its way out (gojinn_on_response).
+	PhaseResponse
+	// NumPhases counts the phases, for hosts that keep a metric per phase.
+	NumPhases = 2
 )
+
+// String is the phase's name as logs and metrics spell it.
+func (p Phase) String() string { return p.abi().String() }
+
+func (p Phase) abi() hostabi.Phase {
+	if p == PhaseResponse {
+		return hostabi.PhaseResponse
+	}
+	return hostabi.PhaseRequest
+}
+
+// Outcome is how a filter call ended, for metrics. Outcomes are small
+// integers from 0 to NumOutcomes-1, so that a host can keep a counter per
+// outcome in an array.
+type Outcome uint8
+
+const (
+	OutcomeContinue Outcome = iota
+	OutcomeRespond
+	OutcomeTrap
+	OutcomeTimeout
+	OutcomeBusy
+	OutcomeMemory
+	OutcomeAction
+	OutcomeClosed
+	// NumOutcomes counts the outcomes.
+	NumOutcomes = 8
+)
+
+var outcomeNames = [NumOutcomes]string{
+	OutcomeContinue: "continue",
+	OutcomeRespond:  "respond",
+	OutcomeTrap:     "trap",
+	OutcomeTimeout:  "timeout",
+	OutcomeBusy:     "busy",
+	OutcomeMemory:   "memory_limit",
+	OutcomeAction:   "bad_action",
+	OutcomeClosed:   "closed",
+}
+
+// String is the outcome's name as metrics spell it.
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return "unknown"
+}
 
 // Observer is told of every filter call, by the stage's index in the
 // chain; nil observes nothing. Caddy's module feeds its metrics from it.
 type Observer interface {
-	FilterCall(stage int, phase host.Phase, outcome Outcome, d time.Duration)
+	FilterCall(stage int, phase Phase, outcome Outcome, d time.Duration)
 }
-
-// Outcomes lists every Outcome, for hosts that prepare a metric for each.
-var Outcomes = []Outcome{OutcomeContinue, OutcomeRespond, OutcomeTrap, OutcomeTimeout,
-	OutcomeBusy, OutcomeMemory, OutcomeAction, OutcomeClosed}
 
 // Chain runs an ordered list of filters over each request. Build it with
 // New; it is safe for concurrent use and holds no per-request state.
@@ -64,6 +105,10 @@ type Chain struct {
 	maxBody  int64
 	logger   *zap.Logger
 	observer Observer
+	// exchanges are this chain's own: an Exchange keeps the names of the
+	// variables its chain sets (see Exchange.vars), which another chain
+	// would not set.
+	exchanges sync.Pool
 }
 
 // Options configures a Chain.
@@ -83,7 +128,9 @@ func New(stages []Stage, opts Options) *Chain {
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
-	return &Chain{stages: stages, maxBody: opts.MaxBodyBytes, logger: opts.Logger, observer: opts.Observer}
+	c := &Chain{stages: stages, maxBody: opts.MaxBodyBytes, logger: opts.Logger, observer: opts.Observer}
+	c.exchanges.New = func() any { return new(Exchange) }
+	return c
 }
 
 // Next is the rest of the route: the handler a chain passes a request on
@@ -98,13 +145,17 @@ type Next func(http.ResponseWriter, *http.Request) error
 // Exchange when the request phase ends (before next, or before a filter's
 // answer or failure goes out), so a host can expose the chain's variables.
 func (c *Chain) Serve(w http.ResponseWriter, r *http.Request, next Next, visit func(*Exchange)) error {
-	ex := newExchange(r, c.maxBody)
-	defer ex.release()
+	ex := c.exchanges.Get().(*Exchange)
+	ex.req, ex.maxBody = r, c.maxBody
+	defer func() {
+		ex.reset()
+		c.exchanges.Put(ex)
+	}()
 	ctx := r.Context()
 	hooks, bodyHooks := false, false
 	for i := range c.stages {
 		s := &c.stages[i]
-		action, err := c.call(ctx, i, host.PhaseRequest, ex)
+		action, err := c.call(ctx, i, PhaseRequest, ex)
 		if err != nil {
 			if s.OnError == Allow {
 				continue
@@ -112,7 +163,7 @@ func (c *Chain) Serve(w http.ResponseWriter, r *http.Request, next Next, visit f
 			if visit != nil {
 				visit(ex)
 			}
-			return &Failure{Status: StatusFor(err), Err: err}
+			return &Failure{Status: statusFor(err), Err: err}
 		}
 		if action == hostabi.ActionRespond {
 			// The host sees the variables of an answered request too:
@@ -153,13 +204,13 @@ func (c *Chain) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-func (c *Chain) call(ctx context.Context, i int, phase host.Phase, ex *Exchange) (hostabi.Action, error) {
+func (c *Chain) call(ctx context.Context, i int, phase Phase, ex *Exchange) (hostabi.Action, error) {
 	s := &c.stages[i]
 	var start time.Time
 	if c.observer != nil {
 		start = time.Now()
 	}
-	action, err := s.Filter.Call(ctx, phase, ex)
+	action, err := s.Filter.Call(ctx, phase.abi(), ex)
 	if c.observer != nil {
 		c.observer.FilterCall(i, phase, outcomeOf(action, err), time.Since(start))
 	}
@@ -190,8 +241,8 @@ func outcomeOf(a hostabi.Action, err error) Outcome {
 	return OutcomeTrap
 }
 
-// StatusFor is the status a Block policy answers a failure with.
-func StatusFor(err error) int {
+// statusFor is the status a Block policy answers a failure with.
+func statusFor(err error) int {
 	switch {
 	case errors.Is(err, filters.ErrTimeout):
 		return http.StatusGatewayTimeout

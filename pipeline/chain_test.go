@@ -20,7 +20,6 @@ import (
 
 	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/hostabi"
-	"github.com/gojinn/gojinn/hostabi/host"
 )
 
 // seen is what the upstream reports of the request it got.
@@ -93,10 +92,10 @@ type callLog struct {
 	calls []string
 }
 
-func (c *callLog) FilterCall(stage int, phase host.Phase, outcome Outcome, _ time.Duration) {
+func (c *callLog) FilterCall(stage int, phase Phase, outcome Outcome, _ time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.calls = append(c.calls, fmt.Sprintf("probe%d:%d:%s", stage, phase, outcome))
+	c.calls = append(c.calls, fmt.Sprintf("probe%d:%s:%s", stage, phase, outcome))
 }
 
 func (c *callLog) list() []string {
@@ -111,13 +110,13 @@ func loadStages(t *testing.T, logger *zap.Logger, specs ...stageSpec) []Stage {
 	var stages []Stage
 	for i, s := range specs {
 		f, err := engine.Load(context.Background(), filters.Config{
-			Name:     "probe" + strconv.Itoa(i),
-			Wasm:     probeWasm,
-			Config:   []byte(s.config),
-			Timeout:  s.timeout,
-			PoolMax:  s.poolMax,
-			PoolWait: s.poolWait,
-			Logger:   logger,
+			Name:        "probe" + strconv.Itoa(i),
+			Wasm:        probeWasm,
+			GuestConfig: []byte(s.config),
+			Timeout:     s.timeout,
+			PoolMax:     s.poolMax,
+			PoolWait:    s.poolWait,
+			Logger:      logger,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -447,7 +446,7 @@ func TestOrderAndShortCircuit(t *testing.T) {
 	if h.up.count() != 0 {
 		t.Fatal("upstream was called after a short-circuit")
 	}
-	if calls := h.observed.list(); len(calls) != 1 || calls[0] != "probe0:1:respond" {
+	if calls := h.observed.list(); len(calls) != 1 || calls[0] != "probe0:request:respond" {
 		t.Fatalf("calls = %q, want only probe0's", calls)
 	}
 	r = h.do(t, http.MethodHead, "/", nil, nil)
@@ -489,7 +488,7 @@ func TestErrorPolicy(t *testing.T) {
 			} else if r.body != tt.body || r.header.Get("Content-Type") != "text/plain; charset=utf-8" {
 				t.Fatalf("body %q, content type %q", r.body, r.header.Get("Content-Type"))
 			}
-			if calls := h.observed.list(); len(calls) != 1 || calls[0] != "probe0:1:"+string(tt.outcome) {
+			if calls := h.observed.list(); len(calls) != 1 || calls[0] != "probe0:request:"+tt.outcome.String() {
 				t.Fatalf("observed %q, want outcome %s", calls, tt.outcome)
 			}
 			// The filter serves the next request on a fresh instance.
@@ -566,8 +565,8 @@ func TestStatusFor(t *testing.T) {
 		{&filters.CallError{Kind: filters.ErrTimeout}, 504},
 		{errors.New("other"), 500},
 	} {
-		if got := StatusFor(tt.err); got != tt.want {
-			t.Errorf("StatusFor(%v) = %d, want %d", tt.err, got, tt.want)
+		if got := statusFor(tt.err); got != tt.want {
+			t.Errorf("statusFor(%v) = %d, want %d", tt.err, got, tt.want)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"sync"
 
 	"github.com/gojinn/gojinn/hostabi"
 	"github.com/gojinn/gojinn/hostabi/host"
@@ -58,17 +57,9 @@ const (
 
 var _ host.Exchange = (*Exchange)(nil)
 
-var exchanges = sync.Pool{New: func() any { return new(Exchange) }}
-
-func newExchange(r *http.Request, maxBody int64) *Exchange {
-	e := exchanges.Get().(*Exchange)
-	e.req, e.maxBody = r, maxBody
-	return e
-}
-
-// release resets e and returns it to the pool. Nothing of the request may
-// be kept: the next request must not see it.
-func (e *Exchange) release() {
+// reset readies e for the next request of its chain. Nothing of the
+// request may be kept: the next one must not see it.
+func (e *Exchange) reset() {
 	e.req = nil
 	e.reqBody = nil
 	e.reqState = bodyUnread
@@ -87,7 +78,6 @@ func (e *Exchange) release() {
 	e.vars = e.vars[:0]
 	clear(e.varIndex)
 	e.hooked = e.hooked[:0]
-	exchanges.Put(e)
 }
 
 // Request implements host.Exchange.
@@ -296,9 +286,4 @@ func (e *Exchange) Vars(fn func(name, value string)) {
 	for _, v := range e.vars {
 		fn(v.name, v.value)
 	}
-}
-
-// LookupVar returns a chain variable by name.
-func (e *Exchange) LookupVar(name string) (string, bool) {
-	return e.Var([]byte(name))
 }

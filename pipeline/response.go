@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/gojinn/gojinn/hostabi"
-	"github.com/gojinn/gojinn/hostabi/host"
 )
 
 // The response phase. Hooks run in reverse chain order (the last filter to
@@ -175,7 +174,7 @@ func (hw *hookWriter) decide(state bodyState) {
 	}
 	for j := len(ex.hooked) - 1; j >= 0; j-- {
 		i := ex.hooked[j]
-		action, err := hw.c.call(hw.ctx, i, host.PhaseResponse, ex)
+		action, err := hw.c.call(hw.ctx, i, PhaseResponse, ex)
 		if err != nil {
 			if hw.c.stages[i].OnError == Allow {
 				continue
@@ -184,7 +183,7 @@ func (hw *hookWriter) decide(state bodyState) {
 			// and none of the route's headers (cookies, encodings)
 			// may go out with it.
 			clear(hw.w.Header())
-			hw.failure = &Failure{Status: StatusFor(err), Err: err}
+			hw.failure = &Failure{Status: statusFor(err), Err: err}
 			return
 		}
 		if action == hostabi.ActionRespond {

@@ -11,12 +11,12 @@ import (
 )
 
 // TestExchangeVars runs the variable store on both sides of linearVars,
-// and across release, where names are kept for reuse but no value may
+// and across reset, where names are kept for reuse but no value may
 // be seen by the next request.
 func TestExchangeVars(t *testing.T) {
 	for _, n := range []int{1, linearVars, linearVars + 1, linearVars + 5, hostabi.MaxVars} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			e := newExchange(httptest.NewRequest("GET", "/", nil), 0)
+			e := &Exchange{req: httptest.NewRequest("GET", "/", nil)}
 			name := func(i int) []byte { return fmt.Appendf(nil, "filter.var-%d", i) }
 			for round := range 3 {
 				for i := range n {
@@ -59,18 +59,12 @@ func TestExchangeVars(t *testing.T) {
 				}
 				// The next request, on the same Exchange as the pool would
 				// give it, sets the same names in another order.
-				e.release()
-				e = newExchangeFrom(e)
+				e.reset()
+				e.req = httptest.NewRequest("GET", "/", nil)
 				if round == 1 {
 					name = func(i int) []byte { return fmt.Appendf(nil, "filter.var-%d", n-1-i) }
 				}
 			}
 		})
 	}
-}
-
-// newExchangeFrom is what newExchange would do with e from the pool.
-func newExchangeFrom(e *Exchange) *Exchange {
-	e.req = httptest.NewRequest("GET", "/", nil)
-	return e
 }

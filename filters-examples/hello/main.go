@@ -51,7 +51,7 @@ const errInvalidJSON = configError("config is not valid JSON")
 func onRequest() guest.Action {
 	if denyPrefix != "" && strings.HasPrefix(guest.Path(), denyPrefix) {
 		guest.Response.Header.Set("Content-Type", "text/plain; charset=utf-8")
-		return guest.Respond(403, []byte("hello filter: "+denyPrefix+" is closed\n"))
+		return guest.RespondWith(403, []byte("hello filter: "+denyPrefix+" is closed\n"))
 	}
 	who := guest.Request.Header.Get("X-Name")
 	if who == "" {

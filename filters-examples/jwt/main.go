@@ -151,13 +151,13 @@ func deny(d jwtauth.Decision) guest.Action {
 	}
 	guest.Response.Header.Set("Content-Type", "text/plain; charset=utf-8")
 	guest.Response.Header.Set("Cache-Control", "no-store")
-	return guest.Respond(d.Status, body(d.Status))
+	return guest.RespondWith(d.Status, body(d.Status))
 }
 
 func fail(msg string) guest.Action {
 	guest.Log(guest.LevelError, "jwt: "+msg)
 	guest.Response.Header.Set("Content-Type", "text/plain; charset=utf-8")
-	return guest.Respond(500, body(500))
+	return guest.RespondWith(500, body(500))
 }
 
 var (

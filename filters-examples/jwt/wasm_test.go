@@ -1,7 +1,7 @@
 //go:build !wasip1
 
 // The tests in this file build jwt.wasm and run it in Gojinn's engine
-// (filters, pipeline) with the host key set (hostabi/keyset): the filter
+// (filters, pipeline) with the host key set (internal/keyset): the filter
 // as it is deployed, minus Caddy.
 package main
 
@@ -26,8 +26,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/gojinn/gojinn/filters"
-	"github.com/gojinn/gojinn/hostabi/host"
-	"github.com/gojinn/gojinn/hostabi/keyset"
 	"github.com/gojinn/gojinn/internal/filtertest"
 	"github.com/gojinn/gojinn/pipeline"
 )
@@ -40,25 +38,16 @@ var (
 // chain loads the filter with config (keys added) into a one-stage chain.
 func chain(t testing.TB, extra string) *pipeline.Chain {
 	t.Helper()
-	enc := base64.RawURLEncoding.EncodeToString
-	ecPub, err := ecKey.PublicKey.Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwks, _ := json.Marshal(map[string]any{"keys": []map[string]any{
-		{"kty": "RSA", "kid": "rsa1", "n": enc(rsaKey.N.Bytes()), "e": "AQAB"},
-		{"kty": "EC", "kid": "ec1", "crv": "P-256", "x": enc(ecPub[1:33]), "y": enc(ecPub[33:])},
-	}})
-	config := `{"jwks":` + string(jwks) + `,"issuer":"https://idp.example","audiences":["api"],"leeway":"30s",` +
+	config := `{"jwks":` + string(jwksOf(t)) + `,"issuer":"https://idp.example","audiences":["api"],"leeway":"30s",` +
 		`"claims_to_headers":{"sub":"X-User"},"rules":[{"claim":"scope","contains":"read"}]` + extra + `}`
 	eng, err := filters.NewEngine(filters.EngineConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := keyset.NewRegistry(keyset.Options{})
+	keys := filters.NewKeySets(filters.KeySetOptions{})
 	f, err := eng.Load(context.Background(), filters.Config{
-		Name: "jwt", Wasm: filtertest.Build(t, "."), Config: []byte(config),
-		PoolMin: 1, Timeout: time.Second, Keys: host.RegistryKeys(reg),
+		Name: "jwt", Wasm: filtertest.Build(t, "."), GuestConfig: []byte(config),
+		PoolMin: 1, Timeout: time.Second, KeySets: keys,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +55,7 @@ func chain(t testing.TB, extra string) *pipeline.Chain {
 	t.Cleanup(func() {
 		f.Close(context.Background())
 		eng.Close(context.Background())
-		reg.Close()
+		keys.Close()
 	})
 	return pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{})
 }
@@ -132,7 +121,13 @@ func TestWasmFilter(t *testing.T) {
 				user = r.Header.Get("X-User")
 				w.WriteHeader(200)
 				return nil
-			}, func(ex *pipeline.Exchange) { sub, _ = ex.LookupVar("jwt.sub") })
+			}, func(ex *pipeline.Exchange) {
+				ex.Vars(func(name, value string) {
+					if name == "jwt.sub" {
+						sub = value
+					}
+				})
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -306,4 +301,22 @@ func TestWasmForwardTokenFalse(t *testing.T) {
 			}
 		})
 	}
+}
+
+// jwksOf is the JWK Set of the test's keys.
+func jwksOf(t testing.TB) []byte {
+	t.Helper()
+	enc := base64.RawURLEncoding.EncodeToString
+	ecPub, err := ecKey.PublicKey.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks, err := json.Marshal(map[string]any{"keys": []map[string]any{
+		{"kty": "RSA", "kid": "rsa1", "n": enc(rsaKey.N.Bytes()), "e": "AQAB"},
+		{"kty": "EC", "kid": "ec1", "crv": "P-256", "x": enc(ecPub[1:33]), "y": enc(ecPub[33:])},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jwks
 }

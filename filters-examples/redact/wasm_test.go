@@ -26,7 +26,7 @@ func chain(t testing.TB, config string, maxBody int64) *pipeline.Chain {
 		t.Fatal(err)
 	}
 	f, err := eng.Load(context.Background(), filters.Config{
-		Name: "redact", Wasm: filtertest.Build(t, "."), Config: []byte(config), PoolMin: 1, Timeout: time.Second,
+		Name: "redact", Wasm: filtertest.Build(t, "."), GuestConfig: []byte(config), PoolMin: 1, Timeout: time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ func chain(t testing.TB, config string) *pipeline.Chain {
 		t.Fatal(err)
 	}
 	f, err := eng.Load(context.Background(), filters.Config{
-		Name: "secheaders", Wasm: filtertest.Build(t, "."), Config: []byte(config), PoolMin: 1, Timeout: time.Second,
+		Name: "secheaders", Wasm: filtertest.Build(t, "."), GuestConfig: []byte(config), PoolMin: 1, Timeout: time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +87,7 @@ func TestWasmBadConfig(t *testing.T) {
 	}
 	defer eng.Close(context.Background())
 	_, err = eng.Load(context.Background(), filters.Config{
-		Name: "secheaders", Wasm: filtertest.Build(t, "."), Config: []byte(`{"hst": "max-age=1"}`), PoolMin: 1, Timeout: time.Second,
+		Name: "secheaders", Wasm: filtertest.Build(t, "."), GuestConfig: []byte(`{"hst": "max-age=1"}`), PoolMin: 1, Timeout: time.Second,
 	})
 	if err == nil {
 		t.Fatal("a config with an unknown member loaded")

@@ -101,7 +101,7 @@ func onRequest() guest.Action {
 	}
 	guest.Response.Header.Set("Content-Type", "text/plain; charset=utf-8")
 	guest.Response.Header.Set("Cache-Control", "no-store")
-	return guest.Respond(cfg.BlockStatus, []byte("Request blocked by the web application firewall.\nRequest id: "+id+"\n"))
+	return guest.RespondWith(cfg.BlockStatus, []byte("Request blocked by the web application firewall.\nRequest id: "+id+"\n"))
 }
 
 // readRequest copies what the engine inspects out of the host.

@@ -18,7 +18,7 @@
 //	func onRequest() guest.Action {
 //		if guest.Request.Header.Get("X-Api-Key") == "" {
 //			guest.Response.Header.Set("Content-Type", "text/plain")
-//			return guest.Respond(401, []byte("missing key\n"))
+//			return guest.RespondWith(401, []byte("missing key\n"))
 //		}
 //		guest.Request.Header.Set("X-Checked", "yes")
 //		guest.SetVar("api.checked", "1")

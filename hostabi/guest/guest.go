@@ -209,10 +209,15 @@ func ClientAddr() string {
 // Header reads and writes the headers of one message.
 type Header struct{ kind hostabi.Kind }
 
-// Message is the request or the response.
+// Message is the request or the response: its headers and its body.
 type Message struct {
 	Header Header
 	kind   hostabi.Kind
+}
+
+// ResponseMessage is the response: a Message with a status.
+type ResponseMessage struct {
+	Message
 }
 
 var (
@@ -221,7 +226,7 @@ var (
 	Request = Message{Header: Header{hostabi.KindRequest}, kind: hostabi.KindRequest}
 	// Response is the response: the one a filter builds to answer, or,
 	// in OnResponse, the one the rest of the route produced.
-	Response = Message{Header: Header{hostabi.KindResponse}, kind: hostabi.KindResponse}
+	Response = ResponseMessage{Message{Header: Header{hostabi.KindResponse}, kind: hostabi.KindResponse}}
 )
 
 func (h Header) raw(name string) ([]byte, bool) {
@@ -376,27 +381,28 @@ func (m Message) SetBody(b []byte) error {
 }
 
 // Status is the response status, 0 before one is set.
-func (m Message) Status() int { return int(statusGet()) }
+func (ResponseMessage) Status() int { return int(statusGet()) }
 
-// SetStatus sets the response status (100-999).
-func (m Message) SetStatus(code int) error {
+// SetStatus sets the response status (200-999; 1xx are interim
+// responses, which only the host sends).
+func (ResponseMessage) SetStatus(code int) error {
 	if code < 0 {
 		return ErrInvalid
 	}
 	return resultError(statusSet(uint32(code)))
 }
 
-// Respond sets the response status and body and returns Answer, so a
-// handler can end with `return guest.Respond(403, body)`. Headers go on
-// Response.Header before it.
-func Respond(status int, body []byte) Action {
+// RespondWith sets the response status and body and returns Respond, so
+// a handler can end with `return guest.RespondWith(403, body)`. Headers go
+// on Response.Header before it.
+func RespondWith(status int, body []byte) Action {
 	if err := Response.SetStatus(status); err != nil {
 		Log(LevelError, "respond: status: "+err.Error())
 	}
 	if err := Response.SetBody(body); err != nil {
 		Log(LevelError, "respond: body: "+err.Error())
 	}
-	return Answer
+	return Respond
 }
 
 // Var returns a chain variable set by this or an earlier filter.

@@ -11,13 +11,13 @@ import "unsafe"
 func methodGet(buf unsafe.Pointer, limit uint32) int32
 
 //go:wasmimport gojinn method_set
-func methodSet(ptr unsafe.Pointer, n uint32) int32
+func methodSet(method unsafe.Pointer, methodLen uint32) int32
 
 //go:wasmimport gojinn uri_get
 func uriGet(buf unsafe.Pointer, limit uint32) int32
 
 //go:wasmimport gojinn uri_set
-func uriSet(ptr unsafe.Pointer, n uint32) int32
+func uriSet(uri unsafe.Pointer, uriLen uint32) int32
 
 //go:wasmimport gojinn proto_get
 func protoGet(buf unsafe.Pointer, limit uint32) int32
@@ -32,10 +32,10 @@ func headerGet(kind uint32, name unsafe.Pointer, nameLen uint32, buf unsafe.Poin
 func headerNames(kind uint32, buf unsafe.Pointer, limit uint32) int32
 
 //go:wasmimport gojinn header_set
-func headerSet(kind uint32, name unsafe.Pointer, nameLen uint32, val unsafe.Pointer, valLen uint32) int32
+func headerSet(kind uint32, name unsafe.Pointer, nameLen uint32, value unsafe.Pointer, valueLen uint32) int32
 
 //go:wasmimport gojinn header_add
-func headerAdd(kind uint32, name unsafe.Pointer, nameLen uint32, val unsafe.Pointer, valLen uint32) int32
+func headerAdd(kind uint32, name unsafe.Pointer, nameLen uint32, value unsafe.Pointer, valueLen uint32) int32
 
 //go:wasmimport gojinn header_remove
 func headerRemove(kind uint32, name unsafe.Pointer, nameLen uint32) int32
@@ -44,19 +44,19 @@ func headerRemove(kind uint32, name unsafe.Pointer, nameLen uint32) int32
 func bodyRead(kind uint32, buf unsafe.Pointer, limit uint32) int32
 
 //go:wasmimport gojinn body_write
-func bodyWrite(kind uint32, ptr unsafe.Pointer, n uint32) int32
+func bodyWrite(kind uint32, body unsafe.Pointer, bodyLen uint32) int32
 
 //go:wasmimport gojinn status_get
 func statusGet() int32
 
 //go:wasmimport gojinn status_set
-func statusSet(code uint32) int32
+func statusSet(status uint32) int32
 
 //go:wasmimport gojinn var_get
 func varGet(name unsafe.Pointer, nameLen uint32, buf unsafe.Pointer, limit uint32) int32
 
 //go:wasmimport gojinn var_set
-func varSet(name unsafe.Pointer, nameLen uint32, val unsafe.Pointer, valLen uint32) int32
+func varSet(name unsafe.Pointer, nameLen uint32, value unsafe.Pointer, valueLen uint32) int32
 
 //go:wasmimport gojinn config_get
 func configGet(buf unsafe.Pointer, limit uint32) int32
@@ -65,13 +65,13 @@ func configGet(buf unsafe.Pointer, limit uint32) int32
 func featuresSet(flags uint32) int32
 
 //go:wasmimport gojinn log
-func logWrite(level int32, ptr unsafe.Pointer, n uint32)
+func logWrite(level int32, msg unsafe.Pointer, msgLen uint32)
 
 //go:wasmimport gojinn log_enabled
 func logEnabled(level int32) int32
 
 //go:wasmimport gojinn keyset_open
-func keysetOpen(spec unsafe.Pointer, n uint32) int32
+func keysetOpen(spec unsafe.Pointer, specLen uint32) int32
 
 //go:wasmimport gojinn signature_verify
 func signatureVerify(keyset int32, alg unsafe.Pointer, algLen uint32, kid unsafe.Pointer, kidLen uint32,

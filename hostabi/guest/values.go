@@ -55,14 +55,15 @@ func firstValue(b []byte) []byte {
 	return b
 }
 
-// Action is what a handler returns: Continue or the result of Respond.
+// Action is what a handler returns: Continue or Respond.
 type Action = hostabi.Action
 
 const (
 	// Continue passes the request (or response) on.
 	Continue = hostabi.ActionContinue
-	// Answer stops the chain and sends the response set on Response.
-	Answer = hostabi.ActionRespond
+	// Respond stops the chain and sends the response set on Response
+	// (RespondWith sets its status and body and returns Respond).
+	Respond = hostabi.ActionRespond
 )
 
 // Log levels.

@@ -8,20 +8,8 @@ import (
 	"go.uber.org/zap"
 )
 
-// Phase is what a guest call is doing; host functions check it.
-type Phase uint8
-
-const (
-	// PhaseConfigure: gojinn_configure, no exchange bound.
-	PhaseConfigure Phase = iota
-	// PhaseRequest: gojinn_on_request.
-	PhaseRequest
-	// PhaseResponse: gojinn_on_response.
-	PhaseResponse
-)
-
-// Keys opens the key sets a guest asks for with keyset_open.
-type Keys interface {
+// KeySets opens the key sets a guest asks for with keyset_open.
+type KeySets interface {
 	Open(spec []byte) (Verifier, error)
 }
 
@@ -42,20 +30,21 @@ type Binding struct {
 	Config []byte
 	// Logger receives the guest's log calls; nil discards them.
 	Logger *zap.Logger
-	// Keys serves keyset_open; nil makes it answer hostabi.ErrUnavailable.
-	Keys Keys
+	// KeySets serves keyset_open; nil makes it answer
+	// hostabi.ErrUnavailable.
+	KeySets KeySets
 
 	// Exchange and Phase are set by the runtime for each call.
 	Exchange Exchange
-	Phase    Phase
+	Phase    hostabi.Phase
 
 	features       hostabi.Feature
 	keysets        []Verifier
 	configureError string
 
-	keyBuf []byte            // canonical form of the header name at hand
-	keys   map[string]string // canonical header names seen, to set without allocating
-	names  []string          // header_names' sort buffer
+	keyBuf     []byte            // canonical form of the header name at hand
+	headerKeys map[string]string // canonical header names seen, to set without allocating
+	names      []string          // header_names' sort buffer
 }
 
 // Features is what the guest declared with features_set during configure.
@@ -69,15 +58,15 @@ func (b *Binding) ConfigureError() string { return b.configureError }
 // allocating only the first time this instance meets the name. The table
 // is bounded so that a guest inventing names cannot grow it without end.
 func (b *Binding) internKey(canon []byte) string {
-	if k, ok := b.keys[string(canon)]; ok {
+	if k, ok := b.headerKeys[string(canon)]; ok {
 		return k
 	}
 	k := http.CanonicalHeaderKey(string(canon))
-	if b.keys == nil {
-		b.keys = make(map[string]string)
+	if b.headerKeys == nil {
+		b.headerKeys = make(map[string]string)
 	}
-	if len(b.keys) < maxInternedKeys {
-		b.keys[k] = k
+	if len(b.headerKeys) < maxInternedKeys {
+		b.headerKeys[k] = k
 	}
 	return k
 }

@@ -28,71 +28,65 @@ var ErrNoBinding = errors.New("gojinn: host function called without a binding")
 // memory and the wasm stack (parameters in, results out).
 type hostFunc func(b *Binding, mem api.Memory, stack []uint64)
 
-// Signature is one row of the ABI table: a name, a parameter count (all
-// i32) and whether it returns an i32.
-type Signature struct {
-	name    string
-	params  int
-	result  bool
-	handler hostFunc
+// handlers implements each function of the ABI table (hostabi.HostFuncs).
+// TestHandlersMatchTable keeps the two in step.
+var handlers = map[string]hostFunc{
+	hostabi.FuncMethodGet:       methodGet,
+	hostabi.FuncMethodSet:       methodSet,
+	hostabi.FuncURIGet:          uriGet,
+	hostabi.FuncURISet:          uriSet,
+	hostabi.FuncProtoGet:        protoGet,
+	hostabi.FuncClientAddrGet:   clientAddrGet,
+	hostabi.FuncHeaderGet:       headerGet,
+	hostabi.FuncHeaderNames:     headerNames,
+	hostabi.FuncHeaderSet:       headerSet,
+	hostabi.FuncHeaderAdd:       headerAdd,
+	hostabi.FuncHeaderRemove:    headerRemove,
+	hostabi.FuncBodyRead:        bodyRead,
+	hostabi.FuncBodyWrite:       bodyWrite,
+	hostabi.FuncStatusGet:       statusGet,
+	hostabi.FuncStatusSet:       statusSet,
+	hostabi.FuncVarGet:          varGet,
+	hostabi.FuncVarSet:          varSet,
+	hostabi.FuncConfigGet:       configGet,
+	hostabi.FuncFeaturesSet:     featuresSet,
+	hostabi.FuncLog:             logWrite,
+	hostabi.FuncLogEnabled:      logEnabled,
+	hostabi.FuncKeysetOpen:      keysetOpen,
+	hostabi.FuncSignatureVerify: signatureVerify,
 }
 
-// Functions is the ABI v1 table: every host function, in docs/ABI.md's
-// order. The conformance suite checks that each one is covered.
-var Functions = []Signature{
-	{hostabi.FuncMethodGet, 2, true, methodGet},
-	{hostabi.FuncMethodSet, 2, true, methodSet},
-	{hostabi.FuncURIGet, 2, true, uriGet},
-	{hostabi.FuncURISet, 2, true, uriSet},
-	{hostabi.FuncProtoGet, 2, true, protoGet},
-	{hostabi.FuncClientAddrGet, 2, true, clientAddrGet},
-	{hostabi.FuncHeaderGet, 5, true, headerGet},
-	{hostabi.FuncHeaderNames, 3, true, headerNames},
-	{hostabi.FuncHeaderSet, 5, true, headerSet},
-	{hostabi.FuncHeaderAdd, 5, true, headerAdd},
-	{hostabi.FuncHeaderRemove, 3, true, headerRemove},
-	{hostabi.FuncBodyRead, 3, true, bodyRead},
-	{hostabi.FuncBodyWrite, 3, true, bodyWrite},
-	{hostabi.FuncStatusGet, 0, true, statusGet},
-	{hostabi.FuncStatusSet, 1, true, statusSet},
-	{hostabi.FuncVarGet, 4, true, varGet},
-	{hostabi.FuncVarSet, 4, true, varSet},
-	{hostabi.FuncConfigGet, 2, true, configGet},
-	{hostabi.FuncFeaturesSet, 1, true, featuresSet},
-	{hostabi.FuncLog, 3, false, logWrite},
-	{hostabi.FuncLogEnabled, 1, true, logEnabled},
-	{hostabi.FuncKeysetOpen, 2, true, keysetOpen},
-	{hostabi.FuncSignatureCheck, 9, true, signatureVerify},
-}
-
-// Name is the function's import name.
-func (s Signature) Name() string { return s.name }
-
-// ParamTypes are the function's parameter types: all i32.
-func (s Signature) ParamTypes() []api.ValueType {
-	p := make([]api.ValueType, s.params)
+// ParamTypes are the wasm parameter types of an ABI function: all i32.
+func ParamTypes(f hostabi.HostFunc) []api.ValueType {
+	p := make([]api.ValueType, len(f.Params))
 	for i := range p {
 		p[i] = api.ValueTypeI32
 	}
 	return p
 }
 
-// ResultTypes are the function's result types: one i32, or none.
-func (s Signature) ResultTypes() []api.ValueType {
-	if s.result {
+// ResultTypes are the wasm result types of an ABI function: one i32, or
+// none.
+func ResultTypes(f hostabi.HostFunc) []api.ValueType {
+	if f.Result {
 		return []api.ValueType{api.ValueTypeI32}
 	}
 	return nil
 }
 
-// Instantiate defines the host module in r. Every guest instantiated in r
-// afterwards finds its Binding in the context of each call.
+// Instantiate defines the host module in r, every function of the ABI
+// table. Every guest instantiated in r afterwards finds its Binding in
+// the context of each call.
 func Instantiate(ctx context.Context, r wazero.Runtime) (api.Module, error) {
 	mb := r.NewHostModuleBuilder(hostabi.ModuleName)
-	for _, s := range Functions {
+	for _, f := range hostabi.HostFuncs() {
+		h, ok := handlers[f.Name]
+		if !ok {
+			return nil, fmt.Errorf("host function %s has no handler", f.Name)
+		}
 		mb.NewFunctionBuilder().
-			WithGoModuleFunction(adapt(s.handler), s.ParamTypes(), s.ResultTypes()).
-			Export(s.name)
+			WithGoModuleFunction(adapt(h), ParamTypes(f), ResultTypes(f)).
+			Export(f.Name)
 	}
 	m, err := mb.Instantiate(ctx)
 	if err != nil {
@@ -140,7 +134,7 @@ func setResult(stack []uint64, r int32) { stack[0] = uint64(uint32(r)) }
 // inExchange reports whether the call has an exchange to act on; when not,
 // it answers hostabi.ErrPhase.
 func inExchange(b *Binding, stack []uint64) bool {
-	if b.Exchange == nil || b.Phase == PhaseConfigure {
+	if b.Exchange == nil || b.Phase == hostabi.PhaseConfigure {
 		setResult(stack, hostabi.ErrPhase)
 		return false
 	}
@@ -153,7 +147,7 @@ func canWriteRequest(b *Binding, stack []uint64) bool {
 	if !inExchange(b, stack) {
 		return false
 	}
-	if b.Phase == PhaseResponse {
+	if b.Phase == hostabi.PhaseResponse {
 		setResult(stack, hostabi.ErrPhase)
 		return false
 	}
@@ -343,7 +337,7 @@ func headerWrite(b *Binding, mem api.Memory, stack []uint64, add bool) {
 	if !ok {
 		return
 	}
-	if k == hostabi.KindRequest && b.Phase == PhaseResponse {
+	if k == hostabi.KindRequest && b.Phase == hostabi.PhaseResponse {
 		setResult(stack, hostabi.ErrPhase)
 		return
 	}
@@ -394,7 +388,7 @@ func headerRemove(b *Binding, mem api.Memory, stack []uint64) {
 		return
 	}
 	if k == hostabi.KindRequest {
-		if b.Phase == PhaseResponse {
+		if b.Phase == hostabi.PhaseResponse {
 			setResult(stack, hostabi.ErrPhase)
 			return
 		}
@@ -436,7 +430,7 @@ func bodyWrite(b *Binding, mem api.Memory, stack []uint64) {
 	switch {
 	case k != hostabi.KindRequest && k != hostabi.KindResponse:
 		setResult(stack, hostabi.ErrInvalid)
-	case k == hostabi.KindRequest && b.Phase == PhaseResponse:
+	case k == hostabi.KindRequest && b.Phase == hostabi.PhaseResponse:
 		setResult(stack, hostabi.ErrPhase)
 	default:
 		setResult(stack, resultOf(b.Exchange.SetBody(k, body)))
@@ -509,7 +503,7 @@ func configGet(b *Binding, mem api.Memory, stack []uint64) {
 func featuresSet(b *Binding, _ api.Memory, stack []uint64) {
 	f := hostabi.Feature(uint32(stack[0]))
 	switch {
-	case b.Phase != PhaseConfigure:
+	case b.Phase != hostabi.PhaseConfigure:
 		setResult(stack, hostabi.ErrPhase)
 	case f&^hostabi.KnownFeatures != 0:
 		setResult(stack, hostabi.ErrInvalid)
@@ -536,13 +530,13 @@ func zapLevel(level int32) (zapcore.Level, bool) {
 func logWrite(b *Binding, mem api.Memory, stack []uint64) {
 	msg := read(mem, stack[1], stack[2])
 	lvl, ok := zapLevel(int32(uint32(stack[0])))
-	if !ok || b.Logger == nil && b.Phase != PhaseConfigure {
+	if !ok || b.Logger == nil && b.Phase != hostabi.PhaseConfigure {
 		return
 	}
 	if len(msg) > hostabi.MaxLogLen {
 		msg = msg[:hostabi.MaxLogLen]
 	}
-	if b.Phase == PhaseConfigure && lvl >= zapcore.ErrorLevel {
+	if b.Phase == hostabi.PhaseConfigure && lvl >= zapcore.ErrorLevel {
 		// Kept so that a refused configure fails the load with the
 		// guest's own reason, whatever the log level.
 		b.configureError = string(msg)
@@ -570,14 +564,14 @@ func logEnabled(b *Binding, _ api.Memory, stack []uint64) {
 func keysetOpen(b *Binding, mem api.Memory, stack []uint64) {
 	spec := read(mem, stack[0], stack[1])
 	switch {
-	case b.Phase != PhaseConfigure:
+	case b.Phase != hostabi.PhaseConfigure:
 		setResult(stack, hostabi.ErrPhase)
-	case b.Keys == nil:
+	case b.KeySets == nil:
 		setResult(stack, hostabi.ErrUnavailable)
 	case len(b.keysets) >= maxKeysets:
 		setResult(stack, hostabi.ErrTooLarge)
 	default:
-		v, err := b.Keys.Open(spec)
+		v, err := b.KeySets.Open(spec)
 		if err != nil {
 			if b.Logger != nil {
 				b.Logger.Error("keyset_open refused", zap.String("filter", b.Filter), zap.Error(err))

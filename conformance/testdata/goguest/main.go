@@ -68,7 +68,7 @@ func onRequest() guest.Action {
 		return guest.Action(action)
 	}
 	hostBodyWrite(1, ptrOf(out), uint32(len(out)))
-	return guest.Answer
+	return guest.Respond
 }
 
 const (

@@ -2,7 +2,7 @@
 // in plain Go: token extraction, JWS parsing, claim checks, the cache of
 // verified tokens and the decision. Signatures are checked by a Verifier,
 // which in the filter is the host's key set (guest.Keyset) and in tests
-// and benchmarks is hostabi/keyset directly.
+// and benchmarks is internal/keyset directly.
 package jwtauth
 
 import (

@@ -10,7 +10,7 @@ import (
 )
 
 // The benchmarks compare one request's authentication here, with the
-// signature checked natively by hostabi/keyset, against the same checks
+// signature checked natively by internal/keyset, against the same checks
 // done with github.com/golang-jwt/jwt/v5: what a native Go middleware
 // would cost. In the filter the jwtauth part runs in wasm and the
 // signature check is a host call; those overheads are measured by the

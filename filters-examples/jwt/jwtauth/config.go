@@ -81,7 +81,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 }
 
 // keysetFields are the config members that make up the host's key set
-// spec (hostabi/keyset); the filter passes them on without reading them.
+// spec (internal/keyset); the filter passes them on without reading them.
 var keysetFields = []string{
 	"jwks", "jwks_file", "jwks_url", "refresh", "min_refetch_interval", "fetch_timeout",
 	"pem", "pem_files", "hmac_env", "hmac_alg",

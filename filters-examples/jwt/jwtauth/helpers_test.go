@@ -15,7 +15,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/gojinn/gojinn/hostabi/keyset"
+	"github.com/gojinn/gojinn/internal/keyset"
 )
 
 // t0 is the tests' "now".
@@ -62,7 +62,7 @@ func keys(t testing.TB) *fixture {
 	return fix
 }
 
-// keysetVerifier adapts hostabi/keyset to Verifier the way the host and
+// keysetVerifier adapts internal/keyset to Verifier the way the host and
 // the guest SDK do: keyset errors become ABI codes become these errors.
 type keysetVerifier struct{ s *keyset.Set }
 

@@ -58,7 +58,7 @@ func run(m *testing.M) int {
 
 func chain(tb testing.TB, config string, maxBody int64) *pipeline.Chain {
 	tb.Helper()
-	f, err := engine.Load(context.Background(), filters.Config{Name: "waf", Wasm: wafWasm, Config: []byte(config), PoolMin: 1})
+	f, err := engine.Load(context.Background(), filters.Config{Name: "waf", Wasm: wafWasm, GuestConfig: []byte(config), PoolMin: 1})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func configure(raw []byte) error {
 
 func reply(status int, body string) guest.Action {
 	guest.Response.Header.Set("Content-Type", "text/plain")
-	return guest.Respond(status, []byte(body))
+	return guest.RespondWith(status, []byte(body))
 }
 
 func errText(err error) string {
@@ -185,7 +185,7 @@ func onRequest() guest.Action {
 		guest.Response.Header.Set("X-From", "probe")
 		guest.Response.Header.Add("Set-Cookie", "a=1")
 		guest.Response.Header.Add("Set-Cookie", "b=2")
-		return guest.Respond(code, []byte("answered by probe\n"))
+		return guest.RespondWith(code, []byte("answered by probe\n"))
 	case "status-bad":
 		return reply(200, errText(guest.Response.SetStatus(42)))
 	case "features":
@@ -253,10 +253,10 @@ func onResponse() guest.Action {
 		if guest.Response.Status() >= 500 {
 			guest.Response.SetStatus(502)
 			h.Set("Content-Type", "text/plain")
-			return guest.Respond(502, []byte("clean error page\n"))
+			return guest.RespondWith(502, []byte("clean error page\n"))
 		}
 	case "answer":
-		return guest.Answer
+		return guest.Respond
 	case "panic":
 		panic("probe panics in the response phase")
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gojinn/gojinn/hostabi/keyset"
+	"github.com/gojinn/gojinn/internal/keyset"
 )
 
 // The host opens a set once per spec, at configure time, and verifies
