@@ -149,6 +149,12 @@ func deny(d jwtauth.Decision) guest.Action {
 	if d.Challenge != "" {
 		guest.Response.Header.Set("WWW-Authenticate", d.Challenge)
 	}
+	if d.Status == 503 {
+		// The keys have not loaded yet (the identity provider has not
+		// answered): the token may be fine, so the client is told to
+		// come back rather than to get a new one.
+		guest.Response.Header.Set("Retry-After", retryAfter)
+	}
 	guest.Response.Header.Set("Content-Type", "text/plain; charset=utf-8")
 	guest.Response.Header.Set("Cache-Control", "no-store")
 	return guest.RespondWith(d.Status, body(d.Status))
@@ -159,6 +165,10 @@ func fail(msg string) guest.Action {
 	guest.Response.Header.Set("Content-Type", "text/plain; charset=utf-8")
 	return guest.RespondWith(500, body(500))
 }
+
+// retryAfter is the Retry-After of a 503, in seconds: a few refetch
+// attempts of a key set that has not loaded.
+const retryAfter = "5"
 
 var (
 	body401 = []byte("Unauthorized\n")

@@ -303,6 +303,95 @@ func TestWasmForwardTokenFalse(t *testing.T) {
 	}
 }
 
+// TestWasmSlowIdentityProvider: an identity provider slower than the
+// filter's time limit, or one that never answers, must not fail the load
+// (the host fetches jwks_url in the background); until its keys arrive,
+// a valid token gets 503 with Retry-After, and once they do, 200.
+func TestWasmSlowIdentityProvider(t *testing.T) {
+	for _, answers := range []bool{true, false} {
+		name := "never answers"
+		if answers {
+			name = "answers late"
+		}
+		t.Run(name, func(t *testing.T) {
+			jwks := jwksOf(t)
+			release := make(chan struct{})
+			idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-release:
+				case <-r.Context().Done():
+					return
+				}
+				w.Header().Set("Content-Type", "application/jwk-set+json")
+				_, _ = w.Write(jwks)
+			}))
+			t.Cleanup(idp.Close)
+			if answers {
+				defer func() {
+					select {
+					case <-release:
+					default:
+						close(release)
+					}
+				}()
+			}
+			// The filter's time limit (1s) is shorter than a fetch may
+			// take (fetch_timeout, 5s by default): a configure that
+			// waited for the provider would time out and fail the load.
+			config := `{"jwks_url":"` + idp.URL + `","min_refetch_interval":"1s","issuer":"https://idp.example","audiences":["api"]}`
+			eng, err := filters.NewEngine(filters.EngineConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys := filters.NewKeySets(filters.KeySetOptions{})
+			f, err := eng.Load(context.Background(), filters.Config{
+				Name: "jwt", Wasm: filtertest.Build(t, "."), GuestConfig: []byte(config), Timeout: time.Second, KeySets: keys,
+			})
+			if err != nil {
+				t.Fatalf("the load waited for the identity provider: %v", err)
+			}
+			t.Cleanup(func() {
+				keys.Close()
+				f.Close(context.Background())
+				eng.Close(context.Background())
+			})
+			c := pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{})
+			good := token(t, jwt.SigningMethodRS256, rsaKey, "rsa1")
+			send := func() *httptest.ResponseRecorder {
+				r := httptest.NewRequest("GET", "/api", nil)
+				r.Header.Set("Authorization", "Bearer "+good)
+				w := httptest.NewRecorder()
+				if err := c.Serve(w, r, func(w http.ResponseWriter, r *http.Request) error {
+					w.WriteHeader(200)
+					return nil
+				}, nil); err != nil {
+					t.Fatal(err)
+				}
+				return w
+			}
+			if w := send(); w.Code != 503 || w.Header().Get("Retry-After") == "" {
+				t.Fatalf("before the keys arrived: status %d, Retry-After %q; want 503 with Retry-After", w.Code, w.Header().Get("Retry-After"))
+			}
+			if !answers {
+				return
+			}
+			close(release)
+			// Bounded in count and time; the refetch comes within a
+			// second or two of the release.
+			for i := 0; ; i++ {
+				w := send()
+				if w.Code == 200 {
+					return
+				}
+				if w.Code != 503 || i == 600 {
+					t.Fatalf("after the provider answered: status %d", w.Code)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		})
+	}
+}
+
 // jwksOf is the JWK Set of the test's keys.
 func jwksOf(t testing.TB) []byte {
 	t.Helper()

@@ -66,11 +66,13 @@
 //
 // # Remote key sets
 //
-// The first fetch of a jwks_url happens in Open, bounded by fetch_timeout,
-// which must stay under the time the caller gives Open (for Gojinn, the
-// guest's configure call). If that fetch fails, Open still succeeds, the
-// failure is logged, and Verify answers ErrUnavailable for keys it cannot
-// find until a later fetch succeeds: the refresher retries every
-// min_refetch_interval (at least 1s) until then, and every refresh
-// interval after. Later fetches that fail keep the last good keys.
+// Open never waits for a jwks_url: the first fetch runs in the
+// background, bounded by fetch_timeout, so a slow or unreachable identity
+// provider cannot fail or time out the caller (for Gojinn, the guest's
+// configure call, which runs under the filter's time limit). Until a
+// fetch succeeds, Verify answers ErrUnavailable for the keys the URL
+// would bring, at once and without waiting for the provider; failures
+// are logged, and the refresher retries every min_refetch_interval (at
+// least 1s) until then, and every refresh interval after. Later fetches
+// that fail keep the last good keys.
 package keyset

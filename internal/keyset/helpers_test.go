@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // testKeys are generated once per test binary: RSA generation is slow.
@@ -180,6 +181,9 @@ func publicPEM(t testing.TB, pub crypto.PublicKey) string {
 }
 
 // openSpec opens spec in a fresh registry closed at the end of the test.
+// With a jwks_url it waits for the first fetch, which Open starts in the
+// background, to end (well or not), so that a test counts fetches from
+// a known start.
 func openSpec(t testing.TB, opts Options, spec []byte) *Set {
 	t.Helper()
 	r := NewRegistry(opts)
@@ -188,7 +192,29 @@ func openSpec(t testing.TB, opts Options, spec []byte) *Set {
 	if err != nil {
 		t.Fatalf("Open(%s): %v", spec, err)
 	}
+	waitFirstFetch(t, s)
 	return s
+}
+
+// waitFirstFetch waits until s's first fetch has ended; a set without a
+// jwks_url has none.
+func waitFirstFetch(t testing.TB, s *Set) {
+	t.Helper()
+	if s.remote == nil {
+		return
+	}
+	done := func() bool {
+		s.remote.mu.Lock()
+		defer s.remote.mu.Unlock()
+		return !s.remote.lastAttempt.IsZero() && s.remote.inflight == nil
+	}
+	// A guard against a hang, not a timing assertion: the fetch is to a
+	// loopback server.
+	for give := time.Now().Add(30 * time.Second); !done(); time.Sleep(time.Millisecond) {
+		if time.Now().After(give) {
+			t.Fatal("the first fetch never ended")
+		}
+	}
 }
 
 // splitJWS returns a compact JWS's alg, signing input and signature.

@@ -103,8 +103,10 @@ var ErrClosed = errors.New("keyset: registry closed")
 
 // Open returns the key set described by spec (see the package
 // documentation). The same spec bytes return the same *Set. With a
-// jwks_url, Open waits for the first fetch, up to fetch_timeout; a failed
-// first fetch is logged and does not fail Open.
+// jwks_url, Open returns at once and the first fetch runs in the
+// background: until it succeeds, Verify answers ErrUnavailable for the
+// keys it would bring. Open never waits on an identity provider, so a
+// slow or unreachable one cannot fail (or time out) the filter's load.
 func (r *Registry) Open(spec []byte) (*Set, error) {
 	r.mu.Lock()
 	if r.closed {
@@ -167,8 +169,10 @@ func (r *Registry) load(data []byte) (*Set, error) {
 		spawn:   r.spawn,
 		maxWait: r.opts.MaxVerifyWait,
 	}
-	s.remote.fetch("open")
-	r.spawn(func() { s.remote.run(r.opts.After) })
+	r.spawn(func() {
+		s.remote.fetch("open")
+		s.remote.run(r.opts.After)
+	})
 	return s, nil
 }
 

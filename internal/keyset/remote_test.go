@@ -350,3 +350,55 @@ func TestRemoteSlowRefetch(t *testing.T) {
 	close(release)
 	eventually(t, "the background fetch to land", func() bool { return set.Verify("ES384", "k2", msg, sig) == nil })
 }
+
+// TestOpenDoesNotWaitForProvider: a provider that has not answered yet
+// holds neither Open nor Verify. Verify is given all the time in the
+// world to wait for a refetch, so a Verify that waited would hang here.
+func TestOpenDoesNotWaitForProvider(t *testing.T) {
+	k := keys(t)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "application/jwk-set+json")
+		w.Write(jwksJSON(t, publicJWK(t, k.p256, "k1", "")))
+	}))
+	t.Cleanup(srv.Close)
+	r := NewRegistry(Options{HTTPClient: srv.Client(), MaxVerifyWait: time.Hour})
+	t.Cleanup(r.Close)
+	opened := make(chan *Set)
+	go func() {
+		// A fetch timeout longer than the test: an Open that waited for
+		// the first fetch would wait for the release below.
+		s, err := r.Open(specJSON(t, "jwks_url", srv.URL, "fetch_timeout", "1h"))
+		if err != nil {
+			t.Error(err)
+		}
+		opened <- s
+	}()
+	var set *Set
+	select {
+	case set = <-opened:
+	case <-time.After(30 * time.Second): // a hang guard, not a timing assertion
+		t.Fatal("Open waited for the provider")
+	}
+	tok := signedBy(t, k.p256, "k1")
+	verified := make(chan error)
+	go func() { verified <- tok.verify(set) }()
+	select {
+	case err := <-verified:
+		if err != ErrUnavailable {
+			t.Fatalf("before the provider answered: Verify = %s, want ErrUnavailable", errName(err))
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Verify waited for the provider")
+	}
+	close(release)
+	eventually(t, "the key set to load", set.Ready)
+	if err := tok.verify(set); err != nil {
+		t.Fatalf("after the provider answered: Verify = %s", errName(err))
+	}
+}

@@ -68,7 +68,10 @@ func (s *Set) Verify(alg, kid string, msg, sig []byte) error {
 	if ks, ok := t.byKid[kid]; ok {
 		return verifyWith(ks, a, msg, sig)
 	}
-	if s.remote != nil && s.remote.refetch() {
+	// A set that has never loaded does not wait on its provider: the
+	// background fetch is already trying, and a request held here would
+	// hold a wasm instance with it.
+	if s.remote != nil && t.ready && s.remote.refetch() {
 		t = s.table.Load()
 		if ks, ok := t.byKid[kid]; ok {
 			return verifyWith(ks, a, msg, sig)
