@@ -9,6 +9,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
+	"github.com/gojinn/gojinn/filters/internal/wasmbin"
 	"github.com/gojinn/gojinn/internal/wasmtest"
 )
 
@@ -97,11 +98,11 @@ func TestScanImports(t *testing.T) {
 		0x03, 'e', 'n', 'v', 0x01, 'f', 0x00, 0x00,
 		0x03, 'e', 'n', 'v', 0x01, 'g', 0x03, 0x7f, 0x01,
 	}
-	n, mem, err := scanImports(&section{id: secImport, payload: payload})
+	n, mem, err := scanImports(&wasmbin.Section{ID: wasmbin.SecImport, Payload: payload})
 	if err != nil || n != 1 || mem {
 		t.Fatalf("got %d, %v, %v; want 1 global and no memory", n, mem, err)
 	}
-	if _, _, err := scanImports(&section{id: secImport, payload: payload[:12]}); err == nil {
+	if _, _, err := scanImports(&wasmbin.Section{ID: wasmbin.SecImport, Payload: payload[:12]}); err == nil {
 		t.Fatal("a truncated import section was accepted")
 	}
 }
