@@ -14,7 +14,7 @@ import (
 // check verifies a compiled module against ABI v1 before any instance is
 // made, so that a wrong module fails at load with a reason a person can
 // act on, not at the first request.
-func check(mod wazero.CompiledModule, wasiFuncs map[string]bool) error {
+func check(mod wazero.CompiledModule, wasiFuncs map[string]bool, memoryLimit uint64) error {
 	for _, f := range mod.ImportedFunctions() {
 		module, name, _ := f.Import()
 		switch module {
@@ -43,8 +43,12 @@ func check(mod wazero.CompiledModule, wasiFuncs map[string]bool) error {
 		module, name, _ := m.Import()
 		return fmt.Errorf("imports memory %s.%s: a filter must define and export its own memory", module, name)
 	}
-	if _, ok := mod.ExportedMemories()[hostabi.ExportMemory]; !ok {
+	mem, ok := mod.ExportedMemories()[hostabi.ExportMemory]
+	if !ok {
 		return fmt.Errorf("does not export %q", hostabi.ExportMemory)
+	}
+	if need := uint64(mem.Min()) * wasmPage; need > memoryLimit {
+		return fmt.Errorf("needs %d bytes of memory to start, over its memory limit of %d", need, memoryLimit)
 	}
 	exports := mod.ExportedFunctions()
 	if _, ok := exports[hostabi.ExportABIVersion]; !ok {

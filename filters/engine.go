@@ -11,21 +11,25 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/gojinn/gojinn/filters/internal/interrupt"
+	"github.com/gojinn/gojinn/filters/internal/snapshot"
 	"github.com/gojinn/gojinn/hostabi/host"
 )
 
 // Engine compiles and runs filters. One Engine serves a whole process: it
-// holds a wazero runtime per memory limit (the limit is a runtime setting
-// in wazero), a compilation cache they share, and compiled modules keyed
-// by content hash, so that loading the same bytes again — a config reload —
-// costs a map lookup, not a compile.
+// holds one wazero runtime, a compilation cache, the compiled modules
+// keyed by content hash, so that loading the same bytes again (a config
+// reload, another site with the same filter) costs a map lookup, not a
+// compile, and the instance snapshots keyed by module and configuration,
+// so that configuring the same filter again costs nothing either.
 type Engine struct {
-	cache wazero.CompilationCache
+	cache     wazero.CompilationCache
+	rt        wazero.Runtime
+	wasiFuncs map[string]bool
 
-	mu       sync.Mutex
-	runtimes map[uint32]*wasmRuntime
-	modules  map[moduleKey]*compiled
-	closed   bool
+	mu        sync.Mutex
+	modules   map[moduleKey]*compiled
+	snapshots map[snapshotKey]*sharedSnapshot
+	closed    bool
 }
 
 // EngineConfig configures an Engine.
@@ -35,24 +39,18 @@ type EngineConfig struct {
 	CacheDir string
 }
 
-type wasmRuntime struct {
-	rt        wazero.Runtime
-	wasiFuncs map[string]bool
-}
+type moduleKey [sha256.Size]byte
 
-type moduleKey struct {
-	hash  [sha256.Size]byte
-	pages uint32
-}
-
+// compiled is a module compiled once for every filter that loads it.
 type compiled struct {
 	mod  wazero.CompiledModule
-	rt   *wasmRuntime
+	plan snapshot.Plan
 	refs int
 }
 
 // NewEngine returns an Engine.
 func NewEngine(cfg EngineConfig) (*Engine, error) {
+	ctx := context.Background()
 	cache := wazero.NewCompilationCache()
 	if cfg.CacheDir != "" {
 		var err error
@@ -60,25 +58,12 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 			return nil, fmt.Errorf("compilation cache in %s: %w", cfg.CacheDir, err)
 		}
 	}
-	return &Engine{
-		cache:    cache,
-		runtimes: make(map[uint32]*wasmRuntime),
-		modules:  make(map[moduleKey]*compiled),
-	}, nil
-}
-
-// runtimeFor returns the runtime for a memory limit, creating it once.
-// Callers hold e.mu.
-func (e *Engine) runtimeFor(ctx context.Context, pages uint32) (*wasmRuntime, error) {
-	if r, ok := e.runtimes[pages]; ok {
-		return r, nil
-	}
-	cfg := wazero.NewRuntimeConfigCompiler().
-		WithCompilationCache(e.cache).
-		WithMemoryLimitPages(pages)
-	// No WithCloseOnContextDone: time limits use the loop checks that
+	// No memory limit here: each filter's is enforced by its instances'
+	// memory allocator (package memory), so that one runtime, and one
+	// compilation, serves filters with different limits. No
+	// WithCloseOnContextDone: time limits use the loop checks that
 	// package interrupt adds, at a fraction of the cost per call.
-	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCompilationCache(cache))
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("instantiating WASI: %w", err)
@@ -87,19 +72,24 @@ func (e *Engine) runtimeFor(ctx context.Context, pages uint32) (*wasmRuntime, er
 		_ = rt.Close(ctx)
 		return nil, err
 	}
-	r := &wasmRuntime{rt: rt, wasiFuncs: make(map[string]bool)}
-	for name := range rt.Module(wasi_snapshot_preview1.ModuleName).ExportedFunctionDefinitions() {
-		r.wasiFuncs[name] = true
+	e := &Engine{
+		cache:     cache,
+		rt:        rt,
+		wasiFuncs: make(map[string]bool),
+		modules:   make(map[moduleKey]*compiled),
+		snapshots: make(map[snapshotKey]*sharedSnapshot),
 	}
-	e.runtimes[pages] = r
-	return r, nil
+	for name := range rt.Module(wasi_snapshot_preview1.ModuleName).ExportedFunctionDefinitions() {
+		e.wasiFuncs[name] = true
+	}
+	return e, nil
 }
 
-// compile returns the compiled module for wasm under a memory limit,
-// compiling it only the first time those bytes are seen. Every call must
-// be paired with release.
-func (e *Engine) compile(ctx context.Context, wasm []byte, pages uint32) (*compiled, moduleKey, error) {
-	key := moduleKey{hash: sha256.Sum256(wasm), pages: pages}
+// compile returns the compiled module for wasm, compiling it only the
+// first time those bytes are seen. Every call must be paired with
+// release.
+func (e *Engine) compile(ctx context.Context, wasm []byte) (*compiled, moduleKey, error) {
+	key := moduleKey(sha256.Sum256(wasm))
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
@@ -109,10 +99,6 @@ func (e *Engine) compile(ctx context.Context, wasm []byte, pages uint32) (*compi
 		c.refs++
 		return c, key, nil
 	}
-	r, err := e.runtimeFor(ctx, pages)
-	if err != nil {
-		return nil, key, err
-	}
 	// Compiling a large module takes a while; doing it under e.mu keeps
 	// two loads of the same bytes from compiling twice, and loads happen
 	// at provision time, not on the request path.
@@ -120,11 +106,15 @@ func (e *Engine) compile(ctx context.Context, wasm []byte, pages uint32) (*compi
 	if err != nil {
 		return nil, key, fmt.Errorf("preparing the module: %w", err)
 	}
-	mod, err := r.rt.CompileModule(ctx, instrumented)
+	prepared, plan, err := snapshot.Prepare(instrumented)
+	if err != nil {
+		return nil, key, fmt.Errorf("preparing the module: %w", err)
+	}
+	mod, err := e.rt.CompileModule(ctx, prepared)
 	if err != nil {
 		return nil, key, fmt.Errorf("compiling: %w", err)
 	}
-	c := &compiled{mod: mod, rt: r, refs: 1}
+	c := &compiled{mod: mod, plan: plan, refs: 1}
 	e.modules[key] = c
 	return c, key, nil
 }
@@ -149,16 +139,32 @@ func (e *Engine) Modules() int {
 	return len(e.modules)
 }
 
-// Close closes every runtime, and with them every instance.
+// Snapshots is how many instance snapshots the engine holds.
+func (e *Engine) Snapshots() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, s := range e.snapshots {
+		if s.ready() {
+			n++
+		}
+	}
+	return n
+}
+
+// Close closes the runtime, and with it every instance.
 func (e *Engine) Close(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.closed = true
-	var errs []error
-	for _, r := range e.runtimes {
-		errs = append(errs, r.rt.Close(ctx))
+	errs := []error{e.rt.Close(ctx), e.cache.Close(ctx)}
+	for _, s := range e.snapshots {
+		if s.ready() && s.snap != nil {
+			errs = append(errs, s.snap.Close())
+			s.snap = nil
+		}
 	}
-	errs = append(errs, e.cache.Close(ctx))
-	e.runtimes, e.modules = nil, nil
+	e.modules = nil
+	clear(e.snapshots)
 	return errors.Join(errs...)
 }

@@ -2,14 +2,17 @@ package filters
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/gojinn/gojinn/filters/internal/snapshot"
 	"github.com/gojinn/gojinn/hostabi"
 	"github.com/gojinn/gojinn/hostabi/host"
 )
@@ -18,8 +21,12 @@ import (
 const (
 	DefaultTimeout     = time.Second
 	DefaultMemoryLimit = 64 << 20
-	DefaultPoolMin     = 1
+	// DefaultPoolMin is zero: a filter holds no instance until its first
+	// request, and none once it has been idle for the idle timeout. An
+	// instance from a snapshot is made in well under a millisecond.
+	DefaultPoolMin     = 0
 	DefaultPoolWait    = time.Second
+	DefaultIdleTimeout = 2 * time.Minute
 	// initScale is how much longer than a call an instance's start-up
 	// (_initialize and the Go runtime) may take.
 	initScale = 10
@@ -47,15 +54,27 @@ type Config struct {
 	// MemoryLimit bounds each instance's linear memory, in bytes, rounded
 	// up to whole 64 KiB pages.
 	MemoryLimit uint64
-	// PoolMin instances are made at load and kept warm; at most PoolMax
-	// exist at once. A request waits up to PoolWait for one.
+	// PoolMin instances are made at load and kept however idle; at most
+	// PoolMax exist at once. A request waits up to PoolWait for one.
 	PoolMin, PoolMax int
 	PoolWait         time.Duration
+	// IdleTimeout is how long an instance beyond PoolMin may stay idle
+	// before it is closed and its memory given back.
+	IdleTimeout time.Duration
 	// Logger receives load events, traps and the guest's log calls.
 	Logger *zap.Logger
 	// KeySets serves the guest's keyset_open; nil answers it with
 	// ERR_UNAVAILABLE.
 	KeySets *KeySets
+	// Observer is told of every instance made; nil tells no one.
+	Observer Observer
+}
+
+// Observer is told how the filter's instances come to be: made from
+// scratch or restored from the snapshot, and how long that took (for
+// instances made on a request's path, how long the request waited).
+type Observer interface {
+	InstanceStarted(restored bool, d time.Duration)
 }
 
 // Validate reports what is wrong with c without reading or compiling
@@ -73,6 +92,8 @@ func (c Config) Validate() error {
 		return errors.New("pool sizes cannot be negative")
 	case c.PoolWait < 0:
 		return errors.New("pool wait cannot be negative")
+	case c.IdleTimeout < 0:
+		return errors.New("idle timeout cannot be negative")
 	case c.MemoryLimit > maxMemoryLimit:
 		return fmt.Errorf("memory limit %d bytes is over wasm32's 4 GiB", c.MemoryLimit)
 	}
@@ -93,11 +114,14 @@ func (c Config) withDefaults() Config {
 	if c.PoolMax == 0 {
 		c.PoolMax = max(DefaultPoolMax(), c.PoolMin)
 	}
-	if c.PoolMin == 0 {
-		c.PoolMin = min(DefaultPoolMin, c.PoolMax)
-	}
 	if c.PoolWait == 0 {
 		c.PoolWait = DefaultPoolWait
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
 	}
 	return c
 }
@@ -107,8 +131,9 @@ func (c Config) pages() uint32 {
 	return uint32((c.MemoryLimit + wasmPage - 1) / wasmPage)
 }
 
-// Filter is a loaded filter: a compiled module and a pool of configured
-// instances. It is safe for concurrent use.
+// Filter is a loaded filter: a compiled module, the snapshot its
+// instances are restored from, and a pool of instances. It is safe for
+// concurrent use.
 type Filter struct {
 	name     string
 	cfg      Config
@@ -119,12 +144,25 @@ type Filter struct {
 	timeout  time.Duration
 	logger   *zap.Logger
 	keys     host.KeySets
+	observer Observer
 	pool     *pool
 	features hostabi.Feature
+
+	// snap is the snapshot of a configured instance, nil when the module
+	// cannot be restored from one; configured is what that configure left
+	// for the host, with the key sets opened for this filter.
+	snap       *snapshot.Snapshot
+	snapKey    snapshotKey
+	shared     *sharedSnapshot
+	configured host.Configured
+
+	stats struct{ fresh, restored atomic.Int64 }
 }
 
-// Load reads, checks and compiles a filter and fills its pool to PoolMin,
-// configuring each instance. Every error names the filter and its file.
+// Load reads, checks and compiles a filter, configures it once (or finds
+// the snapshot of an instance configured the same way by an earlier
+// load), and fills its pool to PoolMin. Every error names the filter and
+// its file.
 func (e *Engine) Load(ctx context.Context, cfg Config) (*Filter, error) {
 	f, err := e.load(ctx, cfg)
 	if err != nil {
@@ -142,7 +180,6 @@ func (e *Engine) load(ctx context.Context, cfg Config) (*Filter, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	pages := cfg.pages()
 	wasm := cfg.Wasm
 	if wasm == nil {
 		var err error
@@ -150,12 +187,8 @@ func (e *Engine) load(ctx context.Context, cfg Config) (*Filter, error) {
 			return nil, err
 		}
 	}
-	logger := cfg.Logger
-	if logger == nil {
-		logger = zap.NewNop()
-	}
 	start := time.Now()
-	c, key, err := e.compile(ctx, wasm, pages)
+	c, key, err := e.compile(ctx, wasm)
 	if err != nil {
 		return nil, err
 	}
@@ -165,46 +198,109 @@ func (e *Engine) load(ctx context.Context, cfg Config) (*Filter, error) {
 		engine:   e,
 		key:      key,
 		compiled: c,
-		pages:    pages,
+		pages:    cfg.pages(),
 		timeout:  cfg.Timeout,
-		logger:   logger,
+		logger:   cfg.Logger,
 		keys:     cfg.KeySets.host(),
+		observer: cfg.Observer,
 	}
-	if err := check(c.mod, c.rt.wasiFuncs); err != nil {
+	if err := check(c.mod, e.wasiFuncs, uint64(f.pages)*wasmPage); err != nil {
 		e.release(ctx, key)
 		return nil, err
 	}
 	compiledIn := time.Since(start)
-	f.pool = newPool(cfg.PoolMax, cfg.PoolWait, f.newInstance)
-	// The first instance also tells what the guest declared in configure.
-	first, err := f.newInstance(ctx)
-	if err != nil {
-		e.release(ctx, key)
+	f.pool = newPool(cfg.PoolMin, cfg.PoolMax, cfg.PoolWait, cfg.IdleTimeout, f.newInstance)
+	if err := f.configure(ctx); err != nil {
+		f.Close(ctx)
 		return nil, err
 	}
-	f.features = first.binding.Features()
-	f.pool.live.Add(1)
-	f.pool.slots <- struct{}{}
-	f.pool.busy.Add(1)
-	f.pool.put(ctx, first)
 	if err := f.pool.fill(ctx, cfg.PoolMin); err != nil {
 		f.Close(ctx)
 		return nil, err
 	}
-	logger.Info("filter loaded",
+	fields := []zap.Field{
 		zap.String("filter", f.name),
 		zap.String("path", cfg.Path),
-		zap.String("sha256", fmt.Sprintf("%x", key.hash[:8])),
+		zap.String("sha256", fmt.Sprintf("%x", key[:8])),
 		zap.Duration("compile", compiledIn),
 		zap.Duration("total", time.Since(start)),
 		zap.Int("pool_min", cfg.PoolMin),
 		zap.Int("pool_max", cfg.PoolMax),
-		zap.Uint64("memory_limit", uint64(pages)*wasmPage),
-		zap.Duration("timeout", cfg.Timeout))
+		zap.Uint64("memory_limit", uint64(f.pages)*wasmPage),
+		zap.Duration("timeout", cfg.Timeout),
+	}
+	if f.snap != nil {
+		fields = append(fields, zap.Uint64("snapshot_bytes", f.snap.MemorySize()))
+	} else {
+		fields = append(fields, zap.String("snapshot", "none: "+c.plan.NotRestorable))
+	}
+	f.logger.Info("filter loaded", fields...)
 	return f, nil
 }
 
+// configure runs the guest's configure once for this filter, or finds the
+// snapshot of an instance that ran it with the same module and config,
+// and learns what the guest declared.
+func (f *Filter) configure(ctx context.Context) error {
+	if !f.compiled.plan.Restorable() {
+		// Every instance is made from scratch; the first also tells what
+		// the guest declared.
+		first, err := f.newFresh(ctx)
+		if err != nil {
+			return err
+		}
+		f.stats.fresh.Add(1)
+		f.features = first.binding.Configured().Features
+		f.pool.adopt(first)
+		return nil
+	}
+	f.snapKey = snapshotKey{
+		module:    f.key,
+		config:    sha256.Sum256(f.cfg.GuestConfig),
+		pages:     f.pages,
+		logLevels: logLevels(f.logger),
+		keySets:   f.keys != nil,
+	}
+	s, made, err := f.engine.acquireSnapshot(f.snapKey, f.compiled.plan, func() (*instance, error) {
+		in, err := f.newFresh(ctx)
+		if err == nil {
+			f.stats.fresh.Add(1)
+		}
+		return in, err
+	})
+	if err != nil {
+		return err
+	}
+	f.shared, f.snap, f.configured = s, s.snap, s.configured
+	f.features = s.configured.Features
+	if !made && len(s.configured.KeySetSpecs) > 0 {
+		// Another filter's configure opened these key sets, from its own
+		// source: this filter's instances need them from this filter's.
+		if f.configured.KeySets, err = f.reopenKeySets(s.configured.KeySetSpecs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reopenKeySets opens, from this filter's key sets, the specs another
+// filter's configure opened, in the same order, so that the handles in
+// the snapshot's memory find the same key sets.
+func (f *Filter) reopenKeySets(specs [][]byte) ([]host.Verifier, error) {
+	out := make([]host.Verifier, len(specs))
+	for i, spec := range specs {
+		v, err := f.keys.Open(spec)
+		if err != nil {
+			return nil, fmt.Errorf("opening key set %d for a restored instance: %w", i, err)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
 func (f *Filter) initLimit() time.Duration { return initScale * f.timeout }
+
+func (f *Filter) memoryLimit() uint64 { return uint64(f.pages) * wasmPage }
 
 // Name is the filter's name.
 func (f *Filter) Name() string { return f.name }
@@ -228,14 +324,14 @@ func (f *Filter) Call(ctx context.Context, phase hostabi.Phase, ex host.Exchange
 			// The request went away while waiting: as busy, for the caller.
 			return 0, &CallError{Filter: f.name, Kind: ErrBusy, Cause: err}
 		}
-		// A replacement instance failed to start.
+		// A new instance failed to start.
 		return 0, &CallError{Filter: f.name, Kind: ErrTrap, Cause: err}
 	}
 	fn := in.onRequest
 	if phase == hostabi.PhaseResponse {
 		fn = in.onResponse
 		if fn == nil {
-			f.pool.put(ctx, in)
+			f.pool.put(in)
 			return hostabi.ActionContinue, nil
 		}
 	}
@@ -244,18 +340,18 @@ func (f *Filter) Call(ctx context.Context, phase hostabi.Phase, ex host.Exchange
 	in.binding.Exchange = nil
 	if err != nil {
 		ce := f.classify(in, err, f.timeout)
-		f.pool.discard(ctx, in)
+		f.pool.discard(in)
 		f.logFailure(ce)
 		return 0, ce
 	}
 	switch a := hostabi.Action(r); a {
 	case hostabi.ActionContinue, hostabi.ActionRespond:
-		f.pool.put(ctx, in)
+		f.pool.put(in)
 		return a, nil
 	default:
 		// A guest that returns nonsense is not trusted with the next
 		// request either.
-		f.pool.discard(ctx, in)
+		f.pool.discard(in)
 		err := &CallError{Filter: f.name, Kind: ErrBadAction, Cause: fmt.Errorf("action %d", r)}
 		f.logFailure(err)
 		return 0, err
@@ -273,19 +369,47 @@ func (f *Filter) logFailure(err *CallError) {
 	f.logger.Error("filter call failed", fields...)
 }
 
-// Stats is a snapshot of a filter's pool.
+// Stats is a snapshot of a filter's instances.
 type Stats struct {
-	Live, Busy, Waits int64
+	// Live instances exist now, Busy of them serving a call.
+	Live, Busy int64
+	// Waits counts the calls that found no instance free and waited.
+	Waits int64
+	// Fresh instances were made from scratch (the guest's runtime started
+	// and its configure ran), Restored ones from the snapshot; Reaped
+	// idle ones were closed by the idle timeout. All since the load.
+	Fresh, Restored, Reaped int64
+	// SnapshotBytes is the size of the snapshot's memory, 0 without one;
+	// SnapshotResident how much of it the host holds (its non-zero
+	// pages), shared by every filter that restores from it.
+	SnapshotBytes, SnapshotResident uint64
 }
 
-// Stats reports the pool's instances and waits so far.
+// Stats reports the filter's instances so far.
 func (f *Filter) Stats() Stats {
-	return Stats{Live: f.pool.live.Load(), Busy: f.pool.busy.Load(), Waits: f.pool.waits.Load()}
+	s := Stats{
+		Live:     f.pool.live.Load(),
+		Busy:     f.pool.busy.Load(),
+		Waits:    f.pool.waits.Load(),
+		Fresh:    f.stats.fresh.Load(),
+		Restored: f.stats.restored.Load(),
+		Reaped:   f.pool.reaped.Load(),
+	}
+	if f.snap != nil {
+		s.SnapshotBytes, s.SnapshotResident = f.snap.MemorySize(), f.snap.Resident()
+	}
+	return s
 }
 
 // Close closes the filter's instances (busy ones when they come back) and
-// releases its compiled module.
+// releases its compiled module and snapshot.
 func (f *Filter) Close(ctx context.Context) {
-	f.pool.close(ctx)
+	f.pool.close()
+	if f.shared != nil {
+		f.engine.releaseSnapshot(f.snapKey, f.shared)
+		f.shared = nil
+	}
 	f.engine.release(ctx, f.key)
 }
+
+const wasmPage = 65536

@@ -9,42 +9,54 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/gojinn/gojinn/filters/internal/interrupt"
+	"github.com/gojinn/gojinn/filters/internal/memory"
+	"github.com/gojinn/gojinn/filters/internal/snapshot"
 	"github.com/gojinn/gojinn/hostabi"
 	"github.com/gojinn/gojinn/hostabi/host"
 )
 
 // instance is one guest instance with everything a call needs, built once:
-// its binding, the context that carries it, the time-limit timer and the
-// exports.
+// its binding, the context that carries it, the time-limit timer, its
+// memory and the exports.
 type instance struct {
 	mod        api.Module
 	binding    host.Binding
 	ctx        context.Context
 	limit      *limit
+	mem        *memory.Memory
+	stderr     *logWriter
 	onRequest  api.Function
 	onResponse api.Function
 	stack      [1]uint64
+	// idleSince is when the instance last went back to the pool (clock).
+	idleSince int64
 }
 
-// call runs fn under the time limit and returns its i32 result.
+// call runs fn under the time limit d and returns its i32 result.
 func (in *instance) call(fn api.Function, d time.Duration) (int32, error) {
+	in.mem.Reset()
+	in.stderr.reset()
 	err := in.limit.run(d, func() error { return fn.CallWithStack(in.ctx, in.stack[:]) })
 	return int32(uint32(in.stack[0])), err
 }
 
-func (in *instance) close(ctx context.Context) {
+// close closes the instance; its memory goes back to the system.
+func (in *instance) close() {
 	in.limit.stop()
-	_ = in.mod.Close(ctx)
+	_ = in.mod.Close(context.Background())
 }
 
-// newInstance instantiates the filter's module and configures it. ctx
-// bounds the instantiation only: the instance outlives the request that
-// caused it, so its own context, which every later call runs under, is
-// built on context.Background and holds nothing of that request.
-func (f *Filter) newInstance(ctx context.Context) (*instance, error) {
+// instantiate makes a bare instance of the filter's module with its own
+// binding and memory (restored from snap when it is not nil), before any
+// of the guest's code has run. ctx bounds the instantiation only: the
+// instance outlives the request that caused it, so its own context, which
+// every later call runs under, is built on context.Background and holds
+// nothing of that request.
+func (f *Filter) instantiate(ctx context.Context, snap *snapshot.Snapshot) (*instance, error) {
 	in := &instance{
 		binding: host.Binding{
 			Filter:  f.name,
@@ -53,34 +65,59 @@ func (f *Filter) newInstance(ctx context.Context) (*instance, error) {
 			KeySets: f.keys,
 			Phase:   hostabi.PhaseConfigure,
 		},
+		limit:  newLimit(),
+		stderr: newLogWriter(f.logger, f.name),
 	}
 	in.ctx = host.WithBinding(context.Background(), &in.binding)
-	in.limit = newLimit()
-	stderr := newLogWriter(f.logger, f.name)
+	var alloc *memory.Allocator
+	if snap != nil {
+		alloc = snap.Allocator(f.memoryLimit())
+	} else {
+		alloc = memory.NewAllocator(f.memoryLimit(), nil)
+	}
 	mc := wazero.NewModuleConfig().
 		WithName("").         // anonymous: many instances of one module
-		WithStartFunctions(). // run below, under the time limit
-		WithStderr(stderr).
-		WithStdout(stderr).
+		WithStartFunctions(). // run by the host, under the time limit
+		WithStderr(in.stderr).
+		WithStdout(in.stderr).
 		WithRandSource(rand.Reader).
 		WithSysWalltime().
 		WithSysNanotime()
-	mod, err := f.compiled.rt.rt.InstantiateModule(ctx, f.compiled.mod, mc)
+	mod, err := f.engine.rt.InstantiateModule(experimental.WithMemoryAllocator(ctx, alloc), f.compiled.mod, mc)
 	if err != nil {
+		if m := alloc.Memory(); m != nil && m.Err() != nil {
+			err = m.Err()
+		}
 		return nil, fmt.Errorf("instantiating: %w", err)
 	}
-	in.mod = mod
+	in.mod, in.mem = mod, alloc.Memory()
+	if in.mem == nil {
+		_ = mod.Close(ctx)
+		return nil, errors.New("instantiating: the module has no memory")
+	}
 	flag, ok := mod.ExportedGlobal(interrupt.Global).(api.MutableGlobal)
 	if !ok {
 		_ = mod.Close(ctx)
 		return nil, errors.New("instantiating: the interrupt flag is missing")
 	}
 	in.limit.flag.Store(&flag)
-	// The start function, then the reactor's initialiser (the guest's
-	// runtime and package init): either may loop or trap like any call,
-	// so they run under the limit, scaled for a runtime's start-up.
-	for _, name := range []string{interrupt.Start, hostabi.ExportInitialize} {
-		fn := mod.ExportedFunction(name)
+	in.onRequest = mod.ExportedFunction(hostabi.ExportOnRequest)
+	in.onResponse = mod.ExportedFunction(hostabi.ExportOnResponse)
+	return in, nil
+}
+
+// newFresh makes an instance from scratch and configures it: the
+// module's data, its start function, the reactor's initialiser (the
+// guest's runtime and package init), then gojinn_configure.
+func (f *Filter) newFresh(ctx context.Context) (*instance, error) {
+	in, err := f.instantiate(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	// Each may loop or trap like any call, so each runs under the limit,
+	// scaled for a runtime's start-up.
+	for _, name := range []string{snapshot.DataInit, interrupt.Start, hostabi.ExportInitialize} {
+		fn := in.mod.ExportedFunction(name)
 		if fn == nil {
 			continue
 		}
@@ -89,21 +126,20 @@ func (f *Filter) newInstance(ctx context.Context) (*instance, error) {
 			return err
 		})
 		if err != nil {
-			err = f.classify(in, err, f.initLimit())
-			in.close(ctx)
-			return nil, fmt.Errorf("instantiating: %w", err)
+			ce := f.classify(in, err, f.initLimit())
+			in.close()
+			return nil, fmt.Errorf("instantiating: %w", ce)
 		}
 	}
-	in.onRequest = mod.ExportedFunction(hostabi.ExportOnRequest)
-	in.onResponse = mod.ExportedFunction(hostabi.ExportOnResponse)
-	if configure := mod.ExportedFunction(hostabi.ExportConfigure); configure != nil {
+	if configure := in.mod.ExportedFunction(hostabi.ExportConfigure); configure != nil {
 		r, err := in.call(configure, f.timeout)
 		if err != nil {
-			in.close(ctx)
-			return nil, fmt.Errorf("gojinn_configure: %w", f.classify(in, err, f.timeout))
+			ce := f.classify(in, err, f.timeout)
+			in.close()
+			return nil, fmt.Errorf("gojinn_configure: %w", ce)
 		}
 		if r != 0 {
-			in.close(ctx)
+			in.close()
 			reason := in.binding.ConfigureError()
 			if reason == "" {
 				reason = "no reason logged"
@@ -114,22 +150,66 @@ func (f *Filter) newInstance(ctx context.Context) (*instance, error) {
 	return in, nil
 }
 
+// newRestored makes an instance from the filter's snapshot: the state of
+// a configured instance, without running any of the guest's code.
+func (f *Filter) newRestored(ctx context.Context) (*instance, error) {
+	in, err := f.instantiate(ctx, f.snap)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.snap.Restore(in.mod); err != nil {
+		in.close()
+		return nil, fmt.Errorf("restoring from the snapshot: %w", err)
+	}
+	in.binding.Restore(f.configured)
+	return in, nil
+}
+
+// newInstance makes an instance for the pool, from the snapshot when the
+// filter has one, and tells the observer how long it took.
+func (f *Filter) newInstance(ctx context.Context) (*instance, error) {
+	start := time.Now()
+	var in *instance
+	var err error
+	if f.snap != nil {
+		in, err = f.newRestored(ctx)
+	} else {
+		in, err = f.newFresh(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	d := time.Since(start)
+	if f.snap != nil {
+		f.stats.restored.Add(1)
+	} else {
+		f.stats.fresh.Add(1)
+	}
+	if f.observer != nil {
+		f.observer.InstanceStarted(f.snap != nil, d)
+	}
+	return in, nil
+}
+
 // classify turns a failed call under the time limit d into a CallError of
-// the right kind.
+// the right kind. The order matters: a guest that ran out of memory or
+// was already dying when its time ran out failed for that reason, even
+// if its last words (a Go runtime prints its whole stack) took it past
+// the deadline.
 func (f *Filter) classify(in *instance, err error, d time.Duration) *CallError {
 	kind := ErrTrap
 	var exit *sys.ExitError
 	switch {
-	// Memory first: a Go guest out of memory prints its traceback as it
-	// dies, which can outlast the time limit; the cause is still memory.
-	case in.mod != nil && f.atMemoryLimit(in.mod):
+	case in.mem.Refused():
+		// The guest asked for more memory than its limit, whatever it
+		// did next (a Go runtime throws; a C one may trap later).
 		kind = ErrMemoryLimit
 	case errors.As(err, &exit) && exit.ExitCode() != sys.ExitCodeDeadlineExceeded:
-		// The guest exited on its own (a Go panic exits with 2): a trap,
-		// even when it took past the limit to print its last words.
-	case in.limit.expired.Load():
-		kind = ErrTimeout
-	case exit != nil:
+		// The guest exited on its own (a Go panic exits with 2).
+	case in.stderr.dying():
+		// The guest's runtime said it was failing (a panic, a fatal
+		// error) before the limit stopped it.
+	case in.limit.expired.Load(), exit != nil:
 		kind = ErrTimeout
 	}
 	ce := &CallError{Filter: f.name, Kind: kind, Cause: err}
@@ -138,20 +218,3 @@ func (f *Filter) classify(in *instance, err error, d time.Duration) *CallError {
 	}
 	return ce
 }
-
-// atMemoryLimit reports whether the guest's memory is too close to its
-// limit to grow as a runtime asks, which is what a trap after a failed
-// memory.grow looks like. Go's runtime grows its heap by 4 MiB at a time,
-// so it fails while still that far under the limit.
-func (f *Filter) atMemoryLimit(mod api.Module) bool {
-	mem := mod.Memory()
-	if mem == nil {
-		return false
-	}
-	limit := uint64(f.pages) * wasmPage
-	return uint64(mem.Size())+min(growStep, limit/8) > limit
-}
-
-const growStep = 4 << 20
-
-const wasmPage = 65536

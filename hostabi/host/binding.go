@@ -40,6 +40,7 @@ type Binding struct {
 
 	features       hostabi.Feature
 	keysets        []Verifier
+	keysetSpecs    [][]byte // what keyset_open was asked, by handle
 	configureError string
 
 	keyBuf     []byte            // canonical form of the header name at hand
@@ -53,6 +54,34 @@ func (b *Binding) Features() hostabi.Feature { return b.features }
 // ConfigureError is the last error the guest logged during configure: the
 // reason to report when gojinn_configure refuses its config.
 func (b *Binding) ConfigureError() string { return b.configureError }
+
+// Configured is the host-side state a guest's configure leaves in its
+// binding: the features it declared, the key sets it opened (by handle)
+// and the specs it opened them with. An instance restored from a
+// snapshot of a configured one must find the same state in its own
+// binding, or the handles in its memory would point at nothing.
+type Configured struct {
+	Features    hostabi.Feature
+	KeySets     []Verifier
+	KeySetSpecs [][]byte
+}
+
+// Configured returns what configure left in b.
+func (b *Binding) Configured() Configured {
+	return Configured{Features: b.features, KeySets: b.keysets, KeySetSpecs: b.keysetSpecs}
+}
+
+// Restore gives b the state that configure left in another binding: the
+// binding of an instance restored from a snapshot, whose configure does
+// not run again. The key sets must have been opened from the same specs,
+// in the same order, so that the guest's handles find them.
+func (b *Binding) Restore(c Configured) {
+	b.features = c.Features
+	// Full slices: an append (there is none outside configure) would
+	// copy rather than write into a slice other bindings share.
+	b.keysets = c.KeySets[:len(c.KeySets):len(c.KeySets)]
+	b.keysetSpecs = c.KeySetSpecs[:len(c.KeySetSpecs):len(c.KeySetSpecs)]
+}
 
 // internKey returns a string for a canonical header name held in keyBuf,
 // allocating only the first time this instance meets the name. The table

@@ -580,6 +580,7 @@ func keysetOpen(b *Binding, mem api.Memory, stack []uint64) {
 			return
 		}
 		b.keysets = append(b.keysets, v)
+		b.keysetSpecs = append(b.keysetSpecs, append([]byte(nil), spec...))
 		setResult(stack, int32(len(b.keysets)-1))
 	}
 }

@@ -47,12 +47,27 @@ type Module struct {
 	// Start, when HasStart, is the start function's index.
 	Start    uint32
 	HasStart bool
+	// Globals are defined globals, after any imported ones.
+	Globals []Global
+	// TableSize, when non-zero, defines a funcref table of that size.
+	TableSize uint32
 }
 
-// Segment is data placed in memory at instantiation.
+// Segment is data placed in memory at instantiation, or, when Passive,
+// kept for memory.init.
 type Segment struct {
-	Offset int32
-	Bytes  []byte
+	Offset  int32
+	Bytes   []byte
+	Passive bool
+}
+
+// Global is a defined global: its type, whether it is mutable, and its
+// initial value's constant expression without the end (Const(v) for an
+// i32).
+type Global struct {
+	Type    byte
+	Mutable bool
+	Init    []byte
 }
 
 // Encode returns the module's binary form.
@@ -105,8 +120,24 @@ func (m *Module) Encode() []byte {
 		out = section(out, 2, len(m.Imports), imports)
 	}
 	out = section(out, 3, len(m.Funcs), funcs)
+	if m.TableSize > 0 {
+		out = section(out, 4, 1, append([]byte{0x70, 0x00}, uleb(m.TableSize)...))
+	}
 	if m.MemoryPages > 0 {
 		out = section(out, 5, 1, append([]byte{0x00}, uleb(m.MemoryPages)...))
+	}
+	if len(m.Globals) > 0 {
+		var globals []byte
+		for _, g := range m.Globals {
+			mut := byte(0)
+			if g.Mutable {
+				mut = 1
+			}
+			globals = append(globals, g.Type, mut)
+			globals = append(globals, g.Init...)
+			globals = append(globals, OpEnd)
+		}
+		out = section(out, 6, len(m.Globals), globals)
 	}
 	out = section(out, 7, nExports, exports)
 	if m.HasStart {
@@ -115,13 +146,27 @@ func (m *Module) Encode() []byte {
 		out = append(out, uleb(uint32(len(s)))...)
 		out = append(out, s...)
 	}
+	for _, d := range m.Data {
+		if d.Passive {
+			// memory.init needs the data count.
+			out = append(out, 12)
+			n := uleb(uint32(len(m.Data)))
+			out = append(out, uleb(uint32(len(n)))...)
+			out = append(out, n...)
+			break
+		}
+	}
 	out = section(out, 10, len(m.Funcs), code)
 	if len(m.Data) > 0 {
 		var data []byte
 		for _, d := range m.Data {
-			data = append(data, 0x00) // active, memory 0
-			data = append(data, Const(d.Offset)...)
-			data = append(data, OpEnd)
+			if d.Passive {
+				data = append(data, 0x01)
+			} else {
+				data = append(data, 0x00) // active, memory 0
+				data = append(data, Const(d.Offset)...)
+				data = append(data, OpEnd)
+			}
 			data = append(data, vec(d.Bytes)...)
 		}
 		out = section(out, 11, len(m.Data), data)

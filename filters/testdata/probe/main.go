@@ -4,9 +4,12 @@
 package main
 
 import (
+	cryptorand "crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	mathrand "math/rand/v2"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -23,6 +26,7 @@ type config struct {
 	Op             string `json:"op"`
 	Arg            string `json:"arg"`
 	ResponseOp     string `json:"response_op"`
+	Count          int    `json:"count"`
 }
 
 var cfg config
@@ -37,6 +41,7 @@ func configure(raw []byte) error {
 			return err
 		}
 	}
+	requests = cfg.Count
 	if cfg.PanicConfigure {
 		panic("configure panics on purpose")
 	}
@@ -78,6 +83,10 @@ func rawBodyWrite(kind, ptr, n uint32) int32
 func rawVarSet(name, nameLen, val, valLen uint32) int32
 
 var sink [][]byte
+
+// requests counts the "count" ops this instance served; configure sets
+// it from the config's "count", so that a snapshot holds a non-zero one.
+var requests int
 
 func onRequest() guest.Action {
 	h := guest.Request.Header
@@ -204,6 +213,26 @@ func onRequest() guest.Action {
 		for {
 			sink = append(sink, make([]byte, 1<<20))
 		}
+	case "alloc":
+		// One allocation of arg MiB: past the memory limit, a single
+		// memory.grow is refused.
+		n, _ := strconv.Atoi(arg)
+		sink = append(sink, make([]byte, n<<20))
+		return reply(200, "allocated")
+	case "count":
+		// State that lives in the instance: a restored instance starts
+		// from the snapshot's, then goes its own way.
+		requests++
+		return reply(200, strconv.Itoa(requests))
+	case "rand":
+		// What a guest draws after restore: crypto/rand asks the host
+		// each time; math/rand/v2's generator was seeded before the
+		// snapshot, so restored instances share its sequence.
+		var b [8]byte
+		if _, err := cryptorand.Read(b[:]); err != nil {
+			return reply(500, err.Error())
+		}
+		return reply(200, hex.EncodeToString(b[:])+"|"+strconv.FormatUint(mathrand.Uint64(), 16))
 	case "bad-action":
 		return guest.Action(7)
 	case "oob-header":

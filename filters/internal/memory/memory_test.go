@@ -1,0 +1,96 @@
+package memory
+
+import (
+	"bytes"
+	"testing"
+)
+
+// allocate makes a memory as wazero would: Allocate, then Reallocate to
+// the module's minimum.
+func allocate(t *testing.T, limit uint64, img *Image, min uint64) (*Memory, []byte) {
+	t.Helper()
+	a := NewAllocator(limit, img)
+	lm := a.Allocate(min, 1<<32)
+	buf := lm.Reallocate(min)
+	if buf == nil || uint64(len(buf)) != min {
+		t.Fatalf("Reallocate(%d) = %d bytes", min, len(buf))
+	}
+	m := a.Memory()
+	t.Cleanup(m.Free)
+	return m, buf
+}
+
+func TestLimitRefusesGrowth(t *testing.T) {
+	m, buf := allocate(t, 4*PageSize, nil, PageSize)
+	if !bytes.Equal(buf, make([]byte, PageSize)) {
+		t.Fatal("a new memory is not zero")
+	}
+	buf[0] = 1
+	grown := m.Reallocate(4 * PageSize)
+	if len(grown) != 4*PageSize || grown[0] != 1 || grown[4*PageSize-1] != 0 {
+		t.Fatal("growing within the limit lost the contents or is not zero beyond")
+	}
+	if m.Refused() {
+		t.Fatal("refused within the limit")
+	}
+	if m.Reallocate(5*PageSize) != nil || !m.Refused() {
+		t.Fatal("growth past the limit was not refused and recorded")
+	}
+	m.Reset()
+	if m.Refused() {
+		t.Fatal("Reset kept the refusal")
+	}
+}
+
+// TestImagesAreCopyOnWrite: memories made from one image start with its
+// bytes, and what one writes neither the image nor another sees.
+func TestImagesAreCopyOnWrite(t *testing.T) {
+	src := make([]byte, 3*PageSize)
+	copy(src, "first page")
+	copy(src[2*PageSize:], "third page") // the second page stays zero
+	img, err := NewImage(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = img.Close() })
+	if got, want := img.Resident(), residentOf(2, len(src)); got != want {
+		t.Errorf("image holds %d bytes, want %d", got, want)
+	}
+	a, abuf := allocate(t, 8*PageSize, img, PageSize)
+	_, bbuf := allocate(t, 8*PageSize, img, PageSize)
+	abuf = a.Reallocate(3 * PageSize)
+	if !bytes.Equal(abuf, src) {
+		t.Fatal("a restored memory is not the image")
+	}
+	copy(abuf, "written by a")
+	if !bytes.HasPrefix(bbuf, []byte("first page")) {
+		t.Fatal("a write in one memory reached another")
+	}
+	c, cbuf := allocate(t, 8*PageSize, img, PageSize)
+	cbuf = c.Reallocate(4 * PageSize)
+	if !bytes.Equal(cbuf[:3*PageSize], src) {
+		t.Fatal("the image changed after a memory made from it was written")
+	}
+	if !bytes.Equal(cbuf[3*PageSize:], make([]byte, PageSize)) {
+		t.Fatal("memory grown past the image is not zero")
+	}
+}
+
+func TestImageTooLargeForTheLimit(t *testing.T) {
+	img, err := NewImage(make([]byte, 4*PageSize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = img.Close() })
+	a := NewAllocator(2*PageSize, img)
+	lm := a.Allocate(PageSize, 1<<32)
+	if lm.Reallocate(PageSize) != nil || a.Memory().Err() == nil {
+		t.Fatal("an image larger than the limit gave a memory")
+	}
+}
+
+func TestImageNotWholePages(t *testing.T) {
+	if _, err := NewImage(make([]byte, PageSize+1)); err == nil {
+		t.Fatal("an image of a page and a byte was accepted")
+	}
+}
