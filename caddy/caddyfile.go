@@ -37,8 +37,9 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        config_file <path>
 //	        timeout     <duration>      # default 1s
 //	        memory_limit <size>         # default 64MiB
-//	        pool        <min> <max>     # default 1 and 4 per CPU
+//	        pool        <min> <max>     # default 0 and 4 per CPU
 //	        pool_wait   <duration>      # default 1s
+//	        idle_timeout <duration>     # default 2m
 //	        on_error    block|allow     # default block
 //	    }
 //	    filter <name> <path>            # the block is optional
@@ -115,7 +116,7 @@ func unmarshalFilter(d *caddyfile.Dispenser) (Filter, error) {
 				return f, err
 			}
 			f.ConfigFile = v
-		case "timeout", "pool_wait":
+		case "timeout", "pool_wait", "idle_timeout":
 			v, err := one()
 			if err != nil {
 				return f, err
@@ -124,10 +125,13 @@ func unmarshalFilter(d *caddyfile.Dispenser) (Filter, error) {
 			if err != nil {
 				return f, d.Errf("%s: %v", opt, err)
 			}
-			if opt == "timeout" {
+			switch opt {
+			case "timeout":
 				f.Timeout = caddy.Duration(dur)
-			} else {
+			case "pool_wait":
 				f.PoolWait = caddy.Duration(dur)
+			default:
+				f.IdleTimeout = caddy.Duration(dur)
 			}
 		case "memory_limit":
 			v, err := one()

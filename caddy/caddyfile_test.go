@@ -28,6 +28,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 				"    memory_limit 32MiB\n" +
 				"    pool 2 8\n" +
 				"    pool_wait 200ms\n" +
+				"    idle_timeout 30s\n" +
 				"    on_error allow\n" +
 				"  }\n" +
 				"  filter hello /w/hello.wasm\n" +
@@ -38,7 +39,8 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 			want: Chain{Name: "edge", MaxBodyBytes: 2 << 20, Filters: []Filter{
 				{Name: "waf", Path: "/w/waf.wasm", Config: json.RawMessage(`{"mode": "block"}`),
 					Timeout: caddy.Duration(50 * time.Millisecond), MemoryLimit: 32 << 20,
-					PoolMin: 2, PoolMax: 8, PoolWait: caddy.Duration(200 * time.Millisecond), OnError: "allow"},
+					PoolMin: 2, PoolMax: 8, PoolWait: caddy.Duration(200 * time.Millisecond),
+					IdleTimeout: caddy.Duration(30 * time.Second), OnError: "allow"},
 				{Name: "hello", Path: "/w/hello.wasm"},
 				{Name: "jwt", Path: "/w/jwt.wasm", ConfigFile: "/etc/jwt.json"},
 			}},
@@ -46,6 +48,8 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{name: "no filters", input: "gojinn_chain {\n}", err: "at least one filter"},
 		{name: "filter without path", input: "gojinn_chain {\n filter a\n}", err: "filter wants a name and a path"},
 		{name: "bad json", input: "gojinn_chain {\n filter a a.wasm {\n config `{nope`\n }\n}", err: "config is not valid JSON"},
+		{name: "scale to zero", input: "gojinn_chain {\n filter a a.wasm {\n pool 0 4\n }\n}",
+			want: Chain{Filters: []Filter{{Name: "a", Path: "a.wasm", PoolMax: 4}}}},
 		{name: "unquoted json", input: "gojinn_chain {\n filter a a.wasm {\n config {\"a\": 1}\n }\n}", err: "backticks"},
 		{name: "bad policy", input: "gojinn_chain {\n filter a a.wasm {\n on_error maybe\n }\n}", err: `on_error is "maybe"`},
 		{name: "bad duration", input: "gojinn_chain {\n filter a a.wasm {\n timeout soon\n }\n}", err: "timeout"},

@@ -18,10 +18,12 @@ func checkJSON(config []byte) error {
 	if err == nil {
 		return nil
 	}
+	// A syntax error's Offset counts the bytes read, the bad one
+	// included: the bad byte is the one before it.
 	offset := int64(len(config))
 	var syntax *json.SyntaxError
 	if errors.As(err, &syntax) {
-		offset = syntax.Offset
+		offset = max(syntax.Offset-1, 0)
 	}
 	line, col, excerpt := locate(maskStrings(config), int(offset))
 	reason := "unexpected end of input"

@@ -27,8 +27,47 @@ var (
 		// default time limit.
 		Buckets: prometheus.ExponentialBuckets(1e-6, 4, 11),
 	}, []string{"chain", "filter", "phase"})
+	instancesStarted = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "gojinn",
+		Name:      "filter_instances_started_total",
+		Help:      "Filter instances made, from scratch (the guest's runtime started and its configure ran) or restored from a snapshot.",
+	}, []string{"chain", "filter", "from"})
+	instanceStart = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "gojinn",
+		Name:      "filter_instance_start_seconds",
+		Help:      "Time to make one filter instance: a cold start, when a request waits for it.",
+		// From 10 microseconds (a small guest restored) to 10 seconds
+		// (a large Go guest started from scratch under its 10x limit).
+		Buckets: prometheus.ExponentialBuckets(1e-5, 4, 11),
+	}, []string{"chain", "filter", "from"})
 	pools = &poolCollector{chains: make(map[*chainMetrics]struct{})}
 )
+
+// instanceMetrics counts one filter's instances as they start
+// (filters.Observer).
+type instanceMetrics struct {
+	started [2]prometheus.Counter // by restored: fresh, snapshot
+	seconds [2]prometheus.Observer
+}
+
+func newInstanceMetrics(chain, filter string) *instanceMetrics {
+	m := &instanceMetrics{}
+	for i, from := range []string{"fresh", "snapshot"} {
+		m.started[i] = instancesStarted.WithLabelValues(chain, filter, from)
+		m.seconds[i] = instanceStart.WithLabelValues(chain, filter, from)
+	}
+	return m
+}
+
+// InstanceStarted implements filters.Observer.
+func (m *instanceMetrics) InstanceStarted(restored bool, d time.Duration) {
+	i := 0
+	if restored {
+		i = 1
+	}
+	m.started[i].Inc()
+	m.seconds[i].Observe(d.Seconds())
+}
 
 // chainMetrics feeds one chain's calls to the metrics. The counters and
 // histograms of every stage, phase and outcome are looked up once, at
@@ -42,7 +81,7 @@ type chainMetrics struct {
 
 func newChainMetrics(reg *prometheus.Registry, chain string, fs []*filters.Filter) *chainMetrics {
 	if reg != nil {
-		for _, c := range []prometheus.Collector{filterCalls, filterDuration, pools} {
+		for _, c := range []prometheus.Collector{filterCalls, filterDuration, instancesStarted, instanceStart, pools} {
 			register(reg, c)
 		}
 	}
@@ -96,6 +135,12 @@ var (
 	poolWaitsDesc = prometheus.NewDesc("gojinn_filter_pool_waits_total",
 		"Calls that found no free instance and had to wait, since the filter was loaded.",
 		[]string{"chain", "filter"}, nil)
+	reapedDesc = prometheus.NewDesc("gojinn_filter_instances_reaped_total",
+		"Idle instances closed by the idle timeout, since the filter was loaded.",
+		[]string{"chain", "filter"}, nil)
+	snapshotDesc = prometheus.NewDesc("gojinn_filter_snapshot_bytes",
+		"The snapshot instances are restored from: its memory's size (mapped), and what of it the host holds (resident, shared by every instance and every filter restored from it).",
+		[]string{"chain", "filter", "memory"}, nil)
 )
 
 func (p *poolCollector) add(m *chainMetrics) {
@@ -114,6 +159,8 @@ func (p *poolCollector) remove(m *chainMetrics) {
 func (p *poolCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- instancesDesc
 	ch <- poolWaitsDesc
+	ch <- reapedDesc
+	ch <- snapshotDesc
 }
 
 // Collect implements prometheus.Collector. Chains that share a name (the
@@ -132,6 +179,11 @@ func (p *poolCollector) Collect(ch chan<- prometheus.Metric) {
 			s.Live += fs.Live
 			s.Busy += fs.Busy
 			s.Waits += fs.Waits
+			s.Reaped += fs.Reaped
+			// Filters of one name in chains of one name share their
+			// snapshot (same module and config) or each hold one.
+			s.SnapshotBytes = max(s.SnapshotBytes, fs.SnapshotBytes)
+			s.SnapshotResident = max(s.SnapshotResident, fs.SnapshotResident)
 			seen[k] = s
 		}
 	}
@@ -139,5 +191,10 @@ func (p *poolCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(instancesDesc, prometheus.GaugeValue, float64(s.Busy), k.chain, k.filter, "busy")
 		ch <- prometheus.MustNewConstMetric(instancesDesc, prometheus.GaugeValue, float64(s.Live-s.Busy), k.chain, k.filter, "idle")
 		ch <- prometheus.MustNewConstMetric(poolWaitsDesc, prometheus.CounterValue, float64(s.Waits), k.chain, k.filter)
+		ch <- prometheus.MustNewConstMetric(reapedDesc, prometheus.CounterValue, float64(s.Reaped), k.chain, k.filter)
+		if s.SnapshotBytes > 0 {
+			ch <- prometheus.MustNewConstMetric(snapshotDesc, prometheus.GaugeValue, float64(s.SnapshotBytes), k.chain, k.filter, "mapped")
+			ch <- prometheus.MustNewConstMetric(snapshotDesc, prometheus.GaugeValue, float64(s.SnapshotResident), k.chain, k.filter, "resident")
+		}
 	}
 }

@@ -77,13 +77,16 @@ type Filter struct {
 	Timeout caddy.Duration `json:"timeout,omitempty"`
 	// MemoryLimit bounds each instance's memory, in bytes. Default 64 MiB.
 	MemoryLimit uint64 `json:"memory_limit,omitempty"`
-	// PoolMin instances are kept warm; at most PoolMax exist. Defaults:
-	// 1 and 4 per CPU.
+	// PoolMin instances are kept however idle; at most PoolMax exist.
+	// Defaults: 0 (an idle filter holds no instance) and 4 per CPU.
 	PoolMin int `json:"pool_min,omitempty"`
 	PoolMax int `json:"pool_max,omitempty"`
 	// PoolWait is how long a request waits for a free instance before a
 	// 503. Default 1s.
 	PoolWait caddy.Duration `json:"pool_wait,omitempty"`
+	// IdleTimeout closes an instance beyond PoolMin once it has been
+	// idle this long, and gives its memory back. Default 2m.
+	IdleTimeout caddy.Duration `json:"idle_timeout,omitempty"`
 	// OnError is "block" (default: the request fails with 500, 503 or 504)
 	// or "allow" (the filter is skipped and the failure logged).
 	OnError string `json:"on_error,omitempty"`
@@ -130,6 +133,7 @@ func (c *Chain) Provision(ctx caddy.Context) error {
 			}
 		}
 		cfg.Logger, cfg.KeySets = c.logger, c.keys
+		cfg.Observer = newInstanceMetrics(c.Name, fc.Name)
 		f, err := eng.Load(ctx, cfg)
 		if err != nil {
 			c.closeFilters(ctx)
@@ -163,6 +167,7 @@ func (f Filter) filterConfig() filters.Config {
 		PoolMin:     f.PoolMin,
 		PoolMax:     f.PoolMax,
 		PoolWait:    time.Duration(f.PoolWait),
+		IdleTimeout: time.Duration(f.IdleTimeout),
 	}
 }
 

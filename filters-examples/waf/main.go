@@ -11,8 +11,9 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -181,12 +182,21 @@ func isHeader(name, want string) bool {
 
 // requestID names a request in the refusal and the logs so that an
 // operator can find one from the other: the client's X-Request-Id when
-// it sent a sane one, otherwise 16 random hex digits.
+// it sent a sane one, otherwise 16 random hex digits. They come from
+// crypto/rand, which asks the host on every call: instances are restored
+// from one snapshot of a configured instance, so math/rand's generator,
+// seeded before it, would give every instance the same sequence.
 func requestID() string {
 	if id := guest.Request.Header.Get("X-Request-Id"); isSaneID(id) {
 		return id
 	}
-	return strconv.FormatUint(rand.Uint64()|1<<63, 16)
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		// The host's random source failed: say so rather than name two
+		// requests alike.
+		return "unavailable"
+	}
+	return strconv.FormatUint(binary.LittleEndian.Uint64(b[:])|1<<63, 16)
 }
 
 func isSaneID(id string) bool {

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gojinn/gojinn/filters"
@@ -168,5 +169,54 @@ func BenchmarkChain(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestRequestIDsDistinctAcrossRestoredInstances: the filter's instances
+// are restored from one snapshot, and so share its random generator's
+// state; the request ids of refused requests must differ all the same.
+func TestRequestIDsDistinctAcrossRestoredInstances(t *testing.T) {
+	f, err := engine.Load(context.Background(), filters.Config{Name: "waf", Wasm: wafWasm, PoolMax: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close(context.Background()) })
+	c := pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{})
+	const workers, each = 8, 1250
+	ids := make(chan string, workers*each)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				var id string
+				visit := func(ex *pipeline.Exchange) {
+					ex.Vars(func(k, v string) {
+						if k == "waf.request_id" {
+							id = v
+						}
+					})
+				}
+				if err := c.Serve(httptest.NewRecorder(), attack(), func(http.ResponseWriter, *http.Request) error { return nil }, visit); err != nil {
+					t.Error(err)
+					return
+				}
+				ids <- id
+			}
+		})
+	}
+	wg.Wait()
+	close(ids)
+	seen := map[string]bool{}
+	for id := range ids {
+		if id == "" {
+			t.Fatal("a refused request had no id")
+		}
+		seen[id] = true
+	}
+	if s := f.Stats(); s.Restored < 2 {
+		t.Fatalf("%d restored instances served the requests; the test needs several", s.Restored)
+	}
+	if len(seen) != workers*each {
+		t.Fatalf("%d distinct ids for %d requests", len(seen), workers*each)
 	}
 }
