@@ -28,6 +28,7 @@ type Engine struct {
 
 	mu        sync.Mutex
 	modules   map[moduleKey]*compiled
+	files     map[fileID]moduleKey
 	snapshots map[snapshotKey]*sharedSnapshot
 	closed    bool
 }
@@ -77,6 +78,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		rt:        rt,
 		wasiFuncs: make(map[string]bool),
 		modules:   make(map[moduleKey]*compiled),
+		files:     make(map[fileID]moduleKey),
 		snapshots: make(map[snapshotKey]*sharedSnapshot),
 	}
 	for name := range rt.Module(wasi_snapshot_preview1.ModuleName).ExportedFunctionDefinitions() {
@@ -129,6 +131,11 @@ func (e *Engine) release(ctx context.Context, key moduleKey) {
 	if c.refs--; c.refs == 0 {
 		delete(e.modules, key)
 		_ = c.mod.Close(ctx)
+		for id, k := range e.files {
+			if k == key {
+				delete(e.files, id)
+			}
+		}
 	}
 }
 
@@ -164,7 +171,7 @@ func (e *Engine) Close(ctx context.Context) error {
 			s.snap = nil
 		}
 	}
-	e.modules = nil
+	e.modules, e.files = nil, nil
 	clear(e.snapshots)
 	return errors.Join(errs...)
 }

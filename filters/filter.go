@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -180,15 +179,15 @@ func (e *Engine) load(ctx context.Context, cfg Config) (*Filter, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	wasm := cfg.Wasm
-	if wasm == nil {
-		var err error
-		if wasm, err = os.ReadFile(cfg.Path); err != nil {
-			return nil, err
-		}
-	}
 	start := time.Now()
-	c, key, err := e.compile(ctx, wasm)
+	var c *compiled
+	var key moduleKey
+	var err error
+	if cfg.Wasm != nil {
+		c, key, err = e.compile(ctx, cfg.Wasm)
+	} else {
+		c, key, err = e.compileFile(ctx, cfg.Path)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package filters
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -224,5 +226,46 @@ func TestDyingGuestIsATrap(t *testing.T) {
 	_, err = f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("", ""))
 	if !errors.Is(err, ErrTrap) {
 		t.Fatalf("a guest that said it panicked, then ran out of time: %v, want %v", err, ErrTrap)
+	}
+}
+
+// TestLoadSeesReplacedFile: a module file replaced under the same name
+// is read again, not taken for the version seen before.
+func TestLoadSeesReplacedFile(t *testing.T) {
+	e := newEngine(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f.wasm")
+	if err := os.WriteFile(path, probeWasm, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.Load(context.Background(), Config{Name: "a", Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close(context.Background()) })
+	// The new version: a module that answers 418 to everything.
+	answer := append(wasmtest.Const(418), wasmtest.Call(0)...)
+	answer = append(answer, wasmtest.OpDrop)
+	answer = append(answer, wasmtest.Const(int32(hostabi.ActionRespond))...)
+	statusSet := wasmtest.Import{Module: hostabi.ModuleName, Name: hostabi.FuncStatusSet,
+		Type: wasmtest.FuncType{Params: []byte{wasmtest.I32}, Results: []byte{wasmtest.I32}}}
+	tmp := filepath.Join(dir, "f.wasm.new")
+	if err := os.WriteFile(tmp, wasmtest.ABIGuest([]wasmtest.Import{statusSet}, answer).Encode(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.Load(context.Background(), Config{Name: "b", Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close(context.Background()) })
+	ex := newTestExchange("", "")
+	if _, err := b.Call(context.Background(), hostabi.PhaseRequest, ex); err != nil || ex.status != 418 {
+		t.Fatalf("the replaced file: status %d, %v; want the new module's 418", ex.status, err)
+	}
+	if n := e.Modules(); n != 2 {
+		t.Fatalf("%d modules, want the old and the new", n)
 	}
 }

@@ -1,0 +1,67 @@
+package filters
+
+import (
+	"context"
+	"os"
+	"time"
+)
+
+// fileID is what tells one version of a module file from another without
+// reading it: a Caddy with a thousand sites loads the same file a
+// thousand times, and hashing a Go module (megabytes) each time cost
+// more than the rest of a load.
+type fileID struct {
+	path    string
+	size    int64
+	modTime time.Time
+	// inode and change time (where the system has them): a file
+	// replaced under the same name and size, even with its modification
+	// time set back, has another of either.
+	inode  uint64
+	change int64
+}
+
+func statModule(path string) (fileID, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileID{}, err
+	}
+	id := fileID{path: path, size: fi.Size(), modTime: fi.ModTime()}
+	id.inode, id.change = inodeAndChange(fi)
+	return id, nil
+}
+
+// compileFile is compile for a module file: the file is read and hashed
+// only when this version of it has not been seen.
+func (e *Engine) compileFile(ctx context.Context, path string) (*compiled, moduleKey, error) {
+	id, err := statModule(path)
+	if err != nil {
+		return nil, moduleKey{}, err
+	}
+	e.mu.Lock()
+	if key, ok := e.files[id]; ok {
+		if c, ok := e.modules[key]; ok && !e.closed {
+			c.refs++
+			e.mu.Unlock()
+			return c, key, nil
+		}
+	}
+	e.mu.Unlock()
+	wasm, err := os.ReadFile(path)
+	if err != nil {
+		return nil, moduleKey{}, err
+	}
+	c, key, err := e.compile(ctx, wasm)
+	if err != nil {
+		return nil, key, err
+	}
+	// Remembered only if the file did not change while it was read.
+	if again, err := statModule(path); err == nil && again == id {
+		e.mu.Lock()
+		if e.files != nil {
+			e.files[id] = key
+		}
+		e.mu.Unlock()
+	}
+	return c, key, nil
+}
