@@ -10,7 +10,7 @@ FILTERS   := $(notdir $(patsubst %/,%,$(dir $(wildcard filters-examples/*/main.g
 WASMS     := $(FILTERS:%=$(WASM_DIR)/%.wasm)
 APT_PKGS  := clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt wrk
 
-.PHONY: all build filters run test race vet conformance bench bench-go bench-load fuzz deps clean
+.PHONY: all build filters run test race vet conformance bench bench-go bench-load bench-density fuzz deps clean
 
 all: build
 
@@ -57,11 +57,20 @@ bench-go:
 bench-load: $(CADDY) deps
 	$(GO) run ./cmd/loadbench -caddy $(CADDY)
 
+# Many sites with chains against the same sites without: provisioning,
+# memory, idle CPU, cold requests, the WAF's memory under load (see
+# docs/BENCHMARKS.md).
+bench-density: $(CADDY) deps
+	$(GO) run ./cmd/densitybench -caddy $(CADDY)
+
 # Each fuzz target for a minute (go test runs one -fuzz target at a time).
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzInstrument -fuzztime 60s ./filters/internal/interrupt
 	$(GO) test -run '^$$' -fuzz FuzzCanonicalKey -fuzztime 60s ./hostabi/host
 	$(GO) test -run '^$$' -fuzz FuzzHostCall -fuzztime 60s ./conformance
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./filters/internal/wasmbin
+	$(GO) test -run '^$$' -fuzz FuzzPrepare -fuzztime 60s ./filters/internal/snapshot
+	$(GO) test -run '^$$' -fuzz FuzzCheckJSON -fuzztime 60s ./caddy
 
 # Installs the Debian packages the C guests and the load benchmark need,
 # when one is missing. Non-interactive; uses sudo when not root.

@@ -10,10 +10,12 @@
 //     against a warm one, one request to each site;
 //   - the WAF alone under wrk: resident memory under load and once idle.
 //
+// Run it from the repository root (make bench-density does):
+//
 //	go run ./cmd/densitybench -caddy bin/caddy
 //
-// It builds its filters from source and is run from the repository root.
-// The machine's other load shows in every figure: run it on a quiet one.
+// It builds its filters from source. The machine's other load shows in
+// every figure: run it on a quiet one.
 package main
 
 import (
