@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gojinn/gojinn/hostabi"
+	"github.com/gojinn/gojinn/internal/wasmbuild"
 )
 
 // BenchmarkLoadShared is a load that finds its module compiled and its
@@ -38,14 +39,32 @@ func BenchmarkLoadShared(b *testing.B) {
 }
 
 // BenchmarkColdCall is a call on a filter scaled to zero: an instance
-// restored from the snapshot, then its first call.
+// restored from the snapshot, then its first call, for the probe and for
+// the smallest Go guest (pipeline/testdata/noop).
 func BenchmarkColdCall(b *testing.B) {
+	noop, err := wasmbuild.Go("../pipeline/testdata/noop", b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	noopWasm, err := os.ReadFile(noop)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, g := range []struct {
+		name string
+		wasm []byte
+	}{{"probe", probeWasm}, {"noop", noopWasm}} {
+		b.Run(g.name, func(b *testing.B) { benchColdCall(b, g.wasm) })
+	}
+}
+
+func benchColdCall(b *testing.B, wasm []byte) {
 	e, err := NewEngine(EngineConfig{CacheDir: cacheDir})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer e.Close(context.Background())
-	f, err := e.Load(context.Background(), Config{Name: "probe", Wasm: probeWasm})
+	f, err := e.Load(context.Background(), Config{Name: "guest", Wasm: wasm})
 	if err != nil {
 		b.Fatal(err)
 	}
