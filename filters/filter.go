@@ -250,7 +250,9 @@ func (f *Filter) configure(ctx context.Context) error {
 		}
 		f.stats.fresh.Add(1)
 		f.features = first.binding.Configured().Features
-		f.pool.adopt(first)
+		if !f.pool.adopt(first) {
+			first.close()
+		}
 		return nil
 	}
 	f.snapKey = snapshotKey{

@@ -32,7 +32,9 @@ type instance struct {
 	onRequest  api.Function
 	onResponse api.Function
 	stack      [1]uint64
-	// idleSince is when the instance last went back to the pool (clock).
+	// slot is the instance's place in its pool; idleSince is when it
+	// last went back to the pool (clock).
+	slot      int
 	idleSince int64
 }
 

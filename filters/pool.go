@@ -7,36 +7,61 @@ import (
 	"time"
 )
 
-// pool bounds a filter's instances. A slot is the right to use an
-// instance; idle instances wait in a stack so that the warmest is reused
-// first. Taking a slot waits up to the filter's wait deadline, then fails
-// with ErrBusy.
+// pool bounds a filter's instances and keeps the idle ones, the warmest
+// on top, so that the instance whose memory is in the caches serves the
+// next call.
+//
+// The hot path takes no lock and touches no channel: an instance lives in
+// one of max slots, and two lock-free stacks of slot numbers hold the
+// idle instances and the empty slots. A call pops an idle instance, or
+// else an empty slot to make one in, or else waits, up to the pool's wait,
+// for a put or a discard to wake it.
 //
 // Idle instances beyond the pool's minimum are closed once they have been
-// idle for idleTimeout, the oldest first, by a timer that is armed only
-// while there is such an instance: a pool at its minimum (zero, by
-// default) runs no timer and costs no CPU.
+// idle for idleTimeout, by a timer that is armed only while there are
+// such instances: a pool at its minimum (zero, by default) runs no timer.
 type pool struct {
-	slots       chan struct{}
+	max         int
 	wait        time.Duration
 	min         int
 	idleTimeout time.Duration
+	newInst     func(context.Context) (*instance, error)
 
-	mu     sync.Mutex
-	idle   []*instance // the top is the warmest
-	reaper *time.Timer // armed while idle instances exceed min
-	armed  bool
-	closed bool
+	slots []*instance // by slot; written by the slot's owner only
+	idle  slotStack
+	empty slotStack
 
-	live    atomic.Int64 // instances that exist, idle or busy
-	busy    atomic.Int64 // instances out of the pool
-	waits   atomic.Int64 // takes that had to wait for a slot
-	reaped  atomic.Int64 // idle instances closed by the reaper
-	newInst func(context.Context) (*instance, error)
+	// waiters counts the calls waiting for an instance; wake has room
+	// for one signal per slot, so a signal is never lost or blocking.
+	waiters atomic.Int32
+	wake    chan struct{}
+
+	closed atomic.Bool
+
+	mu     sync.Mutex // arms and stops the reaper
+	reaper *time.Timer
+	// armed is set, under mu, while the reaper is due to run; calls read
+	// it without the lock, so that a put does not take one.
+	armed atomic.Bool
+
+	live   atomic.Int64 // instances that exist, idle or busy
+	busy   atomic.Int64 // instances out of the pool
+	nidle  atomic.Int64 // instances on the idle stack
+	waits  atomic.Int64 // calls that had to wait
+	reaped atomic.Int64 // idle instances closed by the reaper
 }
 
 func newPool(min, max int, wait, idleTimeout time.Duration, newInst func(context.Context) (*instance, error)) *pool {
-	p := &pool{slots: make(chan struct{}, max), wait: wait, min: min, idleTimeout: idleTimeout, newInst: newInst}
+	p := &pool{
+		max: max, wait: wait, min: min, idleTimeout: idleTimeout, newInst: newInst,
+		slots: make([]*instance, max),
+		idle:  newSlotStack(max),
+		empty: newSlotStack(max),
+		wake:  make(chan struct{}, max),
+	}
+	for i := max - 1; i >= 0; i-- {
+		p.empty.push(i)
+	}
 	p.reaper = time.AfterFunc(time.Hour, p.reap)
 	p.reaper.Stop()
 	return p
@@ -44,156 +69,263 @@ func newPool(min, max int, wait, idleTimeout time.Duration, newInst func(context
 
 // get returns an instance, reusing an idle one or making a new one.
 func (p *pool) get(ctx context.Context) (*instance, error) {
-	select {
-	case p.slots <- struct{}{}:
-	default:
-		p.waits.Add(1)
-		t := time.NewTimer(p.wait)
+	if in, err, ok := p.tryGet(ctx); ok {
+		return in, err
+	}
+	p.waits.Add(1)
+	p.waiters.Add(1)
+	defer p.waiters.Add(-1)
+	t := time.NewTimer(p.wait)
+	defer t.Stop()
+	for {
+		// Counted as a waiter before looking again: a put that comes
+		// after this look sees the count and signals.
+		if in, err, ok := p.tryGet(ctx); ok {
+			return in, err
+		}
 		select {
-		case p.slots <- struct{}{}:
-			t.Stop()
+		case <-p.wake:
 		case <-t.C:
 			return nil, ErrBusy
 		case <-ctx.Done():
-			t.Stop()
 			return nil, ctx.Err()
 		}
 	}
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		<-p.slots
-		return nil, ErrClosed
+}
+
+// tryGet takes an idle instance, or makes one in an empty slot; ok is
+// false when every slot holds a busy instance.
+func (p *pool) tryGet(ctx context.Context) (in *instance, err error, ok bool) {
+	if p.closed.Load() {
+		return nil, ErrClosed, true
 	}
-	if n := len(p.idle); n > 0 {
-		in := p.idle[n-1]
-		p.idle[n-1] = nil
-		p.idle = p.idle[:n-1]
-		p.mu.Unlock()
+	if i := p.idle.pop(); i >= 0 {
+		p.nidle.Add(-1)
 		p.busy.Add(1)
-		return in, nil
+		return p.slots[i], nil, true
 	}
-	p.mu.Unlock()
-	in, err := p.newInst(ctx)
+	i := p.empty.pop()
+	if i < 0 {
+		return nil, nil, false
+	}
+	in, err = p.newInst(ctx)
 	if err != nil {
-		<-p.slots
-		return nil, err
+		p.release(i)
+		return nil, err, true
 	}
-	p.live.Add(1)
-	p.busy.Add(1)
-	return in, nil
+	p.place(in, i)
+	return in, nil, true
 }
 
 // put returns a healthy instance.
 func (p *pool) put(in *instance) {
 	p.busy.Add(-1)
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		p.live.Add(-1)
-		in.close()
-		<-p.slots
+	in.idleSince = clock()
+	if p.closed.Load() {
+		p.drop(in)
 		return
 	}
-	in.idleSince = clock()
-	p.idle = append(p.idle, in)
-	if len(p.idle) > p.min && !p.armed {
-		// The oldest idle instance is reaped first, so this one, just
-		// back, is due no sooner than a full timeout from now.
-		p.armReaper(p.idle[0].idleSince + int64(p.idleTimeout))
+	p.idle.push(in.slot)
+	if n := p.nidle.Add(1); int(n) > p.min {
+		p.armReaper()
 	}
-	p.mu.Unlock()
-	<-p.slots
-}
-
-// armReaper makes the reaper fire at due (clock time). p.mu is held.
-func (p *pool) armReaper(due int64) {
-	p.armed = true
-	p.reaper.Reset(time.Duration(max(due-clock(), 0)))
-}
-
-// reap runs on the reaper's goroutine: it closes the instances idle for
-// longer than the timeout, beyond the minimum, oldest first, and arms
-// itself again for the next one, if any.
-func (p *pool) reap() {
-	now := clock()
-	var expired []*instance
-	p.mu.Lock()
-	p.armed = false
-	n := 0
-	for n < len(p.idle)-p.min && p.idle[n].idleSince+int64(p.idleTimeout) <= now {
-		n++
-	}
-	if n > 0 {
-		expired = append(expired, p.idle[:n]...)
-		m := copy(p.idle, p.idle[n:])
-		clear(p.idle[m:])
-		p.idle = p.idle[:m]
-	}
-	if !p.closed && len(p.idle) > p.min {
-		p.armReaper(p.idle[0].idleSince + int64(p.idleTimeout))
-	}
-	p.mu.Unlock()
-	for _, in := range expired {
-		p.live.Add(-1)
-		p.reaped.Add(1)
-		in.close()
+	p.signal()
+	if p.closed.Load() {
+		// Closed while this one went back: it may have missed the drain.
+		p.drainIdle()
 	}
 }
 
 // discard closes an instance that faulted; its slot is free for a new one.
 func (p *pool) discard(in *instance) {
 	p.busy.Add(-1)
+	p.drop(in)
+}
+
+// drop closes an instance that is out of the pool and frees its slot.
+func (p *pool) drop(in *instance) {
 	p.live.Add(-1)
+	p.slots[in.slot] = nil
 	in.close()
-	<-p.slots
+	p.release(in.slot)
 }
 
-// adopt puts an instance made outside the pool into it, as if it had
-// been made by get and returned by put.
-func (p *pool) adopt(in *instance) {
-	p.slots <- struct{}{}
-	p.live.Add(1)
-	p.busy.Add(1)
-	p.put(in)
+// release gives a slot back and wakes a waiter, who can make an instance
+// in it.
+func (p *pool) release(slot int) {
+	p.empty.push(slot)
+	p.signal()
 }
 
-// fill makes instances until n are idle, without waiting for slots.
-func (p *pool) fill(ctx context.Context, n int) error {
-	for {
-		p.mu.Lock()
-		have := len(p.idle)
-		p.mu.Unlock()
-		if have >= n {
-			return nil
-		}
+func (p *pool) signal() {
+	if p.waiters.Load() > 0 {
 		select {
-		case p.slots <- struct{}{}:
-		default:
+		case p.wake <- struct{}{}:
+		default: // signals enough are pending
+		}
+	}
+}
+
+// adopt puts an instance made outside the pool into an empty slot, as if
+// get had made it and put returned it.
+func (p *pool) adopt(in *instance) bool {
+	i := p.empty.pop()
+	if i < 0 {
+		return false
+	}
+	p.place(in, i)
+	p.put(in)
+	return true
+}
+
+// fill makes instances until n are idle, or the slots run out.
+func (p *pool) fill(ctx context.Context, n int) error {
+	for int(p.nidle.Load()) < n {
+		i := p.empty.pop()
+		if i < 0 {
 			return nil
 		}
 		in, err := p.newInst(ctx)
 		if err != nil {
-			<-p.slots
+			p.release(i)
 			return err
 		}
-		p.live.Add(1)
-		p.busy.Add(1)
+		p.place(in, i)
 		p.put(in)
+	}
+	return nil
+}
+
+// place puts a new instance in slot i, busy.
+func (p *pool) place(in *instance, i int) {
+	in.slot = i
+	p.slots[i] = in
+	p.live.Add(1)
+	p.busy.Add(1)
+}
+
+// armReaper makes the reaper run a full timeout from now, unless it is
+// armed already: the instance just back is due no sooner than that, and
+// older ones are found when it runs.
+func (p *pool) armReaper() {
+	if p.armed.Load() {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.armed.Load() || p.closed.Load() {
+		return
+	}
+	p.armed.Store(true)
+	p.reaper.Reset(p.idleTimeout)
+}
+
+// reap runs on the reaper's goroutine: it takes the idle instances off
+// the stack, closes those beyond the minimum (counting from the warmest)
+// idle for longer than the timeout, puts the rest back in their order,
+// and arms itself again for the next one due, if any. Calls that come
+// meanwhile find fewer idle instances, and may make one.
+func (p *pool) reap() {
+	p.mu.Lock()
+	p.armed.Store(false)
+	p.mu.Unlock()
+	var taken []*instance // warmest first
+	for i := p.idle.pop(); i >= 0; i = p.idle.pop() {
+		p.nidle.Add(-1)
+		taken = append(taken, p.slots[i])
+	}
+	now := clock()
+	var next int64 // clock time the next kept instance is due, 0 if none
+	kept := taken[:0]
+	for n, in := range taken {
+		switch due := in.idleSince + int64(p.idleTimeout); {
+		case n < p.min:
+			kept = append(kept, in)
+		case due <= now:
+			p.reaped.Add(1)
+			p.drop(in)
+		default:
+			kept = append(kept, in)
+			if next == 0 || due < next {
+				next = due
+			}
+		}
+	}
+	for i := len(kept) - 1; i >= 0; i-- { // coldest first, so the warmest ends on top
+		p.idle.push(kept[i].slot)
+		p.nidle.Add(1)
+	}
+	p.signal()
+	if next != 0 {
+		p.mu.Lock()
+		if !p.armed.Load() && !p.closed.Load() {
+			p.armed.Store(true)
+			p.reaper.Reset(time.Duration(max(next-now, 0)))
+		}
+		p.mu.Unlock()
+	}
+	if p.closed.Load() {
+		p.drainIdle()
 	}
 }
 
-// close closes the idle instances now and busy ones as they come back.
+// drainIdle closes every idle instance.
+func (p *pool) drainIdle() {
+	for i := p.idle.pop(); i >= 0; i = p.idle.pop() {
+		p.nidle.Add(-1)
+		p.drop(p.slots[i])
+	}
+}
+
+// close closes the idle instances now and busy ones as they come back;
+// waiting calls fail with ErrClosed.
 func (p *pool) close() {
+	p.closed.Store(true)
 	p.mu.Lock()
-	p.closed = true
 	p.reaper.Stop()
-	p.armed = false
-	idle := p.idle
-	p.idle = nil
+	p.armed.Store(false)
 	p.mu.Unlock()
-	for _, in := range idle {
-		p.live.Add(-1)
-		in.close()
+	p.drainIdle()
+	for range p.max {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// slotStack is a bounded lock-free LIFO of slot numbers (a Treiber stack
+// over an array). The head holds a version beside the top, so that a pop
+// that raced with a pop and a push of the same slot fails its swap
+// rather than corrupt the list (the ABA problem).
+type slotStack struct {
+	head atomic.Uint64 // version<<32 | top+1; top+1 == 0 when empty
+	next []atomic.Uint32
+}
+
+func newSlotStack(n int) slotStack { return slotStack{next: make([]atomic.Uint32, n)} }
+
+func (s *slotStack) push(slot int) {
+	for {
+		h := s.head.Load()
+		s.next[slot].Store(uint32(h))
+		if s.head.CompareAndSwap(h, (h>>32+1)<<32|uint64(slot+1)) {
+			return
+		}
+	}
+}
+
+// pop returns the top slot, or -1 when the stack is empty.
+func (s *slotStack) pop() int {
+	for {
+		h := s.head.Load()
+		top := uint32(h)
+		if top == 0 {
+			return -1
+		}
+		below := s.next[top-1].Load()
+		if s.head.CompareAndSwap(h, (h>>32+1)<<32|uint64(below)) {
+			return int(top - 1)
+		}
 	}
 }

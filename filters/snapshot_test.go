@@ -176,9 +176,7 @@ func TestIdleInstancesAreReaped(t *testing.T) {
 			t.Fatalf("not reaped: %+v", f.Stats())
 		}
 	}
-	f.pool.mu.Lock()
-	armed := f.pool.armed
-	f.pool.mu.Unlock()
+	armed := f.pool.armed.Load()
 	if s := f.Stats(); s.Live != 1 || s.Reaped != 3 || armed {
 		t.Fatalf("after reaping: %+v, reaper armed %v; want the minimum left and no timer", s, armed)
 	}
