@@ -40,43 +40,43 @@ var phpFunctions = newLexicon(`system exec shell_exec passthru popen proc_open p
 // no call, are no ordinary text.
 const phpDistinctFunctions = "base64_decode call_user_func create_function escapeshellarg escapeshellcmd file_get_contents file_put_contents fsockopen gzinflate gzuncompress gzdecode pcntl_exec phpinfo proc_open shell_exec str_rot13 convert_uudecode move_uploaded_file get_defined_vars posix_getpwuid posix_setuid posix_kill ini_get_all stream_socket_client register_shutdown_function set_error_handler highlight_file show_source php_uname getmypid getmyuid"
 
-var phpRules = []ruleSpec{
-	{id: "php-open-tag", class: PHP, pl: 1, score: critical, where: tAll, view: viewLow,
+var phpRules = ruleTable{class: PHP, rules: []ruleSpec{
+	{id: "php-open-tag", pl: 1, score: critical, where: tAll, view: viewLow,
 		keywords: words("<? php] php} <%"),
 		pattern:  `<\?(?:php\b|=|\s|[a-wyz_$]|x[a-ln-z]|$)|[\[{]/?php[\]}]|<script[^>]*\blanguage\s*=\s*['"]?php|<%(?:=|\s)`},
-	{id: "php-upload-filename", class: PHP, pl: 1, score: critical, where: TFilename, view: viewLow,
+	{id: "php-upload-filename", pl: 1, score: critical, where: TFilename, view: viewLow,
 		pattern: `\.\s*(?:php\d*|pht|phtml|phar|phps|pgif|inc|hphp|ctp|module|htaccess|htpasswd|user\.ini|shtml|cgi|pl|sh|asp|aspx|jsp|jspx)[\s.]*$|\.\s*(?:php\d*|phtml|phar|pht)\s*\.|(?:^|[/\\])sess_[\w-]+$`},
-	{id: "php-config-directive", class: PHP, pl: 1, score: critical, where: tAll, view: viewLow,
+	{id: "php-config-directive", pl: 1, score: critical, where: tAll, view: viewLow,
 		keywords: words("extension_dir opcache. mbstring. session. zend. xdebug. pcre. phar. apc. assert. mysqli. pdo_mysql. allow_url_include allow_url_fopen auto_prepend_file auto_append_file disable_functions open_basedir safe_mode register_globals display_errors file_uploads enable_dl suhosin. magic_quotes"),
 		pattern:  `\b(?:allow_url_include|allow_url_fopen|auto_prepend_file|auto_append_file|disable_functions|open_basedir|safe_mode|register_globals|display_errors|file_uploads|enable_dl|magic_quotes_gpc|suhosin\.\w+|extension_dir|(?:opcache|mbstring|session|zend|xdebug|pcre|phar|apc|assert|mysqli|pdo_mysql)\.\w+)\s*=`},
-	{id: "php-superglobal", class: PHP, pl: 1, score: critical, where: tAll, view: viewLow,
+	{id: "php-superglobal", pl: 1, score: critical, where: tAll, view: viewLow,
 		keywords: words("$_ $globals http_raw_post_data $http_"),
 		pattern:  `\$_(?:get|post|cookie|request|server|env|files|session)\b|\$globals\b|\$http_\w+_vars\b|\bhttp_raw_post_data\b`},
-	{id: "php-wrapper", class: PHP, pl: 1, score: critical, where: tAll, view: viewLow,
+	{id: "php-wrapper", pl: 1, score: critical, where: tAll, view: viewLow,
 		keywords: words("php: phar: zlib: bzip2: expect: glob: data: ogg: rar: zip: ssh2."),
 		pattern:  `\b(?:php|phar|compress\.zlib|compress\.bzip2|zlib|bzip2|zip|glob|expect|ogg|rar|ssh2\.\w+)://|\bdata://|\bphp://(?:input|filter|memory|temp|fd|stdin|stdout|stderr)`},
-	{id: "php-distinct-function", class: PHP, pl: 1, score: critical, where: tAll, view: viewLow,
+	{id: "php-distinct-function", pl: 1, score: critical, where: tAll, view: viewLow,
 		keywords: words(phpDistinctFunctions)},
-	{id: "php-function-call", class: PHP, pl: 1, score: critical, where: tAll, view: viewDec,
+	{id: "php-function-call", pl: 1, score: critical, where: tAll, view: viewDec,
 		keywords: words("("),
 		check:    phpCall},
-	{id: "php-quoted-function-call", class: PHP, pl: 1, score: critical, where: tAll, view: viewLow,
+	{id: "php-quoted-function-call", pl: 1, score: critical, where: tAll, view: viewLow,
 		keywords: words(`' "`),
 		needs:    cCallPunct, // a parenthesis or a concatenation dot
 		pattern:  `\(\s*\[?\s*['"][\w'". ]+['"]\s*\]?\s*\)\s*(?:\[\s*\d+\s*\]\s*)?\(|['"]\s*\.\s*['"]\s*\w*['"]?\s*\)\s*[;(]|['"]\w+['"]\s*\.\s*['"]\w+['"]`},
-	{id: "php-variable-function-call", class: PHP, pl: 1, score: critical, where: tAll, view: viewDec,
+	{id: "php-variable-function-call", pl: 1, score: critical, where: tAll, view: viewDec,
 		keywords: dollarNames(),
 		pattern:  `(?i)\$\s*\{[^}]*\}\s*\(|\$\s*\{\s*['"$@]|\$+[\w{}]+(?:\s+|\[[^\]]*\]|\{[^}]*\}|/\*.*?\*/|#[^\n]*\n|//[^\n]*\n)*\(|\$\w+\s*=\s*['"]\w*['"]\s*\.\s*['"]`},
-	{id: "php-serialized-object", class: PHP, pl: 1, score: critical, where: tAll, view: viewDec,
+	{id: "php-serialized-object", pl: 1, score: critical, where: tAll, view: viewDec,
 		keywords: words(":{"),
 		pattern:  `\b[OoCc]:\+?\d+:"[\w\\]+":\d+:\{|\ba:\d+:\{[sidbaO]:`},
-	{id: "php-backtick-exec", class: PHP, pl: 1, score: major, where: tAll, view: viewLow,
+	{id: "php-backtick-exec", pl: 1, score: major, where: tAll, view: viewLow,
 		keywords: words("`"),
 		pattern:  "`[^`]*\\b(?:ls|id|cat|whoami|uname|pwd|dir)\\b[^`]*`"},
-	{id: "php-callable-expression", class: PHP, pl: 1, score: critical, where: tAll, view: viewSQL,
+	{id: "php-callable-expression", pl: 1, score: critical, where: tAll, view: viewSQL,
 		keywords: []string{")(", ") (", "](", "] (", "}(", "} (", "'(", "\"(", "' (", "\" ("},
 		pattern:  `\(\s*\[?\s*['"]?[a-z_]\w*['"]?\s*\]?\s*(?:\[\s*\d+\s*\]\s*)?\)\s*(?:\{[^}]*\}\s*)?\(|\[\s*['"]?[a-z_]\w*['"]?\s*\]\s*\[\s*\d+\s*\]\s*\(|['"][a-z_]\w*['"]\s*\(`},
-}
+}}
 
 // phpCall finds a call of a PHP function, with comments allowed before
 // its parenthesis; a value without "/*", "//" or '#' holds no comment,
