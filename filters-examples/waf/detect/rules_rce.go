@@ -106,7 +106,7 @@ var rceRules = ruleTable{class: RCE, rules: []ruleSpec{
 	{id: "rce-command-with-options", pl: 1, score: critical, where: tArgs | THeader | TUserAgent | TReferer, view: viewCmd,
 		keywords: []string{" -", " /", " ~/"},
 		check: func(f *forms) bool {
-			return commandAtStartIf(f.cmd, unixCommands, func(rest, _ string) bool { return optionOrPath(rest) })
+			return commandAtStartIf(f.cmdText(), unixCommands, func(rest, _ string) bool { return optionOrPath(rest) })
 		}},
 }}
 
