@@ -140,6 +140,11 @@ type ruleSpec struct {
 	gate    func(f *forms) bool
 	pattern string
 	check   func(f *forms) bool
+	// sample is a value the rule must match and lookAlike a near miss
+	// it must not, both as a request carries them (before decoding).
+	// TestRuleSamples holds every rule to them through the engine; they
+	// are the rule's documentation as much as its test.
+	sample, lookAlike string
 }
 
 // rule is a compiled ruleSpec, with its table's class.

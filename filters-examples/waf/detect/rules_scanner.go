@@ -6,5 +6,6 @@ package detect
 var scannerRules = ruleTable{class: Scanner, rules: []ruleSpec{
 	{id: "scanner-user-agent", pl: 1, score: critical, where: TUserAgent, view: viewLow,
 		keywords: words("nikto sqlmap nmap masscan zgrab acunetix nessus openvas w3af dirbuster gobuster dirb/ wfuzz ffuf feroxbuster wpscan joomscan nuclei havij arachni whatweb fimap jaeles zmeu morfeus netsparker appscan webinspect commix xsstrike paros skipfish grabber brutus hydra medusa sqlninja bsqlbf pangolin webshag nsauditor owasp-zap zaproxy burpcollaborator qualys detectify"),
+		sample:   `sqlmap/1.7.2#stable (https://sqlmap.org)`, lookAlike: `curl/8.5.0`,
 	},
 }}
