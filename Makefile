@@ -10,7 +10,7 @@ FILTERS   := $(notdir $(patsubst %/,%,$(dir $(wildcard filters-examples/*/main.g
 WASMS     := $(FILTERS:%=$(WASM_DIR)/%.wasm)
 APT_PKGS  := clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt wrk
 
-.PHONY: all build filters run test race vet conformance bench bench-go bench-load bench-density fuzz deps clean
+.PHONY: all build filters run test race vet conformance bench bench-go bench-load bench-density fuzz deps xcaddy-check clean
 
 all: build
 
@@ -71,6 +71,30 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./filters/internal/wasmbin
 	$(GO) test -run '^$$' -fuzz FuzzPrepare -fuzztime 60s ./filters/internal/snapshot
 	$(GO) test -run '^$$' -fuzz FuzzCheckJSON -fuzztime 60s ./caddy
+
+# What the README's xcaddy line builds, from this tree: Caddy (the version
+# go.mod requires) with the plugin, then a check that the handler is in
+# it. The plugin is the package github.com/gojinn/gojinn/caddy; the module
+# has no package at its root, so a local tree is a --replace of the
+# module, not a --with of the package ("cannot find module providing
+# package"). Before trying the replacement, Go asks the proxy for a module
+# at the package's own path; a proxy that answers that with an error
+# other than "not found" (this machine's answers 403) stops the build, so
+# the proxy list ends in "|off", which makes any error "not found".
+XCADDY         ?= github.com/caddyserver/xcaddy/cmd/xcaddy@v0.4.5
+XCADDY_GOPROXY ?= https://proxy.golang.org|off
+
+xcaddy-check:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	caddy_version=$$($(GO) list -m -f '{{.Version}}' github.com/caddyserver/caddy/v2) && \
+	GOPROXY='$(XCADDY_GOPROXY)' $(GO) run $(XCADDY) build $$caddy_version \
+		--with github.com/gojinn/gojinn/caddy --replace github.com/gojinn/gojinn=$(CURDIR) \
+		--output "$$tmp/caddy" && \
+	if "$$tmp/caddy" list-modules | grep -qx 'http.handlers.gojinn_chain'; then \
+		echo "xcaddy-check: Caddy $$caddy_version built by xcaddy lists http.handlers.gojinn_chain"; \
+	else \
+		echo "xcaddy-check: http.handlers.gojinn_chain missing from the xcaddy build" >&2; exit 1; \
+	fi
 
 # Installs the Debian packages the C guests and the load benchmark need,
 # when one is missing. Non-interactive; uses sudo when not root.

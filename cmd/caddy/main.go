@@ -1,6 +1,8 @@
 // Command caddy is Caddy with its standard modules and Gojinn's
-// gojinn_chain handler: what `xcaddy build --with
-// github.com/gojinn/gojinn` builds, from this source tree.
+// gojinn_chain handler, from this source tree: what `xcaddy build --with
+// github.com/gojinn/gojinn/caddy` builds (with `--replace
+// github.com/gojinn/gojinn=<clone>` until the module is published; see
+// `make xcaddy-check`).
 package main
 
 import (

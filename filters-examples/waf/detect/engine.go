@@ -55,52 +55,52 @@ func New(cfg Config) (*Engine, error) {
 	for _, m := range cfg.AllowedMethods {
 		e.methods[m] = true
 	}
-	specs := allSpecs()
+	rules := allRules()
 	// One more automaton output than rules: sqlGate.
-	if len(specs)+1 > maxRules {
+	if len(rules)+1 > maxRules {
 		return nil, errors.New("detect: too many rules")
 	}
-	disabled, err := e.selectRules(specs, cfg.DisabledRules)
+	disabled, err := e.selectRules(rules, cfg.DisabledRules)
 	if err != nil {
 		return nil, errors.New("waf config: disabled_rules: " + err.Error())
 	}
 	var keywords [numViews][][]string
-	for i, s := range specs {
-		r := rule{ruleSpec: s}
-		if s.pattern != "" {
-			re, err := regexp.Compile(s.pattern)
+	for i := range rules {
+		r := &rules[i]
+		if r.pattern != "" {
+			re, err := regexp.Compile(r.pattern)
 			if err != nil {
-				return nil, errors.New("detect: rule " + s.id + ": " + err.Error())
+				return nil, errors.New("detect: rule " + r.id + ": " + err.Error())
 			}
 			r.re = re
 		}
-		e.rules = append(e.rules, r)
-		e.needs = append(e.needs, s.needs)
-		w := weight(cfg.Weights, s.class)
-		e.scores = append(e.scores, int(math.Round(float64(s.score)*w)))
-		on := s.pl <= cfg.Paranoia && w > 0 && !disabled.has(i)
+		e.needs = append(e.needs, r.needs)
+		w := weight(cfg.Weights, r.class)
+		e.scores = append(e.scores, int(math.Round(float64(r.score)*w)))
+		on := r.pl <= cfg.Paranoia && w > 0 && !disabled.has(i)
 		for v := range numViews {
 			var kws []string
-			if on && view(v) == keywordView(s.view) {
-				kws = s.keywords
+			if on && view(v) == keywordView(r.view) {
+				kws = r.keywords
 			}
 			keywords[v] = append(keywords[v], kws)
 		}
 		if !on {
 			continue
 		}
-		if len(s.keywords) == 0 {
+		if len(r.keywords) == 0 {
 			e.always.add(i)
 		}
 		for bit := range 16 {
-			if s.where&(1<<bit) != 0 {
+			if r.where&(1<<bit) != 0 {
 				e.byTarget[bit].add(i)
 			}
 		}
 	}
 	// The SQL gate words, as an output of their own: a value without
 	// one spares sqlShaped its word-by-word look (see forms.sqlWords).
-	e.sqlGate = len(specs)
+	e.rules = rules
+	e.sqlGate = len(rules)
 	for v := range numViews {
 		var kws []string
 		if view(v) == viewSQL {
@@ -112,10 +112,10 @@ func New(cfg Config) (*Engine, error) {
 	for _, x := range cfg.Exclusions {
 		var set ruleSet
 		if len(x.Rules) == 0 {
-			for i := range specs {
+			for i := range rules {
 				set.add(i)
 			}
-		} else if set, err = e.selectRules(specs, x.Rules); err != nil {
+		} else if set, err = e.selectRules(rules, x.Rules); err != nil {
 			return nil, errors.New("waf config: exclusions: " + err.Error())
 		}
 		e.excl = append(e.excl, exclusion{path: x.Path, arg: x.Arg, rules: set, names: x.Rules})
@@ -139,13 +139,13 @@ func weight(w map[string]float64, c Class) float64 {
 }
 
 // selectRules turns rule ids and class names into a set.
-func (e *Engine) selectRules(specs []ruleSpec, names []string) (ruleSet, error) {
+func (e *Engine) selectRules(rules []rule, names []string) (ruleSet, error) {
 	var set ruleSet
 	for _, n := range names {
 		found := false
 		c, isClass := classByName(n)
-		for i, s := range specs {
-			if s.id == n || (isClass && s.class == c) {
+		for i := range rules {
+			if r := &rules[i]; r.id == n || (isClass && r.class == c) {
 				set.add(i)
 				found = true
 			}

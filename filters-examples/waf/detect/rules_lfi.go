@@ -7,32 +7,40 @@ import (
 
 // Path traversal and local file inclusion: dot-dot sequences in any
 // spelling, and the files and directories an attacker reads first.
-var lfiRules = []ruleSpec{
-	{id: "lfi-traversal", class: LFI, pl: 1, score: critical, where: tAll, view: viewLow,
+var lfiRules = ruleTable{class: LFI, rules: []ruleSpec{
+	{id: "lfi-traversal", pl: 1, score: critical, where: tAll, view: viewLow,
 		keywords: words(".. 0x2e %2e %c0%ae"),
-		check:    traversal},
-	{id: "lfi-encoded-separator", class: LFI, pl: 1, score: critical, where: tAll, view: viewLow,
+		check:    traversal,
+		sample:   `../../etc/passwd`, lookAlike: `../images/logo.png`},
+	{id: "lfi-encoded-separator", pl: 1, score: critical, where: tAll, view: viewLow,
 		keywords: words("0x2e 0x2f 0x5c"),
-		pattern:  `(?:0x2e|\.){1,2}(?:%00)?(?:0x2f|0x5c)|(?:0x2f|0x5c)(?:0x2e|\.){1,2}`},
-	{id: "lfi-system-file", class: LFI, pl: 1, score: critical, where: tNoPath, view: viewLow,
+		pattern:  `(?:0x2e|\.){1,2}(?:%00)?(?:0x2f|0x5c)|(?:0x2f|0x5c)(?:0x2e|\.){1,2}`,
+		sample:   `..0x2fetc`, lookAlike: `0x2e is a dot`},
+	{id: "lfi-system-file", pl: 1, score: critical, where: tNoPath, view: viewLow,
 		keywords: words("sys/ dev/ boot/ root/ etc/ passwd shadow win.ini boot.ini system.ini system32 proc/ .ssh .aws .kube .docker .git .svn .env .htaccess .htpasswd web.config wp-config id_rsa id_dsa id_ecdsa id_ed25519 authorized_keys known_hosts bash_history .npmrc .pgpass .netrc .my.cnf credentials apache2 httpd.conf nginx.conf php.ini /var/log /root/ c:/ c:\\"),
-		pattern:  `(?:^|[/\\\s'"=:])(?:etc[/\\](?:passwd|shadow|master\.passwd|group|hosts|issue|motd|crontab|sudoers|(?:apache2|httpd|nginx|mysql|php\d*)[/\\]|ssh[/\\]|security[/\\]|fstab|resolv\.conf)|(?:windows|winnt)[/\\](?:win\.ini|system\.ini|system32)|boot\.ini|win\.ini|proc[/\\](?:self|\d+|net|version|cmdline|environ|mounts|interrupts|cpuinfo)|sys[/\\](?:class|kernel|devices)|root[/\\]\.|var[/\\]log[/\\]|(?:etc|proc|sys|dev|boot|root)[/\\][a-z]|\.(?:ssh|aws|kube|docker|gnupg|git|svn|hg|config)[/\\]|\.(?:env|htaccess|htpasswd|bash_history|zsh_history|npmrc|pgpass|netrc|my\.cnf|git-credentials)\b|id_(?:rsa|dsa|ecdsa|ed25519)\b|authorized_keys\b|web\.config\b|wp-config\.php\b|(?:php|my)\.ini\b)`},
-	{id: "lfi-restricted-path", class: LFI, pl: 1, score: critical, where: TPath, view: viewLow,
+		pattern:  `(?:^|[/\\\s'"=:])(?:etc[/\\](?:passwd|shadow|master\.passwd|group|hosts|issue|motd|crontab|sudoers|(?:apache2|httpd|nginx|mysql|php\d*)[/\\]|ssh[/\\]|security[/\\]|fstab|resolv\.conf)|(?:windows|winnt)[/\\](?:win\.ini|system\.ini|system32)|boot\.ini|win\.ini|proc[/\\](?:self|\d+|net|version|cmdline|environ|mounts|interrupts|cpuinfo)|sys[/\\](?:class|kernel|devices)|root[/\\]\.|var[/\\]log[/\\]|(?:etc|proc|sys|dev|boot|root)[/\\][a-z]|\.(?:ssh|aws|kube|docker|gnupg|git|svn|hg|config)[/\\]|\.(?:env|htaccess|htpasswd|bash_history|zsh_history|npmrc|pgpass|netrc|my\.cnf|git-credentials)\b|id_(?:rsa|dsa|ecdsa|ed25519)\b|authorized_keys\b|web\.config\b|wp-config\.php\b|(?:php|my)\.ini\b)`,
+		sample:   `/etc/passwd`, lookAlike: `forgot my passwd`},
+	{id: "lfi-restricted-path", pl: 1, score: critical, where: TPath, view: viewLow,
 		keywords: words("/."),
-		check:    dotSegment},
-	{id: "lfi-system-path", class: LFI, pl: 1, score: critical, where: TPath, view: viewLow,
+		check:    dotSegment,
+		sample:   `/.git/config`, lookAlike: `/.well-known/security.txt`},
+	{id: "lfi-system-path", pl: 1, score: critical, where: TPath, view: viewLow,
 		keywords: words("/proc/ /sys/ /etc/ .log .bak .old .swp .sql .conf .cfg .ini ~ .orig .save .db .dump backup"),
-		pattern:  `/(?:proc|sys|etc)/|\.(?:log|bak|backup|old|orig|save|swp|sql|sqlite|db|dump|conf|cfg|ini)(?:\.(?:gz|zip|tar|tgz|bz2|7z|rar))?$|(?:backup|dump|database|db|www|site|htdocs|sql)[\w.-]*\.(?:tar|tgz|gz|zip|7z|rar)$|~$`},
-	{id: "lfi-backup-file-arg", class: LFI, pl: 1, score: critical, where: TArgValue | TFilename, view: viewLow,
+		pattern:  `/(?:proc|sys|etc)/|\.(?:log|bak|backup|old|orig|save|swp|sql|sqlite|db|dump|conf|cfg|ini)(?:\.(?:gz|zip|tar|tgz|bz2|7z|rar))?$|(?:backup|dump|database|db|www|site|htdocs|sql)[\w.-]*\.(?:tar|tgz|gz|zip|7z|rar)$|~$`,
+		sample:   `/backup.sql`, lookAlike: `/blog/backup-tips`},
+	{id: "lfi-backup-file-arg", pl: 1, score: critical, where: TArgValue | TFilename, view: viewLow,
 		keywords: words(".sql .bak .dump .backup .old .swp"),
-		pattern:  `^[\w./\\-]*\.(?:sql|bak|backup|dump|old|swp)(?:\.(?:gz|zip|tar|tgz|bz2|7z|rar))?$`},
-	{id: "lfi-null-byte", class: LFI, pl: 1, score: major, where: tNoPath, view: viewLow,
+		pattern:  `^[\w./\\-]*\.(?:sql|bak|backup|dump|old|swp)(?:\.(?:gz|zip|tar|tgz|bz2|7z|rar))?$`,
+		sample:   `dump.sql`, lookAlike: `dump.sql.txt`},
+	{id: "lfi-null-byte", pl: 1, score: major, where: tNoPath, view: viewLow,
 		keywords: words("%00 \\0"),
-		pattern:  `\.\w{1,5}(?:%00|\\0)`},
-	{id: "lfi-filename-traversal", class: LFI, pl: 1, score: critical, where: TFilename, view: viewLow,
+		pattern:  `\.\w{1,5}(?:%00|\\0)`,
+		sample:   `config.php\0`, lookAlike: `path\0file`},
+	{id: "lfi-filename-traversal", pl: 1, score: critical, where: TFilename, view: viewLow,
 		keywords: words(".."),
-		pattern:  `\.\.[/\\]`},
-}
+		pattern:  `\.\.[/\\]`,
+		sample:   `../shell.php`, lookAlike: `my..file.txt`},
+}}
 
 // dotSegment reports a path segment that starts with a dot (a hidden
 // file or directory: .git, .env, tool configs), other than the public
