@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/gojinn/gojinn/hostabi"
 	"github.com/gojinn/gojinn/hostabi/host"
@@ -139,8 +140,47 @@ func (e *Exchange) Body(k hostabi.Kind) ([]byte, error) {
 		return e.Body(k)
 	case bodyTooLarge:
 		return nil, host.ErrBodyTooLarge
+	case bodyAbsent:
+		return nil, host.ErrNotBuffered
 	}
 	return e.reqBody, nil
+}
+
+// BodySize implements host.Exchange.
+func (e *Exchange) BodySize(k hostabi.Kind) (int64, error) {
+	if k == hostabi.KindResponse {
+		switch {
+		case e.respReplaced:
+			return int64(len(e.respBody)), nil
+		case e.respState == bodyAbsent:
+			// Streamed to the client, not held: its length is the
+			// route's business.
+			return 0, host.ErrLengthUnknown
+		case e.respState == bodyTooLarge:
+			return 0, host.ErrBodyTooLarge
+		}
+		return int64(len(e.respBody)), nil
+	}
+	switch e.reqState {
+	case bodyBuffered:
+		return int64(len(e.reqBody)), nil
+	case bodyTooLarge:
+		return 0, host.ErrBodyTooLarge
+	}
+	// Unread, or passed on unread: the framing tells. A server request
+	// with Content-Length: 0 has no body (HTTP/2's server refuses data
+	// past the declared length), whatever r.Body is: Caddy wraps even an
+	// empty one to count what is read.
+	r := e.req
+	switch {
+	case r.Body == nil || r.Body == http.NoBody:
+		return 0, nil
+	case r.ContentLength > e.maxBody:
+		return 0, host.ErrBodyTooLarge
+	case r.ContentLength >= 0:
+		return r.ContentLength, nil
+	}
+	return 0, host.ErrLengthUnknown
 }
 
 // bufferRequestBody reads the request body, up to the limit, so that
@@ -148,7 +188,8 @@ func (e *Exchange) Body(k hostabi.Kind) ([]byte, error) {
 // limit, what was read is put back in front of the rest, unchanged.
 func (e *Exchange) bufferRequestBody() {
 	r := e.req
-	if r.Body == nil || r.Body == http.NoBody {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		// No body (see BodySize): nothing to wait for.
 		e.reqState = bodyBuffered
 		return
 	}
@@ -186,6 +227,11 @@ func (e *Exchange) setRequestBody(b []byte) {
 	// handler may hold the body past the chain's return.
 	e.req.Body = io.NopCloser(bytes.NewReader(b))
 	e.req.ContentLength = int64(len(b))
+	// A server keeps the client's Content-Length in the map too, where
+	// handlers and placeholders read it: it must not tell another length.
+	if _, ok := e.req.Header["Content-Length"]; ok {
+		e.req.Header["Content-Length"] = []string{strconv.Itoa(len(b))}
+	}
 	// The length is known now: the next hop gets Content-Length, not
 	// chunks.
 	e.req.TransferEncoding = nil
