@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"net/http"
 	"strings"
 
 	"github.com/gojinn/gojinn/hostabi"
@@ -9,6 +10,10 @@ import (
 // Bodies and the response status.
 func bodyCases() []Case {
 	maxBody := strings.Repeat("b", hostabi.DefaultMaxBodyBytes)
+	expectContinue := func(r *http.Request) {
+		withServerBody("hello")(r)
+		r.Header.Set("Expect", "100-continue")
+	}
 	return []Case{
 		{Func: hostabi.FuncBodyRead, Name: "normal", Script: "body_read 0 16", Request: withBody("hello"), Want: Data("hello")},
 		{Func: hostabi.FuncBodyRead, Name: "empty", Script: "body_read 0 16", Want: "0"},
@@ -21,6 +26,8 @@ func bodyCases() []Case {
 			Request: withBody(maxBody), Want: Data(maxBody), Continues: true, Upstream: []string{"Body: " + Data(maxBody)}},
 		{Func: hostabi.FuncBodyRead, Name: "over the body limit", Script: Script("body_read 0 16", "continue"),
 			Request: withBody(maxBody + "b"), Want: "-3", Continues: true, Upstream: []string{"Body: " + Data(maxBody+"b")}},
+		{Func: hostabi.FuncBodyRead, Name: "Expect: 100-continue answered by the host", Script: Script("body_read 0 16", "continue"),
+			Request: expectContinue, Want: Data("hello"), Continues: true, Upstream: []string{"Body: " + Data("hello")}, NotUpstream: []string{"Expect: 100-continue"}},
 		{Func: hostabi.FuncBodyRead, Name: "response, none yet", Script: "body_read 1 8", Want: "0"},
 		{Func: hostabi.FuncBodyRead, Name: "response", Script: Script("body_write 1 abc", "body_read 1 8"), Want: Report("0", Data("abc"))},
 		{Func: hostabi.FuncBodyRead, Name: "unknown kind", Script: "body_read 2 8", Want: "-2"},

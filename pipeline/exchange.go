@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gojinn/gojinn/hostabi"
 	"github.com/gojinn/gojinn/hostabi/host"
@@ -236,6 +237,12 @@ func (e *Exchange) setRequestBody(b []byte) {
 	// chunks.
 	e.req.TransferEncoding = nil
 	e.req.Header.Del("Transfer-Encoding")
+	// The client's Expect: 100-continue was the host's to answer, and it
+	// has the body: the next hop is not to be asked again (a proxy would
+	// pass its 100 Continue on to a client that is past it).
+	if strings.EqualFold(e.req.Header.Get("Expect"), "100-continue") {
+		e.req.Header.Del("Expect")
+	}
 	// GetBody lets a retrying client or proxy send it again.
 	e.req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 }
