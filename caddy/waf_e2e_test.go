@@ -3,6 +3,7 @@ package gojinn
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"sync"
@@ -455,6 +457,32 @@ func testSlowClients(t *testing.T, tc *caddyTester, addr string) {
 				t.Errorf("%q: the connection is still open after the 408 (%v)", head, err)
 			}
 			conn.Close()
+		}
+		// HTTP/2: the stream is cut, not the connection.
+		pr, pw := io.Pipe()
+		defer pw.Close()
+		go pw.Write([]byte("comment=abc")) // then nothing
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/stall/x", pr)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		c := h2cClient()
+		defer c.CloseIdleConnections()
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestTimeout || resp.ProtoMajor != 2 {
+			t.Errorf("HTTP/2, a body that stops: %s %d, want 408", resp.Proto, resp.StatusCode)
+		}
+		var reused bool
+		trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { reused = i.Reused }}
+		req, _ = http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), http.MethodGet, "http://"+addr+"/stall/x", nil)
+		if resp, err = c.Do(req); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !reused {
+			t.Errorf("HTTP/2, the next request: %d, on the same connection: %v", resp.StatusCode, reused)
 		}
 		if code, b, _ := tc.get(t, "/stall/x"); code != http.StatusOK {
 			t.Fatalf("after the 408s: %d %q", code, b)
