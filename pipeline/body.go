@@ -63,9 +63,8 @@ func (c *Chain) readBodyAhead(w http.ResponseWriter, ex *Exchange) error {
 	// then not reused, a stream of HTTP/2 reset) or, where the writer
 	// offers none, by closing the body. Caddy's own server timeouts are
 	// left as they are.
-	rc := http.NewResponseController(w)
 	timer := time.AfterFunc(c.bodyTimeout, func() {
-		if err := rc.SetReadDeadline(time.Now()); err != nil {
+		if err := http.NewResponseController(w).SetReadDeadline(time.Now()); err != nil {
 			_ = body.Close()
 		}
 	})
@@ -80,19 +79,25 @@ func (c *Chain) readBodyAhead(w http.ResponseWriter, ex *Exchange) error {
 		return c.refuseBody(w, r, http.StatusRequestTimeout,
 			fmt.Errorf("%w (%v, %d bytes received)", ErrBodyTimeout, c.bodyTimeout, n))
 	}
-	var tooLarge *http.MaxBytesError
 	switch {
 	case n > ex.maxBody:
 		return c.refuseBody(w, r, http.StatusRequestEntityTooLarge,
 			fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, ex.maxBody))
-	case errors.As(err, &tooLarge):
-		// A limit the route set before the chain (Caddy's request_body).
-		return c.refuseBody(w, r, http.StatusRequestEntityTooLarge, fmt.Errorf("%w: %w", ErrBodyTooLarge, err))
 	case err != nil:
-		return c.refuseBody(w, r, http.StatusBadRequest, fmt.Errorf("%w after %d bytes: %w", ErrBodyRead, n, err))
+		return c.refuseUnread(w, r, n, err)
 	}
 	ex.setRequestBody(buf.Bytes())
 	return nil
+}
+
+// refuseUnread refuses a body whose read failed after n bytes.
+func (c *Chain) refuseUnread(w http.ResponseWriter, r *http.Request, n int64, err error) *Failure {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		// A limit the route set before the chain (Caddy's request_body).
+		return c.refuseBody(w, r, http.StatusRequestEntityTooLarge, fmt.Errorf("%w: %w", ErrBodyTooLarge, err))
+	}
+	return c.refuseBody(w, r, http.StatusBadRequest, fmt.Errorf("%w after %d bytes: %w", ErrBodyRead, n, err))
 }
 
 // refuseBody logs a refused request body and returns the Failure that

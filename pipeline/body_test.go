@@ -399,3 +399,17 @@ func TestBodyTimeoutDefault(t *testing.T) {
 		t.Fatalf("body timeout %v", c.bodyTimeout)
 	}
 }
+
+// TestReadBodyAheadRouteLimit: a limit the route put on the body before
+// the chain (Caddy's request_body max_size) answers 413 as well.
+func TestReadBodyAheadRouteLimit(t *testing.T) {
+	c := New([]Stage{{Filter: loadGuest(t, "readbody", readbodyWasm, "", 0, 0)}}, Options{})
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodPost, "/", nil)
+	r.Body, r.ContentLength = http.MaxBytesReader(w, io.NopCloser(strings.NewReader("twelve bytes")), 4), -1
+	err := c.Serve(w, r, func(http.ResponseWriter, *http.Request) error { t.Error("next was called"); return nil }, nil)
+	var f *Failure
+	if !errors.As(err, &f) || f.Status != http.StatusRequestEntityTooLarge || !errors.Is(err, ErrBodyTooLarge) {
+		t.Fatalf("Serve = %v, want a 413 Failure", err)
+	}
+}

@@ -230,8 +230,12 @@ func (e *Exchange) setRequestBody(b []byte) {
 	e.req.ContentLength = int64(len(b))
 	// A server keeps the client's Content-Length in the map too, where
 	// handlers and placeholders read it: it must not tell another length.
-	if _, ok := e.req.Header["Content-Length"]; ok {
-		e.req.Header["Content-Length"] = []string{strconv.Itoa(len(b))}
+	// It usually says the right length already (a body read whole), and
+	// then costs nothing.
+	if vs, ok := e.req.Header["Content-Length"]; ok {
+		if n, err := strconv.ParseInt(firstOf(vs), 10, 64); err != nil || n != int64(len(b)) || len(vs) != 1 {
+			e.req.Header["Content-Length"] = []string{strconv.Itoa(len(b))}
+		}
 	}
 	// The length is known now: the next hop gets Content-Length, not
 	// chunks.
@@ -245,6 +249,13 @@ func (e *Exchange) setRequestBody(b []byte) {
 	}
 	// GetBody lets a retrying client or proxy send it again.
 	e.req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+}
+
+func firstOf(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
 }
 
 // SetBody implements host.Exchange.
