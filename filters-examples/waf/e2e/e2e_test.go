@@ -153,7 +153,7 @@ func TestBodyWithoutLengthInspected(t *testing.T) {
 	for _, proto := range []string{"HTTP/1.1", "HTTP/2.0"} {
 		for body, want := range map[string]bool{
 			"x=1%27%20UNION%20SELECT%20password%20FROM%20users--": false,
-			"x=red+running+shoes":                                 true,
+			"x=red+running+shoes": true,
 		} {
 			r := httptest.NewRequest("POST", "http://example.com/form", io.NopCloser(strings.NewReader(body)))
 			r.RequestURI = "/form"
