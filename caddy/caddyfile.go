@@ -32,6 +32,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	gojinn_chain [<matcher>] {
 //	    name     <chain name>
 //	    max_body <size>
+//	    body_timeout <duration>         # default 1m
 //	    filter <name> <path/to/module.wasm> {
 //	        config      <inline JSON>   # in backticks, or a heredoc
 //	        config_file <path>
@@ -68,6 +69,18 @@ func (c *Chain) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("max_body: %v", err)
 			}
 			c.MaxBodyBytes = int64(n)
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+		case "body_timeout":
+			if !d.NextArg() {
+				return d.ArgErr()
+			}
+			dur, err := caddy.ParseDuration(d.Val())
+			if err != nil {
+				return d.Errf("body_timeout: %v", err)
+			}
+			c.BodyTimeout = caddy.Duration(dur)
 			if d.NextArg() {
 				return d.ArgErr()
 			}

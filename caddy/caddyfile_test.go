@@ -22,6 +22,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 			input: "gojinn_chain {\n" +
 				"  name edge\n" +
 				"  max_body 2MiB\n" +
+				"  body_timeout 15s\n" +
 				"  filter waf /w/waf.wasm {\n" +
 				"    config `{\"mode\": \"block\"}`\n" +
 				"    timeout 50ms\n" +
@@ -36,7 +37,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 				"    config_file /etc/jwt.json\n" +
 				"  }\n" +
 				"}",
-			want: Chain{Name: "edge", MaxBodyBytes: 2 << 20, Filters: []Filter{
+			want: Chain{Name: "edge", MaxBodyBytes: 2 << 20, BodyTimeout: caddy.Duration(15 * time.Second), Filters: []Filter{
 				{Name: "waf", Path: "/w/waf.wasm", Config: json.RawMessage(`{"mode": "block"}`),
 					Timeout: caddy.Duration(50 * time.Millisecond), MemoryLimit: 32 << 20,
 					PoolMin: 2, PoolMax: 8, PoolWait: caddy.Duration(200 * time.Millisecond),
@@ -56,6 +57,8 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{name: "bad size", input: "gojinn_chain {\n filter a a.wasm {\n memory_limit lots\n }\n}", err: "memory_limit"},
 		{name: "bad pool", input: "gojinn_chain {\n filter a a.wasm {\n pool 1\n }\n}", err: "pool wants two numbers"},
 		{name: "unknown option", input: "gojinn_chain {\n filter a a.wasm {\n turbo on\n }\n}", err: `unknown filter option "turbo"`},
+		{name: "bad body timeout", input: "gojinn_chain {\n body_timeout slow\n filter a a.wasm\n}", err: "body_timeout"},
+		{name: "body timeout without a value", input: "gojinn_chain {\n body_timeout\n filter a a.wasm\n}", err: "wrong argument count"},
 		{name: "unknown chain option", input: "gojinn_chain {\n turbo\n}", err: `unknown gojinn_chain option "turbo"`},
 		{name: "arguments", input: "gojinn_chain extra {\n filter a a.wasm\n}", err: "wrong argument count"},
 	}
@@ -93,6 +96,7 @@ func TestValidate(t *testing.T) {
 		{"both configs", Chain{Filters: []Filter{{Name: "a", Path: "a", Config: json.RawMessage(`{}`), ConfigFile: "c"}}}, "both config and config_file"},
 		{"pool", Chain{Filters: []Filter{{Name: "a", Path: "a", PoolMin: 3, PoolMax: 1}}}, "pool min 3 is over pool max 1"},
 		{"policy", Chain{Filters: []Filter{{Name: "a", Path: "a", OnError: "x"}}}, "on_error"},
+		{"body timeout", Chain{BodyTimeout: caddy.Duration(-time.Second), Filters: []Filter{{Name: "a", Path: "a"}}}, "body_timeout cannot be negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

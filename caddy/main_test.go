@@ -9,7 +9,7 @@ import (
 )
 
 // Guests the end-to-end tests load, built from source in TestMain.
-var helloWasm, probeWasm, secheadersWasm, redactWasm, jwtWasm string
+var helloWasm, probeWasm, secheadersWasm, redactWasm, jwtWasm, wafWasm string
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -33,6 +33,7 @@ func run(m *testing.M) int {
 		{"../filters-examples/secheaders", &secheadersWasm},
 		{"../filters-examples/redact", &redactWasm},
 		{"../filters-examples/jwt", &jwtWasm},
+		{"../filters-examples/waf", &wafWasm},
 	} {
 		if *g.dst, err = wasmbuild.Go(g.dir, dir); err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -43,6 +43,10 @@ type Chain struct {
 	Filters []Filter `json:"filters,omitempty"`
 	// MaxBodyBytes bounds a body a filter reads or writes. Default 1 MiB.
 	MaxBodyBytes int64 `json:"max_body_bytes,omitempty"`
+	// BodyTimeout bounds the wait for a request body the chain reads
+	// before a filter that declared it reads bodies: a client slower
+	// than this gets 408. Default 1m.
+	BodyTimeout caddy.Duration `json:"body_timeout,omitempty"`
 
 	chain   *pipeline.Chain
 	loaded  []*filters.Filter
@@ -149,6 +153,7 @@ func (c *Chain) Provision(ctx caddy.Context) error {
 	c.metrics = newChainMetrics(ctx.GetMetricsRegistry(), c.Name, c.loaded)
 	c.chain = pipeline.New(stages, pipeline.Options{
 		MaxBodyBytes: c.MaxBodyBytes,
+		BodyTimeout:  time.Duration(c.BodyTimeout),
 		Logger:       c.logger,
 		Observer:     c.metrics,
 	})
@@ -180,6 +185,9 @@ func (c *Chain) Validate() error {
 	}
 	if c.MaxBodyBytes < 0 {
 		return errors.New("gojinn_chain: max_body_bytes cannot be negative")
+	}
+	if c.BodyTimeout < 0 {
+		return errors.New("gojinn_chain: body_timeout cannot be negative")
 	}
 	seen := make(map[string]bool, len(c.Filters))
 	for i, f := range c.Filters {

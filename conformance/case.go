@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 )
 
@@ -56,5 +57,28 @@ func withBody(body string) func(*http.Request) {
 	return func(r *http.Request) {
 		r.Body = io.NopCloser(strings.NewReader(body))
 		r.ContentLength = int64(len(body))
+	}
+}
+
+// withServerBody gives the request a body with a Content-Length, as
+// net/http's server parses one: the length in r.ContentLength and in the
+// header map too, the body a reader of its own even when empty (a host
+// may wrap it, as Caddy does to count what is read).
+func withServerBody(body string) func(*http.Request) {
+	return func(r *http.Request) {
+		withBody(body)(r)
+		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	}
+}
+
+// withChunkedBody gives the request a chunked body as net/http's server
+// parses one: no length, the coding in r.TransferEncoding and not in the
+// header map. An HTTP/2 body without content-length is the same without
+// the coding.
+func withChunkedBody(body string) func(*http.Request) {
+	return func(r *http.Request) {
+		r.Body = io.NopCloser(strings.NewReader(body))
+		r.ContentLength = -1
+		r.TransferEncoding = []string{"chunked"}
 	}
 }

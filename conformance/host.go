@@ -37,8 +37,9 @@ type Filter struct {
 // The suite expects of it what docs/ABI.md and docs/CONFORMANCE.md say: a
 // chain that answers a failed filter with 500 (trap, bad action, memory
 // limit) or 504 (time limit), no key source for keyset_open, a request
-// body limit of hostabi.DefaultMaxBodyBytes, and logs enabled from the info
-// level up.
+// body limit of hostabi.DefaultMaxBodyBytes, the request body read before
+// the call of a filter that declared hostabi.FeatureRequestBody, and logs
+// enabled from the info level up.
 type Host interface {
 	// Load builds a chain of filters, in order, in front of next. It
 	// returns the chain as a handler and a function that releases it, or

@@ -11,8 +11,9 @@ import (
 // "configure" in gojinn_configure, those that start with "response" in
 // gojinn_on_response, the others in gojinn_on_request. Each step reports
 // one entry; entries are joined with ';'. A script with response steps
-// makes the runner declare the response phase and its body (features 3)
-// after its configure steps.
+// makes the runner declare the response phase after its configure steps,
+// with the flags of the last configure features_set step that succeeded,
+// or else with the response body (features 3).
 //
 // A step is a host function's name and its arguments, in ABI order, with
 // every (pointer, length) pair written as one string and every output

@@ -80,6 +80,10 @@ func (e *exchange) SetBody(k hostabi.Kind, b []byte) error {
 	}
 	return nil
 }
+func (e *exchange) BodySize(k hostabi.Kind) (int64, error) {
+	b, err := e.Body(k)
+	return int64(len(b)), err
+}
 func (e *exchange) Status() int                     { return e.status }
 func (e *exchange) SetStatus(c int)                 { e.status = c }
 func (e *exchange) Var([]byte) (string, bool)       { return "", false }

@@ -94,8 +94,10 @@ const (
 	// that body_read and body_write work on KindResponse in the response
 	// phase. Without it the response streams through untouched.
 	FeatureResponseBody Feature = 1 << 1
-	// FeatureRequestBody announces that the guest reads the request body;
-	// hosts may use it to buffer ahead. body_read works without it.
+	// FeatureRequestBody announces that the guest reads the request body,
+	// so that the host reads it before the guest's call takes an
+	// instance: a slow client then waits on the host, not inside the
+	// guest's time limit. body_read works without it, reading lazily.
 	FeatureRequestBody Feature = 1 << 2
 
 	// KnownFeatures is every flag this version defines.
@@ -118,7 +120,8 @@ const (
 	// ErrSignature: a signature did not verify.
 	ErrSignature int32 = -5
 	// ErrUnavailable: the resource exists but cannot be had now (a key
-	// set whose source has not answered yet).
+	// set whose source has not answered yet, the length of a body that
+	// only reading it would tell).
 	ErrUnavailable int32 = -6
 )
 
@@ -166,6 +169,7 @@ const (
 	FuncHeaderRemove    = "header_remove"
 	FuncBodyRead        = "body_read"
 	FuncBodyWrite       = "body_write"
+	FuncBodySize        = "body_size"
 	FuncStatusGet       = "status_get"
 	FuncStatusSet       = "status_set"
 	FuncVarGet          = "var_get"

@@ -88,6 +88,7 @@ var hostFuncs = []HostFunc{
 	{FuncHeaderRemove, []Param{{"kind", rv}, {"name", rp}, {"name_len", rl}}, true},
 	{FuncBodyRead, []Param{{"kind", rv}, {"buf", rp}, {"limit", rl}}, true},
 	{FuncBodyWrite, []Param{{"kind", rv}, {"body", rp}, {"body_len", rl}}, true},
+	{FuncBodySize, []Param{{"kind", rv}}, true},
 	{FuncStatusGet, nil, true},
 	{FuncStatusSet, []Param{{"status", rv}}, true},
 	{FuncVarGet, []Param{{"name", rp}, {"name_len", rl}, {"buf", rp}, {"limit", rl}}, true},

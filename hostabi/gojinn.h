@@ -54,7 +54,10 @@
 #define GOJINN_KIND_REQUEST 0
 #define GOJINN_KIND_RESPONSE 1
 
-/* Feature flags for gojinn_features_set, during configure only. */
+/* Feature flags for gojinn_features_set, during configure only.
+ * GOJINN_FEATURE_REQUEST_BODY declares that gojinn_on_request reads the
+ * request body: the host then reads it before the call, so that a slow
+ * client never holds an instance nor counts against its time limit. */
 #define GOJINN_FEATURE_RESPONSE (1u << 0)
 #define GOJINN_FEATURE_RESPONSE_BODY (1u << 1)
 #define GOJINN_FEATURE_REQUEST_BODY (1u << 2)
@@ -112,6 +115,11 @@ int32_t gojinn_header_add(uint32_t kind, const void *name, uint32_t name_len, co
 GOJINN_IMPORT("header_remove") int32_t gojinn_header_remove(uint32_t kind, const void *name, uint32_t name_len);
 GOJINN_IMPORT("body_read") int32_t gojinn_body_read(uint32_t kind, void *buf, uint32_t limit);
 GOJINN_IMPORT("body_write") int32_t gojinn_body_write(uint32_t kind, const void *body, uint32_t body_len);
+/* gojinn_body_size: the body's length (0: no body) when known without
+ * reading it; GOJINN_ERR_UNAVAILABLE when only reading it will tell (no
+ * Content-Length does not mean no body); GOJINN_ERR_TOO_LARGE over the
+ * host's body limit. */
+GOJINN_IMPORT("body_size") int32_t gojinn_body_size(uint32_t kind);
 GOJINN_IMPORT("status_get") int32_t gojinn_status_get(void);
 GOJINN_IMPORT("status_set") int32_t gojinn_status_set(uint32_t status);
 GOJINN_IMPORT("var_get")

@@ -101,10 +101,15 @@ type Observer interface {
 // Chain runs an ordered list of filters over each request. Build it with
 // New; it is safe for concurrent use and holds no per-request state.
 type Chain struct {
-	stages   []Stage
-	maxBody  int64
-	logger   *zap.Logger
-	observer Observer
+	stages      []Stage
+	maxBody     int64
+	bodyTimeout time.Duration
+	// readBodyAt is the first stage whose filter declared it reads the
+	// request body: the chain reads the body before calling it.
+	// len(stages) when none did.
+	readBodyAt int
+	logger     *zap.Logger
+	observer   Observer
 	// exchanges are this chain's own: an Exchange keeps the names of the
 	// variables its chain sets (see Exchange.vars), which another chain
 	// would not set.
@@ -116,8 +121,12 @@ type Options struct {
 	// MaxBodyBytes bounds a body a filter reads or writes; zero means
 	// hostabi.DefaultMaxBodyBytes.
 	MaxBodyBytes int64
-	Logger       *zap.Logger
-	Observer     Observer
+	// BodyTimeout bounds the time the chain waits for a request body it
+	// reads ahead for a filter that declared hostabi.FeatureRequestBody;
+	// zero means DefaultBodyTimeout.
+	BodyTimeout time.Duration
+	Logger      *zap.Logger
+	Observer    Observer
 }
 
 // New returns a chain of stages, run in order.
@@ -125,10 +134,20 @@ func New(stages []Stage, opts Options) *Chain {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = hostabi.DefaultMaxBodyBytes
 	}
+	if opts.BodyTimeout <= 0 {
+		opts.BodyTimeout = DefaultBodyTimeout
+	}
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
-	c := &Chain{stages: stages, maxBody: opts.MaxBodyBytes, logger: opts.Logger, observer: opts.Observer}
+	c := &Chain{stages: stages, maxBody: opts.MaxBodyBytes, bodyTimeout: opts.BodyTimeout,
+		readBodyAt: len(stages), logger: opts.Logger, observer: opts.Observer}
+	for i, s := range stages {
+		if s.Filter.Features()&hostabi.FeatureRequestBody != 0 {
+			c.readBodyAt = i
+			break
+		}
+	}
 	c.exchanges.New = func() any { return new(Exchange) }
 	return c
 }
@@ -137,13 +156,16 @@ func New(stages []Stage, opts Options) *Chain {
 // to. It has Caddy's shape so that the Caddy module adds nothing.
 type Next func(http.ResponseWriter, *http.Request) error
 
-// Serve runs the chain on r. A filter that answers writes its response
-// and Serve returns nil without calling next. A failure under the Block
-// policy writes nothing and returns a *Failure, so that the host decides
-// how errors look (Caddy's handle_errors, or writeFailure in Middleware).
-// Otherwise Serve returns what next returns. visit, when not nil, sees the
-// Exchange when the request phase ends (before next, or before a filter's
-// answer or failure goes out), so a host can expose the chain's variables.
+// Serve runs the chain on r, a server's request (net/http's meaning of
+// its fields: a ContentLength of 0 is no body). A filter that answers
+// writes its response and Serve returns nil without calling next. A
+// failure under the Block policy, or a request body the chain refused
+// (see readBodyAhead), writes nothing and returns a *Failure, so that the
+// host decides how errors look (Caddy's handle_errors, or writeFailure in
+// Middleware). Otherwise Serve returns what next returns. visit, when not
+// nil, sees the Exchange when the request phase ends (before next, or
+// before a filter's answer or failure goes out), so a host can expose the
+// chain's variables.
 func (c *Chain) Serve(w http.ResponseWriter, r *http.Request, next Next, visit func(*Exchange)) error {
 	ex := c.exchanges.Get().(*Exchange)
 	ex.req, ex.maxBody = r, c.maxBody
@@ -155,6 +177,15 @@ func (c *Chain) Serve(w http.ResponseWriter, r *http.Request, next Next, visit f
 	hooks, bodyHooks := false, false
 	for i := range c.stages {
 		s := &c.stages[i]
+		if i == c.readBodyAt {
+			// Before the call takes an instance of the filter.
+			if err := c.readBodyAhead(w, ex); err != nil {
+				if visit != nil {
+					visit(ex)
+				}
+				return err
+			}
+		}
 		action, err := c.call(ctx, i, PhaseRequest, ex)
 		if err != nil {
 			if s.OnError == Allow {
@@ -252,9 +283,10 @@ func statusFor(err error) int {
 	return http.StatusInternalServerError
 }
 
-// Failure is a filter failure under the Block policy: the status to answer
-// with and the filter's error (a *filters.CallError), which is for logs,
-// not for the client.
+// Failure is a filter failure under the Block policy, or a request body
+// the chain refused: the status to answer with and the error (a
+// *filters.CallError, or one wrapping ErrBodyTooLarge, ErrBodyTimeout or
+// ErrBodyRead), which is for logs, not for the client.
 type Failure struct {
 	Status int
 	Err    error
@@ -264,8 +296,9 @@ func (f *Failure) Error() string { return f.Err.Error() }
 
 func (f *Failure) Unwrap() error { return f.Err }
 
-// writeFailure answers a failed filter. The body says what class of
-// failure it was and nothing more: traps and stacks go to the log.
+// writeFailure answers a failed filter or a refused body. The body says
+// what class of failure it was and nothing more: traps and stacks go to
+// the log.
 func writeFailure(w http.ResponseWriter, r *http.Request, code int) {
 	body := failureBodies[code]
 	h := w.Header()
@@ -279,9 +312,12 @@ func writeFailure(w http.ResponseWriter, r *http.Request, code int) {
 }
 
 var failureBodies = map[int][]byte{
-	http.StatusInternalServerError: []byte("filter error\n"),
-	http.StatusServiceUnavailable:  []byte("filter busy, try again\n"),
-	http.StatusGatewayTimeout:      []byte("filter timed out\n"),
+	http.StatusInternalServerError:   []byte("filter error\n"),
+	http.StatusServiceUnavailable:    []byte("filter busy, try again\n"),
+	http.StatusGatewayTimeout:        []byte("filter timed out\n"),
+	http.StatusBadRequest:            []byte("request body could not be read\n"),
+	http.StatusRequestTimeout:        []byte("request body too slow\n"),
+	http.StatusRequestEntityTooLarge: []byte("request body too large\n"),
 }
 
 // writeResponse sends the response a filter built.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/gojinn/gojinn/hostabi"
 	"github.com/gojinn/gojinn/hostabi/host"
@@ -139,8 +141,47 @@ func (e *Exchange) Body(k hostabi.Kind) ([]byte, error) {
 		return e.Body(k)
 	case bodyTooLarge:
 		return nil, host.ErrBodyTooLarge
+	case bodyAbsent:
+		return nil, host.ErrNotBuffered
 	}
 	return e.reqBody, nil
+}
+
+// BodySize implements host.Exchange.
+func (e *Exchange) BodySize(k hostabi.Kind) (int64, error) {
+	if k == hostabi.KindResponse {
+		switch {
+		case e.respReplaced:
+			return int64(len(e.respBody)), nil
+		case e.respState == bodyAbsent:
+			// Streamed to the client, not held: its length is the
+			// route's business.
+			return 0, host.ErrLengthUnknown
+		case e.respState == bodyTooLarge:
+			return 0, host.ErrBodyTooLarge
+		}
+		return int64(len(e.respBody)), nil
+	}
+	switch e.reqState {
+	case bodyBuffered:
+		return int64(len(e.reqBody)), nil
+	case bodyTooLarge:
+		return 0, host.ErrBodyTooLarge
+	}
+	// Unread, or passed on unread: the framing tells. A server request
+	// with Content-Length: 0 has no body (HTTP/2's server refuses data
+	// past the declared length), whatever r.Body is: Caddy wraps even an
+	// empty one to count what is read.
+	r := e.req
+	switch {
+	case r.Body == nil || r.Body == http.NoBody:
+		return 0, nil
+	case r.ContentLength > e.maxBody:
+		return 0, host.ErrBodyTooLarge
+	case r.ContentLength >= 0:
+		return r.ContentLength, nil
+	}
+	return 0, host.ErrLengthUnknown
 }
 
 // bufferRequestBody reads the request body, up to the limit, so that
@@ -148,7 +189,8 @@ func (e *Exchange) Body(k hostabi.Kind) ([]byte, error) {
 // limit, what was read is put back in front of the rest, unchanged.
 func (e *Exchange) bufferRequestBody() {
 	r := e.req
-	if r.Body == nil || r.Body == http.NoBody {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		// No body (see BodySize): nothing to wait for.
 		e.reqState = bodyBuffered
 		return
 	}
@@ -186,12 +228,34 @@ func (e *Exchange) setRequestBody(b []byte) {
 	// handler may hold the body past the chain's return.
 	e.req.Body = io.NopCloser(bytes.NewReader(b))
 	e.req.ContentLength = int64(len(b))
+	// A server keeps the client's Content-Length in the map too, where
+	// handlers and placeholders read it: it must not tell another length.
+	// It usually says the right length already (a body read whole), and
+	// then costs nothing.
+	if vs, ok := e.req.Header["Content-Length"]; ok {
+		if n, err := strconv.ParseInt(firstOf(vs), 10, 64); err != nil || n != int64(len(b)) || len(vs) != 1 {
+			e.req.Header["Content-Length"] = []string{strconv.Itoa(len(b))}
+		}
+	}
 	// The length is known now: the next hop gets Content-Length, not
 	// chunks.
 	e.req.TransferEncoding = nil
 	e.req.Header.Del("Transfer-Encoding")
+	// The client's Expect: 100-continue was the host's to answer, and it
+	// has the body: the next hop is not to be asked again (a proxy would
+	// pass its 100 Continue on to a client that is past it).
+	if strings.EqualFold(e.req.Header.Get("Expect"), "100-continue") {
+		e.req.Header.Del("Expect")
+	}
 	// GetBody lets a retrying client or proxy send it again.
 	e.req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+}
+
+func firstOf(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
 }
 
 // SetBody implements host.Exchange.

@@ -17,6 +17,7 @@ var (
 	noopWasm     []byte
 	resphdrWasm  []byte
 	respbodyWasm []byte
+	readbodyWasm []byte
 	engine       *filters.Engine
 )
 
@@ -40,6 +41,7 @@ func run(m *testing.M) int {
 		{"testdata/noop", &noopWasm},
 		{"testdata/resphdr", &resphdrWasm},
 		{"testdata/respbody", &respbodyWasm},
+		{"testdata/readbody", &readbodyWasm},
 	} {
 		path, err := wasmbuild.Go(g.dir, dir)
 		if err == nil {

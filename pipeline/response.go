@@ -39,6 +39,12 @@ func (c *Chain) serveWithHooks(w http.ResponseWriter, ex *Exchange, next Next, h
 		r.Header.Del("If-Range")
 		r.Header.Del("Accept-Encoding")
 	}
+	if ex.reqState == bodyUnread {
+		// The route reads what no filter did: a hook that asked for the
+		// request body then would get what the route left, so it gets
+		// ERR_PHASE instead.
+		ex.reqState = bodyAbsent
+	}
 	hw := &hookWriter{w: w, c: c, ex: ex, ctx: r.Context(), head: r.Method == http.MethodHead, hold: hold}
 	if err := next(hw, r); err != nil {
 		if !hw.started {

@@ -43,7 +43,10 @@ var (
 )
 
 func init() {
-	guest.Register(guest.Filter{Configure: configure, OnRequest: onRequest})
+	// ReadsRequestBody: the host reads the body before the call, so a
+	// client trickling its body waits on the host, never on one of this
+	// filter's instances or inside its time limit.
+	guest.Register(guest.Filter{Configure: configure, OnRequest: onRequest, ReadsRequestBody: true})
 }
 
 func main() {}
@@ -129,9 +132,20 @@ func readRequest() detect.Request {
 		}
 	}
 	values = buf
-	if engine.Config().MaxBodyBytes < 0 || !hasBody(req.Headers) {
+	if engine.Config().MaxBodyBytes < 0 {
 		return req
 	}
+	// The host says whether there is a body: no Content-Length is not
+	// no body (chunked, HTTP/2), and a body the guest skipped on that
+	// ground would pass uninspected.
+	switch n, err := guest.Request.BodySize(); {
+	case err == nil && n == 0:
+		return req
+	case errors.Is(err, guest.ErrTooLarge):
+		req.BodyUnread = true
+		return req
+	}
+	// A known length, or one only reading tells.
 	b, err := guest.Request.AppendBody(body[:0])
 	switch {
 	case errors.Is(err, guest.ErrTooLarge):
@@ -156,29 +170,6 @@ const maxKeptBody = 64 << 10
 // view is b as a string, valid until b's buffer is next written: the
 // request's strings are read by the engine, which keeps none of them.
 func view(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
-
-// hasBody says whether the request announces a body; reading one that
-// is not there would still cost a host call. It looks at the headers
-// already read rather than asking the host again.
-func hasBody(hs []detect.Header) bool {
-	for _, h := range hs {
-		if isHeader(h.Name, "Transfer-Encoding") {
-			return true
-		}
-	}
-	for _, h := range hs {
-		if isHeader(h.Name, "Content-Length") {
-			return h.Value != "" && h.Value != "0"
-		}
-	}
-	return false
-}
-
-// isHeader compares header names as the host does, without regard to
-// case; the length first, since most names differ in it.
-func isHeader(name, want string) bool {
-	return len(name) == len(want) && strings.EqualFold(name, want)
-}
 
 // requestID names a request in the refusal and the logs so that an
 // operator can find one from the other: the client's X-Request-Id when

@@ -31,7 +31,11 @@
 // parses its config there and never per request. OnResponse runs in the
 // response phase, in reverse chain order, for filters whose OnRequest
 // continued; a filter that sets it is declared to the host automatically,
-// and BufferResponseBody asks for the response body as well.
+// and BufferResponseBody asks for the response body as well. A filter that
+// reads request bodies sets ReadsRequestBody, so that the host reads the
+// body before the call (a slow client then holds no instance), and asks
+// Message.BodySize whether there is one: a missing Content-Length is not
+// a missing body.
 //
 // Values returned by the SDK are fresh Go strings and slices: reading a
 // header or variable allocates the value and nothing else. Calls into the

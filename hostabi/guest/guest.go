@@ -24,6 +24,13 @@ type Filter struct {
 	// Response.Body and Response.SetBody work in OnResponse. Leave it off
 	// for header-only hooks: the response then streams through.
 	BufferResponseBody bool
+	// ReadsRequestBody declares that OnRequest reads the request body.
+	// The host then reads the body before the call, bounded by its body
+	// limit and its own deadline, so that a client sending slowly waits
+	// on the host rather than holding one of the filter's instances and
+	// eating into its time limit. Request.Body works without it, reading
+	// the body during the call.
+	ReadsRequestBody bool
 }
 
 var registered Filter
@@ -51,6 +58,9 @@ func configure() int32 {
 	// Declared after Configure, which may Register again to pick its
 	// handlers by config (a response hook only when one is asked for).
 	var flags hostabi.Feature
+	if registered.ReadsRequestBody {
+		flags |= hostabi.FeatureRequestBody
+	}
 	if registered.OnResponse != nil {
 		flags |= hostabi.FeatureResponse
 		if registered.BufferResponseBody {
@@ -356,6 +366,26 @@ func (m Message) Body() ([]byte, error) {
 		}
 		r = n
 	}
+}
+
+// BodySize tells whether the message has a body and how long it is,
+// without reading it or allocating:
+//
+//   - n >= 0, nil: the body is n bytes; 0 means there is no body;
+//   - ErrUnavailable: there is a body whose length only reading it will
+//     tell (a chunked request, HTTP/2 without content-length, a response
+//     the host streams rather than holds);
+//   - ErrTooLarge: the body is over the host's limit, so Body would not
+//     return it.
+//
+// A missing Content-Length header does not mean there is no body: ask
+// BodySize before skipping one.
+func (m Message) BodySize() (n int, err error) {
+	r := bodySize(uint32(m.kind))
+	if r < 0 {
+		return 0, resultError(r)
+	}
+	return int(r), nil
 }
 
 // AppendBody appends the message body to dst: Body for a filter that

@@ -46,6 +46,9 @@ func bodyRead(kind uint32, buf unsafe.Pointer, limit uint32) int32
 //go:wasmimport gojinn body_write
 func bodyWrite(kind uint32, body unsafe.Pointer, bodyLen uint32) int32
 
+//go:wasmimport gojinn body_size
+func bodySize(kind uint32) int32
+
 //go:wasmimport gojinn status_get
 func statusGet() int32
 

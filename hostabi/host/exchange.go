@@ -28,6 +28,12 @@ type Exchange interface {
 	Body(k hostabi.Kind) ([]byte, error)
 	// SetBody replaces a body; the Exchange copies b.
 	SetBody(k hostabi.Kind, b []byte) error
+	// BodySize is the length of the body of the request or response
+	// when it is known without reading it: from the framing, or because
+	// the Exchange holds the body; 0 means there is none. It returns
+	// ErrLengthUnknown when only reading the body would tell, and
+	// ErrBodyTooLarge when the length is over the exchange's limit.
+	BodySize(k hostabi.Kind) (int64, error)
 	// Status is the response status, 0 when none is set.
 	Status() int
 	// SetStatus sets the response status.
@@ -40,9 +46,10 @@ type Exchange interface {
 
 // Errors an Exchange returns, mapped to result codes by the host functions.
 var (
-	ErrBodyTooLarge = errors.New("gojinn: body over the limit")
-	ErrNotBuffered  = errors.New("gojinn: body not available in this phase")
-	ErrTooManyVars  = errors.New("gojinn: too many chain variables")
+	ErrBodyTooLarge  = errors.New("gojinn: body over the limit")
+	ErrNotBuffered   = errors.New("gojinn: body not available in this phase")
+	ErrLengthUnknown = errors.New("gojinn: body length not known until the body is read")
+	ErrTooManyVars   = errors.New("gojinn: too many chain variables")
 )
 
 // resultOf maps an Exchange error to a result code.
@@ -54,6 +61,8 @@ func resultOf(err error) int32 {
 		return hostabi.ErrTooLarge
 	case errors.Is(err, ErrNotBuffered):
 		return hostabi.ErrPhase
+	case errors.Is(err, ErrLengthUnknown):
+		return hostabi.ErrUnavailable
 	}
 	return hostabi.ErrInvalid
 }

@@ -44,6 +44,7 @@ var handlers = map[string]hostFunc{
 	hostabi.FuncHeaderRemove:    headerRemove,
 	hostabi.FuncBodyRead:        bodyRead,
 	hostabi.FuncBodyWrite:       bodyWrite,
+	hostabi.FuncBodySize:        bodySize,
 	hostabi.FuncStatusGet:       statusGet,
 	hostabi.FuncStatusSet:       statusSet,
 	hostabi.FuncVarGet:          varGet,
@@ -311,16 +312,11 @@ func headerNames(b *Binding, mem api.Memory, stack []uint64) {
 		return
 	}
 	names := b.names[:0]
-	for name := range b.Exchange.Header(k) {
-		names = append(names, name)
-	}
 	if k == hostabi.KindRequest {
-		r := b.Exchange.Request()
-		if r.Host != "" {
-			names = append(names, hostKey)
-		}
-		if r.ContentLength > 0 {
-			names = append(names, contentLengthKey)
+		names = appendRequestNames(names, b.Exchange.Request())
+	} else {
+		for name := range b.Exchange.Header(k) {
+			names = append(names, name)
 		}
 	}
 	// Sorted, so that a guest's retry with a larger buffer and two calls
@@ -355,8 +351,8 @@ func headerWrite(b *Binding, mem api.Memory, stack []uint64, add bool) {
 			b.Exchange.Request().Host = string(val)
 			setResult(stack, hostabi.ResultOK)
 			return
-		case contentLengthKey:
-			// The host keeps Content-Length true to the body.
+		case contentLengthKey, transferEncodingKey:
+			// The host keeps the framing true to the body.
 			setResult(stack, hostabi.ErrInvalid)
 			return
 		}
@@ -393,7 +389,7 @@ func headerRemove(b *Binding, mem api.Memory, stack []uint64) {
 			return
 		}
 		switch string(b.keyBuf) {
-		case hostKey, contentLengthKey:
+		case hostKey, contentLengthKey, transferEncodingKey:
 			setResult(stack, hostabi.ErrInvalid)
 			return
 		}
@@ -434,6 +430,31 @@ func bodyWrite(b *Binding, mem api.Memory, stack []uint64) {
 		setResult(stack, hostabi.ErrPhase)
 	default:
 		setResult(stack, resultOf(b.Exchange.SetBody(k, body)))
+	}
+}
+
+// bodySize answers whether there is a body and how long it is, without
+// reading it: a guest that sees no Content-Length cannot conclude there is
+// no body (chunked and HTTP/2 bodies have none), and must not read one it
+// cannot have.
+func bodySize(b *Binding, _ api.Memory, stack []uint64) {
+	if !inExchange(b, stack) {
+		return
+	}
+	k := hostabi.Kind(stack[0])
+	if k != hostabi.KindRequest && k != hostabi.KindResponse {
+		setResult(stack, hostabi.ErrInvalid)
+		return
+	}
+	n, err := b.Exchange.BodySize(k)
+	switch {
+	case err != nil:
+		setResult(stack, resultOf(err))
+	case n > math.MaxInt32:
+		// body_read could not return it either.
+		setResult(stack, hostabi.ErrTooLarge)
+	default:
+		setResult(stack, int32(n))
 	}
 }
 

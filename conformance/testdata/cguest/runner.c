@@ -197,6 +197,7 @@ static void raw(char **a, int n) {
 	else if (!strcmp(f, "header_remove")) r = gojinn_header_remove(v[0], p[1], v[2]);
 	else if (!strcmp(f, "body_read")) r = gojinn_body_read(v[0], p[1], v[2]);
 	else if (!strcmp(f, "body_write")) r = gojinn_body_write(v[0], p[1], v[2]);
+	else if (!strcmp(f, "body_size")) r = gojinn_body_size(v[0]);
 	else if (!strcmp(f, "var_get")) r = gojinn_var_get(p[0], v[1], p[2], v[3]);
 	else if (!strcmp(f, "var_set")) r = gojinn_var_set(p[0], v[1], p[2], v[3]);
 	else if (!strcmp(f, "config_get")) r = gojinn_config_get(p[0], v[1]);
@@ -214,6 +215,10 @@ static void raw(char **a, int n) {
 /* calls counts the count steps this instance ran: a fresh instance
  * reports 1, so a test can tell a replaced instance from a reused one. */
 static int calls;
+
+/* declared is the flags of the last features_set step that succeeded in
+ * configure, -1 when none did. */
+static int64_t declared = -1;
 
 static int32_t fault(int phase);
 
@@ -270,10 +275,15 @@ static int32_t step(char **a, int n, int phase) {
 		free(s2.p);
 	} else if (!strcmp(op, "status_get")) {
 		put_int(gojinn_status_get());
-	} else if (!strcmp(op, "status_set") || !strcmp(op, "features_set") || !strcmp(op, "log_enabled")) {
+	} else if (!strcmp(op, "features_set")) {
+		ARG_I(1);
+		int32_t r = gojinn_features_set(i1);
+		if (r == GOJINN_OK && phase == PHASE_CONFIGURE) declared = (int64_t)i1;
+		put_int(r);
+	} else if (!strcmp(op, "status_set") || !strcmp(op, "log_enabled") || !strcmp(op, "body_size")) {
 		ARG_I(1);
 		if (!strcmp(op, "status_set")) put_int(gojinn_status_set(i1));
-		else if (!strcmp(op, "features_set")) put_int(gojinn_features_set(i1));
+		else if (!strcmp(op, "body_size")) put_int(gojinn_body_size(i1));
 		else put_int(gojinn_log_enabled((int32_t)i1));
 	} else if (!strcmp(op, "var_get")) {
 		ARG_S(1);
@@ -419,10 +429,12 @@ GOJINN_EXPORT("gojinn_configure") int32_t configure(void) {
 	if (gojinn_config_get(script, (uint32_t)n) != n) return 1;
 	script[n] = 0;
 	int32_t action = run(PHASE_CONFIGURE);
-	/* A script with response steps asks for the response and its body
-	 * after its own configure steps, as the Go runner's SDK does. */
+	/* A script with response steps asks for the response after its own
+	 * configure steps, as the Go runner's SDK does: with what a configure
+	 * step declared, or else the response body. */
 	if (action <= 0 && (strncmp(script, "response ", 9) == 0 || strstr(script, "\nresponse "))) {
-		if (gojinn_features_set(GOJINN_FEATURE_RESPONSE | GOJINN_FEATURE_RESPONSE_BODY) != GOJINN_OK) return 1;
+		uint32_t f = declared >= 0 ? (uint32_t)declared : GOJINN_FEATURE_RESPONSE_BODY;
+		if (gojinn_features_set(GOJINN_FEATURE_RESPONSE | f) != GOJINN_OK) return 1;
 	}
 	configure_report = out ? strdup(out) : 0;
 	free(out);

@@ -42,6 +42,9 @@ func hostBodyRead(kind, buf, limit uint32) int32
 //go:wasmimport gojinn body_write
 func hostBodyWrite(kind, ptr, n uint32) int32
 
+//go:wasmimport gojinn body_size
+func hostBodySize(kind uint32) int32
+
 //go:wasmimport gojinn status_get
 func hostStatusGet() int32
 

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/gojinn/gojinn/hostabi"
 	"github.com/gojinn/gojinn/hostabi/guest"
 )
 
@@ -38,13 +39,22 @@ func configure(config []byte) error {
 		return errRefused
 	}
 	if strings.HasPrefix(script, "response ") || strings.Contains(script, "\nresponse ") {
-		// The SDK declares the response phase, and its body, after
-		// this returns.
+		// The SDK declares the response phase after this returns, with
+		// what a configure step declared, or else the response body.
+		f := uint32(hostabi.FeatureResponseBody)
+		if declared >= 0 {
+			f = uint32(declared)
+		}
 		guest.Register(guest.Filter{Configure: configure, OnRequest: onRequest, OnResponse: onResponse,
-			BufferResponseBody: true})
+			BufferResponseBody: f&uint32(hostabi.FeatureResponseBody) != 0,
+			ReadsRequestBody:   f&uint32(hostabi.FeatureRequestBody) != 0})
 	}
 	return nil
 }
+
+// declared is the flags of the last features_set step that succeeded in
+// configure, -1 when none did.
+var declared int64 = -1
 
 func onResponse() guest.Action {
 	report, action := run(phaseResponse)
@@ -266,7 +276,13 @@ func step(a []string, phase int) (string, int32) {
 	case "status_set":
 		return itoa(hostStatusSet(argInt(a, 1))), -1
 	case "features_set":
-		return itoa(hostFeaturesSet(argInt(a, 1))), -1
+		r := hostFeaturesSet(argInt(a, 1))
+		if r == 0 && phase == phaseConfigure {
+			declared = int64(argInt(a, 1))
+		}
+		return itoa(r), -1
+	case "body_size":
+		return itoa(hostBodySize(argInt(a, 1))), -1
 	case "log_enabled":
 		return itoa(hostLogEnabled(int32(argInt(a, 1)))), -1
 	case "var_get":
@@ -395,6 +411,8 @@ func raw(a []string) string {
 		return itoa(hostBodyRead(v[0], v[1], v[2]))
 	case "body_write":
 		return itoa(hostBodyWrite(v[0], v[1], v[2]))
+	case "body_size":
+		return itoa(hostBodySize(v[0]))
 	case "var_get":
 		return itoa(hostVarGet(v[0], v[1], v[2], v[3]))
 	case "var_set":
