@@ -133,10 +133,12 @@ func (f *Filter) newFresh(ctx context.Context) (*instance, error) {
 			return nil, fmt.Errorf("instantiating: %w", ce)
 		}
 	}
+	// Configure is start-up too (and, with snapshots, runs once per
+	// module and config): it gets the start-up limit, not a request's.
 	if configure := in.mod.ExportedFunction(hostabi.ExportConfigure); configure != nil {
-		r, err := in.call(configure, f.timeout)
+		r, err := in.call(configure, f.initLimit())
 		if err != nil {
-			ce := f.classify(in, err, f.timeout)
+			ce := f.classify(in, err, f.initLimit())
 			in.close()
 			return nil, fmt.Errorf("gojinn_configure: %w", ce)
 		}
