@@ -34,7 +34,7 @@ func run(m *testing.M) int {
 		{"../filters-examples/redact", &redactWasm},
 		{"../filters-examples/jwt", &jwtWasm},
 	} {
-		if *g.dst, err = wasmbuild.Go(g.dir, dir); err != nil {
+		if *g.dst, err = wasmbuild.Go(g.dir); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}

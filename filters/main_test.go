@@ -29,7 +29,7 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	cacheDir = dir
-	path, err := wasmbuild.Go("testdata/probe", dir)
+	path, err := wasmbuild.Go("testdata/probe")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

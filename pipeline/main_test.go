@@ -41,7 +41,7 @@ func run(m *testing.M) int {
 		{"testdata/resphdr", &resphdrWasm},
 		{"testdata/respbody", &respbodyWasm},
 	} {
-		path, err := wasmbuild.Go(g.dir, dir)
+		path, err := wasmbuild.Go(g.dir)
 		if err == nil {
 			*g.dst, err = os.ReadFile(path)
 		}

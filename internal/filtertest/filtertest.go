@@ -14,7 +14,6 @@ import (
 
 var (
 	mu     sync.Mutex
-	dir    string
 	wasms  = map[string][]byte{}
 	errors = map[string]error{}
 )
@@ -34,18 +33,10 @@ func Build(t testing.TB, pkgDir string) []byte {
 	if err, ok := errors[pkgDir]; ok {
 		t.Fatal(err)
 	}
-	if dir == "" {
-		d, err := os.MkdirTemp("", "gojinn-filtertest")
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir = d
-	}
-	path, err := wasmbuild.Go(pkgDir, dir)
+	path, err := wasmbuild.Go(pkgDir)
 	var b []byte
 	if err == nil {
 		b, err = os.ReadFile(path)
-		_ = os.Remove(path)
 	}
 	if err != nil {
 		errors[pkgDir] = err

@@ -41,7 +41,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	path, err := wasmbuild.Go("..", dir)
+	path, err := wasmbuild.Go("..")
 	if err == nil {
 		wafWasm, err = os.ReadFile(path)
 	}
