@@ -58,13 +58,14 @@ http://localhost:%d {
 	gojinn_chain {
 		filter jwt %s {
 			config `+"`%s`"+`
+			%s
 		}
 	}
 	reverse_proxy %s {
 		header_up X-Subject "{gojinn.var.jwt.sub}"
 	}
 }
-`, caddyPort, caddyPort, jwtWasm, strings.ReplaceAll(config, "\n", " "), strings.TrimPrefix(up.URL, "http://")), "caddyfile")
+`, caddyPort, caddyPort, jwtWasm(t), strings.ReplaceAll(config, "\n", " "), patient, strings.TrimPrefix(up.URL, "http://")), "caddyfile")
 
 	sign := func(kid string, k *rsa.PrivateKey, sub string) string {
 		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
