@@ -3,6 +3,7 @@ package filters
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -368,16 +369,22 @@ func TestReloadSharesCompiledModule(t *testing.T) {
 	}
 }
 
+// TestConcurrentCalls: more callers than instances, some of them
+// faulting, so that instances are discarded and replaced while others
+// wait for one. A caller waits as long as it takes: how long a
+// replacement takes to start depends on the machine, and no wait may
+// depend on that.
 func TestConcurrentCalls(t *testing.T) {
 	t.Parallel()
-	f := loadProbe(t, newEngine(t), Config{PoolMin: 2, PoolMax: 4})
+	f := loadProbe(t, newEngine(t), Config{PoolMin: 2, PoolMax: 4, PoolWait: patientTimeout})
+	const callers, calls = 8, 25
 	var wg sync.WaitGroup
-	errs := make(chan error, 64)
-	for i := 0; i < 8; i++ {
+	errs := make(chan error, callers*calls) // room for every call's, so no sender blocks
+	for range callers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := 0; j < 25; j++ {
+			for j := range calls {
 				op := "respond"
 				if j%7 == 3 {
 					op = "panic"
@@ -386,9 +393,9 @@ func TestConcurrentCalls(t *testing.T) {
 				_, err := f.Call(context.Background(), hostabi.PhaseRequest, ex)
 				switch {
 				case op == "panic" && !errors.Is(err, ErrTrap):
-					errs <- err
+					errs <- fmt.Errorf("panic: err = %v, want ErrTrap", err)
 				case op == "respond" && (err != nil || ex.status != 201):
-					errs <- errors.New("respond failed")
+					errs <- fmt.Errorf("respond: status %d, err %v", ex.status, err)
 				}
 			}
 		}()
@@ -408,8 +415,10 @@ func TestConcurrentCalls(t *testing.T) {
 // the world for every collection, so collections run back to back here
 // while the guest loops. The instances are made at load, before the
 // collections start, so that each call is a loop and nothing else.
+//
+// It does not run in parallel: back-to-back collections would slow every
+// other test of the package down.
 func TestTimeoutUnderGC(t *testing.T) {
-	t.Parallel()
 	const calls = 3
 	f := loadProbe(t, newEngine(t), Config{Timeout: loopTimeout, PoolMin: calls, PoolMax: calls})
 	stop := make(chan struct{})
