@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -64,26 +65,10 @@ func CacheDir() (string, error) {
 // go.mod requires, and code compiled by another version is never loaded.
 // With wazero replaced by a local folder there is no version to go by,
 // and no shared folder.
-func CompilationCacheDir() (string, error) { return compilationCacheDir() }
-
-var compilationCacheDir = sync.OnceValues(func() (string, error) {
-	out, err := exec.Command("go", "list", "-m", "-json=Path,Version,Replace", "github.com/tetratelabs/wazero").Output()
-	if err != nil {
-		return "", fmt.Errorf("the version of wazero: %w", commandError(err))
-	}
-	var m struct {
-		Version string
-		Replace *struct{ Path, Version string }
-	}
-	if err := json.Unmarshal(out, &m); err != nil {
-		return "", fmt.Errorf("the version of wazero: %w", err)
-	}
-	version := m.Version
-	if m.Replace != nil {
-		version = m.Replace.Path + "@" + m.Replace.Version
-		if m.Replace.Version == "" {
-			return "", nil
-		}
+func CompilationCacheDir() (string, error) {
+	version, err := wazeroRequired()
+	if err != nil || version == "" {
+		return "", err
 	}
 	dir, err := CacheDir()
 	if err != nil {
@@ -99,7 +84,92 @@ var compilationCacheDir = sync.OnceValues(func() (string, error) {
 		return "", fmt.Errorf("folder for compiled guests: %w", err)
 	}
 	return dir, nil
+}
+
+// wazeroRequired is the version of wazero the module requires, as go
+// list reports it, or "" when a local folder replaces it.
+var wazeroRequired = sync.OnceValues(func() (string, error) {
+	out, err := exec.Command("go", "list", "-m", "-json=Path,Version,Replace", "github.com/tetratelabs/wazero").Output()
+	if err != nil {
+		return "", fmt.Errorf("the version of wazero: %w", commandError(err))
+	}
+	var m struct {
+		Version string
+		Replace *struct{ Path, Version string }
+	}
+	if err := json.Unmarshal(out, &m); err != nil {
+		return "", fmt.Errorf("the version of wazero: %w", err)
+	}
+	switch {
+	case m.Replace == nil:
+		return m.Version, nil
+	case m.Replace.Version == "":
+		return "", nil
+	}
+	return m.Replace.Path + "@" + m.Replace.Version, nil
 })
+
+// Precompile puts the machine code of the module at wasmPath in
+// CompilationCacheDir, unless it is there already, by loading it in a
+// process of its own built without the race detector (the command
+// internal/wasmbuild/precompile): wazero's compiler is Go code, and a
+// test binary built with -race runs it ten times slower. What was
+// precompiled is marked in the cache by the module's hash, so a process
+// runs the command only for modules no process has compiled. A marker
+// whose code went missing costs a compile where the module is loaded,
+// never a wrong answer: wazero's own key covers the module and the CPU.
+func Precompile(wasmPath string) error {
+	dir, err := CompilationCacheDir()
+	if err != nil || dir == "" {
+		return err
+	}
+	b, err := os.ReadFile(wasmPath)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(b)
+	marker := filepath.Join(dir, "precompiled", hex.EncodeToString(sum[:]))
+	if _, err := os.Stat(marker); err == nil {
+		return nil
+	}
+	// wazero files its cache under its version as this binary's record of
+	// its dependencies gives it ("dev" in a test binary, which has none),
+	// so the command is built to see the same one.
+	cmd := exec.Command("go", "run", "-race=false",
+		"-ldflags=-X github.com/tetratelabs/wazero/internal/version.version="+wazeroVersionSeen(),
+		"github.com/gojinn/gojinn/internal/wasmbuild/precompile", "-cache", dir, wasmPath)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("precompiling %s: %w\n%s", wasmPath, err, out)
+	}
+	if err := os.MkdirAll(filepath.Dir(marker), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(marker, nil, 0o644)
+}
+
+// wazeroVersionSeen is the version wazero reads for itself in this
+// process, by its own rule (internal/version): the last dependency whose
+// path holds wazero's, else the main module's version, else "dev".
+func wazeroVersionSeen() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	v := ""
+	for _, dep := range info.Deps {
+		if strings.Contains(dep.Path, "github.com/tetratelabs/wazero") {
+			v = dep.Version
+		}
+	}
+	missing := func(v string) bool { return v == "" || v == "(devel)" }
+	if missing(v) {
+		v = info.Main.Version
+	}
+	if missing(v) {
+		return "dev"
+	}
+	return v
+}
 
 type result struct {
 	done chan struct{}
@@ -114,8 +184,9 @@ var (
 
 // Go builds the Go package at pkgDir (a directory, absolute or relative
 // to the working directory) as a WASI reactor and returns the path of the
-// .wasm file in CacheDir, which callers must not modify. A process asks
-// the toolchain about a package once; a build that failed fails again
+// .wasm file in CacheDir, which callers must not modify. Its machine code
+// is put in CompilationCacheDir too (see Precompile). A process asks the
+// toolchain about a package once; a build that failed fails again
 // without retrying.
 func Go(pkgDir string) (string, error) {
 	abs, err := filepath.Abs(pkgDir)
@@ -136,6 +207,10 @@ func Go(pkgDir string) (string, error) {
 	r.path, r.err = build(abs)
 	if r.err != nil {
 		r.err = fmt.Errorf("building %s for wasip1: %w", pkgDir, r.err)
+	} else if err := Precompile(r.path); err != nil {
+		// Only a saving is lost: the engine that loads the guest
+		// compiles it, and reports what stops it.
+		fmt.Fprintf(os.Stderr, "wasmbuild: %v; the guest is compiled where it is loaded, slower\n", err)
 	}
 	close(r.done)
 	return r.path, r.err

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -211,5 +212,38 @@ func TestCompilationCacheDirNamesWazero(t *testing.T) {
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		t.Fatalf("%s is not a folder: %v", dir, err)
+	}
+}
+
+// TestPrecompile: Go leaves a guest's machine code where this test
+// binary's wazero looks for it (under its own idea of its version, "dev"
+// in a test binary), and marks it, so that no process compiles it again.
+func TestPrecompile(t *testing.T) {
+	t.Setenv(CacheDirEnv, t.TempDir())
+	path, err := Go(module(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := CompilationCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := filepath.Join(dir, "wazero-"+wazeroVersionSeen()+"-"+runtime.GOARCH+"-"+runtime.GOOS)
+	entries, err := os.ReadDir(code)
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("no compiled code in %s: %v", code, err)
+	}
+	for _, e := range entries {
+		if err := os.Remove(filepath.Join(code, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Marked: not compiled again (the code's loss costs a compile where
+	// the guest is loaded, nothing else).
+	if err := Precompile(path); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(code); len(entries) != 0 {
+		t.Fatalf("a marked guest was compiled again: %d entries", len(entries))
 	}
 }
