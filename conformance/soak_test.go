@@ -71,6 +71,9 @@ var soakFaults = []struct {
 }
 
 const (
+	// soakRequests is the soak's size; -short (make test-stress, which
+	// runs it five times on a loaded machine) sends a quarter of it, with
+	// every kind of fault still among them.
 	soakRequests = 20000
 	soakConns    = 64
 	// soakLoopPath is the prefix of the chain that loops. Its limit is
@@ -135,10 +138,25 @@ func soak(t *testing.T, start soakServer) {
 	}
 	goroutines0, heap0 := settle(t, client, -1)
 
-	requests := plan(soakRequests, true, 7)
+	n := soakRequests
+	if testing.Short() {
+		n /= 4
+	}
+	requests := plan(n, true, 7)
+	asked := make([]int, len(soakFaults))
+	for _, i := range requests {
+		if i >= 0 {
+			asked[i]++
+		}
+	}
+	for i, c := range asked {
+		if c == 0 {
+			t.Fatalf("the plan of %d requests asks for no %q", n, soakFaults[i].fault)
+		}
+	}
 	bad := drive(t, client, url, requests)
 	if bad != 0 {
-		t.Errorf("%d of %d requests got the wrong answer", bad, soakRequests)
+		t.Errorf("%d of %d requests got the wrong answer", bad, n)
 	}
 	// Still serving, healthily.
 	if b := drive(t, client, url, plan(soakConns, false, 0)); b != 0 {
@@ -151,13 +169,11 @@ func soak(t *testing.T, start soakServer) {
 	const goroutineMargin = 8
 	goroutines1, heap1 := settle(t, client, goroutines0+goroutineMargin)
 	faults := 0
-	for _, i := range requests {
-		if i >= 0 {
-			faults++
-		}
+	for _, c := range asked {
+		faults += c
 	}
 	t.Logf("soak: %d requests over %d connections, %d asked for a fault; goroutines %d -> %d, heap %.1f -> %.1f MiB",
-		soakRequests, soakConns, faults, goroutines0, goroutines1, mib(heap0), mib(heap1))
+		n, soakConns, faults, goroutines0, goroutines1, mib(heap0), mib(heap1))
 	if goroutines1 > goroutines0+goroutineMargin {
 		t.Errorf("goroutines grew from %d to %d", goroutines0, goroutines1)
 	}
