@@ -43,11 +43,9 @@ type seen struct {
 	Header map[string][]string `json:"header"`
 }
 
-const caddyPort = 9080
-
 func siteConfig(up *upstream, chain string) string {
 	return fmt.Sprintf(`{
-	admin localhost:2999
+	admin localhost:%d
 	http_port %d
 	skip_install_trust
 	metrics
@@ -58,11 +56,12 @@ http://localhost:%d {
 		header_up X-From-Var "{gojinn.var.hello.message}"
 	}
 }
-`, caddyPort, caddyPort, chain, strings.TrimPrefix(up.URL, "http://"))
+`, adminPort, caddyPort, caddyPort, chain, strings.TrimPrefix(up.URL, "http://"))
 }
 
 func newTester(t *testing.T) *caddytest.Tester {
 	return caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{
+		AdminPort:          adminPort,
 		LoadRequestTimeout: 5 * time.Minute,
 		TestRequestTimeout: time.Minute, // a hang guard for each request
 	})
@@ -92,7 +91,7 @@ func TestCaddyChain(t *testing.T) {
 	// covers the probe's start-up on a loaded machine.
 	upstream := strings.TrimPrefix(up.URL, "http://")
 	tc.InitServer(fmt.Sprintf(`{
-	admin localhost:2999
+	admin localhost:%d
 	http_port %d
 	skip_install_trust
 	metrics
@@ -123,7 +122,7 @@ http://localhost:%d {
 		}
 	}
 }
-`, caddyPort, caddyPort, probeWasm(t), upstream, helloWasm(t), patient, probeWasm(t), patient, upstream), "caddyfile")
+`, adminPort, caddyPort, caddyPort, probeWasm(t), upstream, helloWasm(t), patient, probeWasm(t), patient, upstream), "caddyfile")
 
 	t.Run("headers and variables reach the upstream", func(t *testing.T) {
 		code, body, _ := get(t, tc, "/api", map[string]string{"X-Name": "ada"})
@@ -168,7 +167,7 @@ http://localhost:%d {
 		}
 	})
 	t.Run("metrics", func(t *testing.T) {
-		resp, err := tc.Client.Get("http://localhost:2999/metrics")
+		resp, err := tc.Client.Get(fmt.Sprintf("http://localhost:%d/metrics", adminPort))
 		if err != nil {
 			t.Fatal(err)
 		}

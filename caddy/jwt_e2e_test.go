@@ -51,7 +51,7 @@ func TestCaddyJWT(t *testing.T) {
 	config := fmt.Sprintf(`{"jwks_url": "%s/jwks", "min_refetch_interval": "1s", "issuer": "https://idp.example",
 		"audiences": ["api"], "claims_to_headers": {"sub": "X-User"}}`, jwks.URL)
 	tc.InitServer(fmt.Sprintf(`{
-	admin localhost:2999
+	admin localhost:%d
 	http_port %d
 	skip_install_trust
 }
@@ -66,7 +66,7 @@ http://localhost:%d {
 		header_up X-Subject "{gojinn.var.jwt.sub}"
 	}
 }
-`, caddyPort, caddyPort, jwtWasm(t), strings.ReplaceAll(config, "\n", " "), patient, strings.TrimPrefix(up.URL, "http://")), "caddyfile")
+`, adminPort, caddyPort, caddyPort, jwtWasm(t), strings.ReplaceAll(config, "\n", " "), patient, strings.TrimPrefix(up.URL, "http://")), "caddyfile")
 
 	sign := func(kid string, k *rsa.PrivateKey, sub string) string {
 		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{

@@ -2,6 +2,7 @@ package gojinn
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"testing"
 
@@ -9,7 +10,23 @@ import (
 	"github.com/gojinn/gojinn/internal/wasmbuild"
 )
 
+// The ports of Caddy's admin endpoint and of its sites in these tests,
+// free loopback ports chosen when the test binary starts: caddytest's
+// default (2999) and a fixed site port would be shared by every test
+// binary on the machine, and two running at once (this package in two
+// worktrees, say) would load their configs into each other's Caddy. The
+// tests of this package run one at a time, with one Caddy.
+var adminPort, caddyPort int
+
 func TestMain(m *testing.M) {
+	for _, p := range []*int{&adminPort, &caddyPort} {
+		port, err := freePort()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		*p = port
+	}
 	// The module's engine keeps its compiled code where every test
 	// binary's engine does, not in the user's Caddy data folder, so that
 	// the guests are compiled once per machine.
@@ -23,6 +40,16 @@ func TestMain(m *testing.M) {
 	}
 	os.Setenv(CacheDirEnv, dir)
 	os.Exit(m.Run())
+}
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // The guests the end-to-end tests load, each built from source once per

@@ -38,7 +38,7 @@ func TestCaddyResponseHooks(t *testing.T) {
 	probe := probeWasm(t)
 	tc := newTester(t)
 	tc.InitServer(fmt.Sprintf(`{
-	admin localhost:2999
+	admin localhost:%d
 	http_port %d
 	skip_install_trust
 }
@@ -72,7 +72,7 @@ http://localhost:%d {
 		reverse_proxy %s
 	}
 }
-`, caddyPort, caddyPort, probe, patient, up.URL, probe, patient, up.URL, probe, patient, up.URL), "caddyfile")
+`, adminPort, caddyPort, caddyPort, probe, patient, up.URL, probe, patient, up.URL, probe, patient, up.URL), "caddyfile")
 
 	t.Run("a body hook sees the plain body, Caddy compresses after", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("http://localhost:%d/text", caddyPort), nil)
@@ -143,7 +143,7 @@ func TestCaddyExampleResponseFilters(t *testing.T) {
 	defer up.Close()
 	tc := newTester(t)
 	tc.InitServer(fmt.Sprintf(`{
-	admin localhost:2999
+	admin localhost:%d
 	http_port %d
 	skip_install_trust
 }
@@ -158,7 +158,7 @@ http://localhost:%d {
 	}
 	reverse_proxy %s
 }
-`, caddyPort, caddyPort, secheadersWasm(t), patient, redactWasm(t), patient, up.URL), "caddyfile")
+`, adminPort, caddyPort, caddyPort, secheadersWasm(t), patient, redactWasm(t), patient, up.URL), "caddyfile")
 	code, body, h := get(t, tc, "/user", nil)
 	if code != 200 {
 		t.Fatalf("status %d: %s", code, body)
