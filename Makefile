@@ -10,7 +10,7 @@ FILTERS   := $(notdir $(patsubst %/,%,$(dir $(wildcard filters-examples/*/main.g
 WASMS     := $(FILTERS:%=$(WASM_DIR)/%.wasm)
 APT_PKGS  := clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt wrk
 
-.PHONY: all build filters run test race vet conformance bench bench-go bench-load bench-density fuzz deps xcaddy-check clean
+.PHONY: all build filters run test test-stress race vet conformance bench bench-go bench-load bench-density fuzz deps xcaddy-check clean
 
 all: build
 
@@ -34,9 +34,37 @@ run: build
 	GOJINN_CACHE_DIR=build/cache $(CADDY) run --adapter caddyfile --config filters-examples/Caddyfile
 
 # Every test of the module, with the race detector. Tests build their own
-# wasm guests from source.
+# wasm guests from source, once per machine for the same sources: built
+# guests and their compiled code are kept in os.UserCacheDir()/gojinn/
+# test-guests (GOJINN_TEST_CACHE moves it; deleting it is always safe).
 test: deps
 	$(GO) test -race -timeout 30m ./...
+
+# The tests of faults, time limits, busy pools and soaks, STRESS_RUNS times
+# in a row with -race, while a busy loop holds each core: no assertion may
+# depend on how fast the machine runs. The loops are killed on exit,
+# failure and interrupt included. -short makes each soak a quarter of its
+# size (every kind of fault still in it); nothing is skipped.
+STRESS_RUNS  ?= 5
+STRESS_LOOPS ?= $(shell nproc 2>/dev/null || echo 2)
+STRESS_PKGS  := ./filters/... ./pipeline/ ./conformance/ ./caddy/ ./internal/keyset/ ./filters-examples/jwt/
+STRESS_TESTS := ^(TestFaults|TestPoolBusy|TestTimeoutUnderGC|TestLoadChecks|TestLoadConfigErrors|TestConcurrentCalls|TestLimit.*|$\
+TestInterruptStopsLoop|TestErrorPolicy|TestBusyAnswers503|TestResponseBodyHooks|$\
+TestBadPointersTrap|TestRunnerFaults|TestRunnerFaultsInResponse|TestModulesThatMustNotLoad|TestModulesThatFailEachCall|FuzzHostCall|TestSoak|TestSoakCaddy|$\
+TestCaddyChain|TestCaddyErrorPolicyAllow|TestCaddyReload|TestCaddyJWT|$\
+TestRemoteFetchTimeout|TestRemoteSlowRefetch|TestOpenDoesNotWaitForProvider|TestWasmSlowIdentityProvider)$$
+
+test-stress: deps
+	@loops=""; \
+	trap 'kill $$loops 2>/dev/null' EXIT INT TERM; \
+	for i in $$(seq $(STRESS_LOOPS)); do sh -c 'while :; do :; done' & loops="$$loops $$!"; done; \
+	echo "test-stress: $(STRESS_LOOPS) busy loops, $(STRESS_RUNS) runs"; \
+	for run in $$(seq $(STRESS_RUNS)); do \
+		start=$$(date +%s); \
+		$(GO) test -race -short -count=1 -timeout 30m -run '$(STRESS_TESTS)' $(STRESS_PKGS) || \
+			{ echo "test-stress: run $$run of $(STRESS_RUNS) failed"; exit 1; }; \
+		echo "test-stress: run $$run of $(STRESS_RUNS) passed in $$(( $$(date +%s) - start )) s"; \
+	done
 
 vet:
 	$(GO) vet ./...

@@ -17,9 +17,10 @@ import (
 // manySites is a Caddyfile of n sites on one port, each with a chain of
 // three filters from two modules; sites below shared use one greeting
 // (one snapshot for all of them), the rest one each.
-func manySites(up *upstream, n, shared int, idleTimeout string) string {
+func manySites(t *testing.T, up *upstream, n, shared int, idleTimeout string) string {
+	hello, secheaders := helloWasm(t), secheadersWasm(t)
 	var b strings.Builder
-	fmt.Fprintf(&b, "{\n\tadmin localhost:2999\n\thttp_port %d\n\tskip_install_trust\n\tmetrics\n}\n", caddyPort)
+	fmt.Fprintf(&b, "{\n\tadmin localhost:%d\n\thttp_port %d\n\tskip_install_trust\n\tmetrics\n}\n", adminPort, caddyPort)
 	for i := range n {
 		greeting := "hi"
 		if i >= shared {
@@ -31,16 +32,20 @@ func manySites(up *upstream, n, shared int, idleTimeout string) string {
 		filter hello2 %s {
 			config `+"`"+`{"greeting": "first"}`+"`"+`
 			idle_timeout %s
+			%s
 		}
-		filter secheaders %s
+		filter secheaders %s {
+			%s
+		}
 		filter hello %s {
 			config `+"`"+`{"greeting": %q}`+"`"+`
 			idle_timeout %s
+			%s
 		}
 	}
 	reverse_proxy %s
 }
-`, i, caddyPort, i, helloWasm, idleTimeout, secheadersWasm, helloWasm, greeting, idleTimeout, strings.TrimPrefix(up.URL, "http://"))
+`, i, caddyPort, i, hello, idleTimeout, patient, secheaders, patient, hello, greeting, idleTimeout, patient, strings.TrimPrefix(up.URL, "http://"))
 	}
 	return b.String()
 }
@@ -63,7 +68,7 @@ func siteGet(t *testing.T, tc *caddytest.Tester, site int, name string) (int, st
 // prefix (name and labels), and whether there is one.
 func metricValue(t *testing.T, tc *caddytest.Tester, prefix string) (float64, bool) {
 	t.Helper()
-	resp, err := tc.Client.Get("http://localhost:2999/metrics")
+	resp, err := tc.Client.Get(fmt.Sprintf("http://localhost:%d/metrics", adminPort))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +94,7 @@ func TestCaddyManySitesShareSnapshots(t *testing.T) {
 	up := newUpstream(t)
 	tc := newTester(t)
 	const sites, shared = 12, 8
-	config := manySites(up, sites, shared, "2m")
+	config := manySites(t, up, sites, shared, "2m")
 	tc.InitServer(config, "caddyfile")
 	eng, _ := sharedEngine()
 	// Two modules; snapshots: hello "first", secheaders, hello "hi"
@@ -163,7 +168,7 @@ func TestCaddyManySitesShareSnapshots(t *testing.T) {
 func TestCaddyIdleInstancesReaped(t *testing.T) {
 	up := newUpstream(t)
 	tc := newTester(t)
-	tc.InitServer(manySites(up, 1, 1, "50ms"), "caddyfile")
+	tc.InitServer(manySites(t, up, 1, 1, "50ms"), "caddyfile")
 	if code, _ := siteGet(t, tc, 0, "ada"); code != 200 {
 		t.Fatal(code)
 	}

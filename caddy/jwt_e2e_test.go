@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -50,7 +51,7 @@ func TestCaddyJWT(t *testing.T) {
 	config := fmt.Sprintf(`{"jwks_url": "%s/jwks", "min_refetch_interval": "1s", "issuer": "https://idp.example",
 		"audiences": ["api"], "claims_to_headers": {"sub": "X-User"}}`, jwks.URL)
 	tc.InitServer(fmt.Sprintf(`{
-	admin localhost:2999
+	admin localhost:%d
 	http_port %d
 	skip_install_trust
 }
@@ -58,13 +59,14 @@ http://localhost:%d {
 	gojinn_chain {
 		filter jwt %s {
 			config `+"`%s`"+`
+			%s
 		}
 	}
 	reverse_proxy %s {
 		header_up X-Subject "{gojinn.var.jwt.sub}"
 	}
 }
-`, caddyPort, caddyPort, jwtWasm, strings.ReplaceAll(config, "\n", " "), strings.TrimPrefix(up.URL, "http://")), "caddyfile")
+`, adminPort, caddyPort, caddyPort, jwtWasm(t), strings.ReplaceAll(config, "\n", " "), patient, strings.TrimPrefix(up.URL, "http://")), "caddyfile")
 
 	sign := func(kid string, k *rsa.PrivateKey, sub string) string {
 		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
@@ -93,9 +95,27 @@ http://localhost:%d {
 		return code, s, hdr
 	}
 
-	if code, s, _ := call(sign("k1", oldKey, "ada")); code != 200 ||
-		strings.Join(s.Header["X-User"], "") != "ada" || strings.Join(s.Header["X-Subject"], "") != "ada" {
-		t.Fatalf("valid token: %d, upstream saw %v", code, s.Header)
+	// eventually sends a valid token until it is let through. The keys
+	// arrive in the background: before the first fetch has landed the
+	// filter answers 503, and while a refetch for an unknown kid outlasts
+	// the host's wait for it (half a second) 401; how long either takes
+	// depends on the machine. The bound is a guard against a hang.
+	eventually := func(token string, interim ...int) seen {
+		t.Helper()
+		for i := 0; ; i++ {
+			code, s, _ := call(token)
+			if code == 200 {
+				return s
+			}
+			if !slices.Contains(interim, code) || i == 300 {
+				t.Fatalf("status %d, want 200 (after any of %v)", code, interim)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if s := eventually(sign("k1", oldKey, "ada"), http.StatusServiceUnavailable); strings.Join(s.Header["X-User"], "") != "ada" ||
+		strings.Join(s.Header["X-Subject"], "") != "ada" {
+		t.Fatalf("valid token: upstream saw %v", s.Header)
 	}
 	if code, _, h := call(""); code != 401 || !strings.HasPrefix(h.Get("WWW-Authenticate"), "Bearer") {
 		t.Fatalf("no token: %d, WWW-Authenticate %q", code, h.Get("WWW-Authenticate"))
@@ -110,8 +130,8 @@ http://localhost:%d {
 	served.Store(&rotated)
 	before := fetches.Load()
 	time.Sleep(1100 * time.Millisecond) // past min_refetch_interval, so the refetch is allowed
-	if code, s, _ := call(sign("k2", newKey, "grace")); code != 200 || strings.Join(s.Header["X-User"], "") != "grace" {
-		t.Fatalf("token with the rotated key: %d, upstream saw %v", code, s.Header)
+	if s := eventually(sign("k2", newKey, "grace"), http.StatusUnauthorized); strings.Join(s.Header["X-User"], "") != "grace" {
+		t.Fatalf("token with the rotated key: upstream saw %v", s.Header)
 	}
 	if fetches.Load() == before {
 		t.Fatal("the unknown kid did not make the host fetch the key set again")

@@ -2,43 +2,67 @@ package gojinn
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"testing"
 
+	"github.com/gojinn/gojinn/internal/filtertest"
 	"github.com/gojinn/gojinn/internal/wasmbuild"
 )
 
-// Guests the end-to-end tests load, built from source in TestMain.
-var helloWasm, probeWasm, secheadersWasm, redactWasm, jwtWasm, wafWasm string
+// The ports of Caddy's admin endpoint and of its sites in these tests,
+// free loopback ports chosen when the test binary starts: caddytest's
+// default (2999) and a fixed site port would be shared by every test
+// binary on the machine, and two running at once (this package in two
+// worktrees, say) would load their configs into each other's Caddy. The
+// tests of this package run one at a time, with one Caddy.
+var adminPort, caddyPort int
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "gojinn-caddy-test")
+	for _, p := range []*int{&adminPort, &caddyPort} {
+		port, err := freePort()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		*p = port
+	}
+	// The module's engine keeps its compiled code where every test
+	// binary's engine does, not in the user's Caddy data folder, so that
+	// the guests are compiled once per machine.
+	dir, err := wasmbuild.CompilationCacheDir()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		return 1
+		os.Exit(1)
 	}
-	defer os.RemoveAll(dir)
-	// Compiled code goes to a cache of the test's own, not the user's.
+	if dir == "" {
+		dir = "off"
+	}
 	os.Setenv(CacheDirEnv, dir)
-	for _, g := range []struct {
-		dir string
-		dst *string
-	}{
-		{"../filters-examples/hello", &helloWasm},
-		{"../filters/testdata/probe", &probeWasm},
-		{"../filters-examples/secheaders", &secheadersWasm},
-		{"../filters-examples/redact", &redactWasm},
-		{"../filters-examples/jwt", &jwtWasm},
-		{"../filters-examples/waf", &wafWasm},
-	} {
-		if *g.dst, err = wasmbuild.Go(g.dir, dir); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-	}
-	return m.Run()
+	os.Exit(m.Run())
 }
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// The guests the end-to-end tests load, each built from source once per
+// machine (filtertest), by the path Caddy loads it from.
+func helloWasm(t *testing.T) string      { return filtertest.Path(t, "../filters-examples/hello") }
+func probeWasm(t *testing.T) string      { return filtertest.Path(t, "../filters/testdata/probe") }
+func secheadersWasm(t *testing.T) string { return filtertest.Path(t, "../filters-examples/secheaders") }
+func redactWasm(t *testing.T) string     { return filtertest.Path(t, "../filters-examples/redact") }
+func jwtWasm(t *testing.T) string        { return filtertest.Path(t, "../filters-examples/jwt") }
+func wafWasm(t *testing.T) string        { return filtertest.Path(t, "../filters-examples/waf") }
+
+// patient is the time limit of every filter in these tests but the one
+// that loops: a test that is not about time must not meet the limit,
+// however loaded the machine (a Go guest's start-up runs under ten times
+// it).
+const patient = "timeout 1m"

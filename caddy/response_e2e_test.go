@@ -29,15 +29,16 @@ func TestCaddyResponseHooks(t *testing.T) {
 			w.(http.Flusher).Flush()
 			select {
 			case <-events:
-			case <-time.After(20 * time.Second):
+			case <-time.After(time.Minute):
 			}
 			io.WriteString(w, "data: second\n\n")
 		}
 	}))
 	defer up.Close()
+	probe := probeWasm(t)
 	tc := newTester(t)
 	tc.InitServer(fmt.Sprintf(`{
-	admin localhost:2999
+	admin localhost:%d
 	http_port %d
 	skip_install_trust
 }
@@ -47,6 +48,7 @@ http://localhost:%d {
 		gojinn_chain {
 			filter shout %s {
 				config `+"`"+`{"response": true, "buffer_response": true, "response_op": "upper"}`+"`"+`
+				%s
 			}
 		}
 		reverse_proxy %s
@@ -55,6 +57,7 @@ http://localhost:%d {
 		gojinn_chain {
 			filter tag %s {
 				config `+"`"+`{"response": true, "tag": "streamed"}`+"`"+`
+				%s
 			}
 		}
 		reverse_proxy %s
@@ -63,12 +66,13 @@ http://localhost:%d {
 		gojinn_chain {
 			filter mask %s {
 				config `+"`"+`{"response": true, "response_op": "mask-500"}`+"`"+`
+				%s
 			}
 		}
 		reverse_proxy %s
 	}
 }
-`, caddyPort, caddyPort, probeWasm, up.URL, probeWasm, up.URL, probeWasm, up.URL), "caddyfile")
+`, adminPort, caddyPort, caddyPort, probe, patient, up.URL, probe, patient, up.URL, probe, patient, up.URL), "caddyfile")
 
 	t.Run("a body hook sees the plain body, Caddy compresses after", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("http://localhost:%d/text", caddyPort), nil)
@@ -120,7 +124,7 @@ http://localhost:%d {
 			if l != "data: first\n" {
 				t.Fatalf("first line %q", l)
 			}
-		case <-time.After(15 * time.Second):
+		case <-time.After(30 * time.Second): // a hang guard, not a timing assertion
 			t.Fatal("the first event was held back")
 		}
 		close(events)
@@ -139,18 +143,22 @@ func TestCaddyExampleResponseFilters(t *testing.T) {
 	defer up.Close()
 	tc := newTester(t)
 	tc.InitServer(fmt.Sprintf(`{
-	admin localhost:2999
+	admin localhost:%d
 	http_port %d
 	skip_install_trust
 }
 http://localhost:%d {
 	gojinn_chain {
-		filter secheaders %s
-		filter redact %s
+		filter secheaders %s {
+			%s
+		}
+		filter redact %s {
+			%s
+		}
 	}
 	reverse_proxy %s
 }
-`, caddyPort, caddyPort, secheadersWasm, redactWasm, up.URL), "caddyfile")
+`, adminPort, caddyPort, caddyPort, secheadersWasm(t), patient, redactWasm(t), patient, up.URL), "caddyfile")
 	code, body, h := get(t, tc, "/user", nil)
 	if code != 200 {
 		t.Fatalf("status %d: %s", code, body)

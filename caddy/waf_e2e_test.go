@@ -286,14 +286,18 @@ func bodyChain(t *testing.T) (*caddyTester, string) {
 				pool 1 8
 				timeout 1500ms
 			}
-			filter hello %s
-			filter secheaders %s
+			filter hello %s {
+				%s
+			}
+			filter secheaders %s {
+				%s
+			}
 		}
-		reverse_proxy %s`, extra, wafWasm, helloWasm, secheadersWasm, strings.TrimPrefix(up.URL, "http://"))
+		reverse_proxy %s`, extra, wafWasm(t), helloWasm(t), patient, secheadersWasm(t), patient, strings.TrimPrefix(up.URL, "http://"))
 	}
 	tc := newTester(t)
 	tc.InitServer(fmt.Sprintf(`{
-	admin localhost:2999
+	admin localhost:%d
 	http_port %d
 	skip_install_trust
 	servers {
@@ -308,7 +312,7 @@ http://localhost:%d {
 		%s
 	}
 }
-`, caddyPort, caddyPort, chain("body_timeout 1s"), chain("")), "caddyfile")
+`, adminPort, caddyPort, caddyPort, chain("body_timeout 1s"), chain("")), "caddyfile")
 	return &caddyTester{tc}, fmt.Sprintf("localhost:%d", caddyPort)
 }
 

@@ -26,8 +26,7 @@ func TestCaseNamesAreUnique(t *testing.T) {
 }
 
 func TestGuests(t *testing.T) {
-	needGuests(t)
-	for _, g := range guests {
-		t.Run(g.Name, func(t *testing.T) { Run(t, gojinnHost(), g) })
+	for _, g := range runners(t) {
+		t.Run(g.Name, func(t *testing.T) { Run(t, gojinnHost(t), g) })
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gojinn/gojinn/hostabi"
 	"github.com/gojinn/gojinn/hostabi/host"
+	"github.com/gojinn/gojinn/internal/filtertest"
 	"github.com/gojinn/gojinn/internal/wasmtest"
 )
 
@@ -143,8 +144,9 @@ func FuzzHostCall(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sig, phase, args := fuzzCall(data)
 		inConfigure := phase == hostabi.PhaseConfigure
-		fh := newFaultHost()
-		h, release, err := fh.Load([]Filter{{Name: "fuzz", Wasm: fuzzGuest(sig, phase, args), MemoryLimit: fuzzMemory}},
+		fh := newFaultHost(t)
+		h, release, err := fh.Load([]Filter{{Name: "fuzz", Wasm: fuzzGuest(sig, phase, args), MemoryLimit: fuzzMemory,
+			Timeout: filtertest.PatientTimeout}},
 			http.HandlerFunc(echo))
 		ok := inBounds(shapeOf(sig), args)
 		if err != nil {

@@ -45,6 +45,7 @@ func (g *Gojinn) Load(fs []Filter, next http.Handler) (http.Handler, func(), err
 			Timeout:     f.Timeout,
 			MemoryLimit: f.MemoryLimit,
 			PoolMax:     f.PoolMax,
+			PoolWait:    f.PoolWait,
 			Logger:      logger,
 		})
 		if err != nil {

@@ -18,10 +18,11 @@ func SourceDir() string {
 	return filepath.Dir(file)
 }
 
-// BuildGuests builds the Go and C case runners from source into outDir.
+// BuildGuests builds the Go and C case runners from source: the Go one
+// into the cache of built guests (see BuildGo), the C one into outDir.
 func BuildGuests(outDir string) ([]Guest, error) {
 	src := SourceDir()
-	goWasm, err := BuildGo(filepath.Join(src, "testdata", "goguest"), outDir)
+	goWasm, err := BuildGo(filepath.Join(src, "testdata", "goguest"))
 	if err != nil {
 		return nil, err
 	}
@@ -32,9 +33,11 @@ func BuildGuests(outDir string) ([]Guest, error) {
 	return []Guest{{Name: "go", Wasm: goWasm}, {Name: "c", Wasm: cWasm}}, nil
 }
 
-// BuildGo builds a Go guest package with the standard toolchain.
-func BuildGo(pkgDir, outDir string) ([]byte, error) {
-	p, err := wasmbuild.Go(pkgDir, outDir)
+// BuildGo builds a Go guest package with the standard toolchain, or finds
+// it built from the same sources in the cache that test binaries share
+// (os.UserCacheDir()/gojinn/test-guests, or $GOJINN_TEST_CACHE).
+func BuildGo(pkgDir string) ([]byte, error) {
+	p, err := wasmbuild.Go(pkgDir)
 	if err != nil {
 		return nil, err
 	}

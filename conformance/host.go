@@ -29,6 +29,9 @@ type Filter struct {
 	// default. The cases use 1, so that every request of a case meets the
 	// same instance unless a fault replaced it.
 	PoolMax int
+	// PoolWait bounds how long a request waits for an instance when all
+	// are busy; zero is the host's default.
+	PoolWait time.Duration
 }
 
 // Host is a host under test. It must be safe for concurrent use: Run

@@ -1,46 +1,51 @@
 package conformance
 
 import (
-	"context"
-	"fmt"
 	"os"
+	"sync"
 	"testing"
 
-	"github.com/gojinn/gojinn/filters"
+	"github.com/gojinn/gojinn/internal/filtertest"
 )
 
-// Built once for every test of the package.
-var (
-	guests []Guest
-	engine *filters.Engine
-	// buildErr is why the guests could not be built; the tests that need
-	// them fail with it rather than skip.
-	buildErr error
-)
-
-func TestMain(m *testing.M) { os.Exit(run(m)) }
-
-func run(m *testing.M) int {
+// buildRunners builds the case runners once per test binary, for the
+// tests that need them: the Go runner comes from the cache of built
+// guests, the C runner (a second's work) is built each time.
+var buildRunners = sync.OnceValues(func() ([]Guest, error) {
 	dir, err := os.MkdirTemp("", "gojinn-conformance")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	guests, buildErr = BuildGuests(dir)
-	if engine, err = filters.NewEngine(filters.EngineConfig{CacheDir: dir}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer engine.Close(context.Background())
-	return m.Run()
-}
+	return BuildGuests(dir)
+})
 
-func needGuests(t *testing.T) {
+// runners returns the case runners, or fails the test with why they
+// could not be built (clang missing, say): the tests do not skip.
+func runners(t testing.TB) []Guest {
 	t.Helper()
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	g, err := buildRunners()
+	if err != nil {
+		t.Fatal(err)
 	}
+	return g
 }
 
-func gojinnHost() *Gojinn { return &Gojinn{Engine: engine} }
+// runner returns the case runner of one language.
+func runner(t testing.TB, name string) Guest {
+	t.Helper()
+	for _, g := range runners(t) {
+		if g.Name == name {
+			return g
+		}
+	}
+	t.Fatalf("no %s runner", name)
+	return Guest{}
+}
+
+// gojinnHost is the host under test on the test binary's engine, whose
+// compiled code is cached for every test binary of the machine.
+func gojinnHost(t testing.TB) *Gojinn {
+	t.Helper()
+	return &Gojinn{Engine: filtertest.Engine(t)}
+}

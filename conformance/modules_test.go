@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gojinn/gojinn/hostabi"
+	"github.com/gojinn/gojinn/internal/filtertest"
 	"github.com/gojinn/gojinn/internal/wasmtest"
 	"github.com/gojinn/gojinn/pipeline"
 )
@@ -47,6 +48,12 @@ func importing(module, name string, params int, result bool) func(m *wasmtest.Mo
 	}
 }
 
+// spinTimeout is the time limit of the hand-assembled modules that spin:
+// they have no runtime to start and no configure to run, so a spin is
+// the only code that runs under it and the limit can be short. Every
+// other module gets one that cannot fire.
+const spinTimeout = 100 * time.Millisecond
+
 // TestModulesThatMustNotLoad: each module is refused at load with a
 // reason that names the problem.
 func TestModulesThatMustNotLoad(t *testing.T) {
@@ -80,8 +87,13 @@ func TestModulesThatMustNotLoad(t *testing.T) {
 		{"configure refuses", guestWith(withExport(hostabi.ExportConfigure, wasmtest.Action, wasmtest.Const(3))), "no reason logged"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			fh := newFaultHost()
-			_, release, err := fh.Load([]Filter{{Name: "bad", Wasm: c.wasm, Timeout: 100 * time.Millisecond, MemoryLimit: 4 << 20}}, http.NotFoundHandler())
+			t.Parallel()
+			timeout := filtertest.PatientTimeout
+			if strings.HasSuffix(c.want, "timed out") {
+				timeout = spinTimeout
+			}
+			fh := newFaultHost(t)
+			_, release, err := fh.Load([]Filter{{Name: "bad", Wasm: c.wasm, Timeout: timeout, MemoryLimit: 4 << 20}}, http.NotFoundHandler())
 			if err == nil {
 				release()
 				t.Fatal("loaded")
@@ -105,27 +117,27 @@ func TestModulesThatFailEachCall(t *testing.T) {
 		wasm    []byte
 		status  int
 		outcome pipeline.Outcome
-		timeout time.Duration
 	}{
-		{"unreachable", onRequest([]byte{wasmtest.OpUnreachable}), 500, pipeline.OutcomeTrap, 0},
-		{"loop", onRequest(append(spin, wasmtest.Const(0)...)), 504, pipeline.OutcomeTimeout, 0},
+		{"unreachable", onRequest([]byte{wasmtest.OpUnreachable}), 500, pipeline.OutcomeTrap},
+		{"loop", onRequest(append(spin, wasmtest.Const(0)...)), 504, pipeline.OutcomeTimeout},
 		// The time limit does not stop a recursion (only loops check it):
 		// the stack overflows on its own, after about 150 ms in wazero
-		// 1.12 and seconds under the race detector. The long limit keeps
-		// the kind a trap.
-		{"recursion", onRequest(wasmtest.Call(1)), 500, pipeline.OutcomeTrap, time.Minute},
-		{"memory to the limit", onRequest(growMore), 500, pipeline.OutcomeMemory, 0},
-		{"action 2", onRequest(wasmtest.Const(2)), 500, pipeline.OutcomeAction, 0},
-		{"action -1", onRequest(wasmtest.Const(-1)), 500, pipeline.OutcomeAction, 0},
-		{"integer divide by zero", onRequest(append(append(wasmtest.Const(1), wasmtest.Const(0)...), 0x6d)), 500, pipeline.OutcomeTrap, 0},
-		{"load past memory", onRequest(append(wasmtest.Const(-4), 0x28, 0x02, 0x00)), 500, pipeline.OutcomeTrap, 0},
+		// 1.12 and seconds under the race detector. The limit that cannot
+		// fire keeps the kind a trap.
+		{"recursion", onRequest(wasmtest.Call(1)), 500, pipeline.OutcomeTrap},
+		{"memory to the limit", onRequest(growMore), 500, pipeline.OutcomeMemory},
+		{"action 2", onRequest(wasmtest.Const(2)), 500, pipeline.OutcomeAction},
+		{"action -1", onRequest(wasmtest.Const(-1)), 500, pipeline.OutcomeAction},
+		{"integer divide by zero", onRequest(append(append(wasmtest.Const(1), wasmtest.Const(0)...), 0x6d)), 500, pipeline.OutcomeTrap},
+		{"load past memory", onRequest(append(wasmtest.Const(-4), 0x28, 0x02, 0x00)), 500, pipeline.OutcomeTrap},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			fh := newFaultHost()
-			timeout := 100 * time.Millisecond
-			if c.timeout > 0 {
-				timeout = c.timeout
+			t.Parallel()
+			timeout := filtertest.PatientTimeout
+			if c.outcome == pipeline.OutcomeTimeout {
+				timeout = spinTimeout
 			}
+			fh := newFaultHost(t)
 			h, release, err := fh.Load([]Filter{{Name: "bad", Wasm: c.wasm, Timeout: timeout, MemoryLimit: 4 << 20, PoolMax: 1}}, http.NotFoundHandler())
 			if err != nil {
 				t.Fatal(err)

@@ -17,12 +17,12 @@ import (
 // BenchmarkLoadShared is a load that finds its module compiled and its
 // snapshot taken: another site with the same filter, or a reload.
 func BenchmarkLoadShared(b *testing.B) {
-	e, err := NewEngine(EngineConfig{CacheDir: cacheDir})
+	e, err := NewEngine(EngineConfig{CacheDir: compilationCache(b)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer e.Close(context.Background())
-	cfg := Config{Name: "probe", Wasm: probeWasm}
+	cfg := Config{Name: "probe", Wasm: probeWasm(b)}
 	first, err := e.Load(context.Background(), cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -42,7 +42,7 @@ func BenchmarkLoadShared(b *testing.B) {
 // restored from the snapshot, then its first call, for the probe and for
 // the smallest Go guest (pipeline/testdata/noop).
 func BenchmarkColdCall(b *testing.B) {
-	noop, err := wasmbuild.Go("../pipeline/testdata/noop", b.TempDir())
+	noop, err := wasmbuild.Go("../pipeline/testdata/noop")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -53,13 +53,13 @@ func BenchmarkColdCall(b *testing.B) {
 	for _, g := range []struct {
 		name string
 		wasm []byte
-	}{{"probe", probeWasm}, {"noop", noopWasm}} {
+	}{{"probe", probeWasm(b)}, {"noop", noopWasm}} {
 		b.Run(g.name, func(b *testing.B) { benchColdCall(b, g.wasm) })
 	}
 }
 
 func benchColdCall(b *testing.B, wasm []byte) {
-	e, err := NewEngine(EngineConfig{CacheDir: cacheDir})
+	e, err := NewEngine(EngineConfig{CacheDir: compilationCache(b)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -99,12 +99,12 @@ func benchColdCall(b *testing.B, wasm []byte) {
 // per instance, over 100 instances. Linux only (it reads
 // /proc/self/smaps_rollup).
 func BenchmarkBusyInstanceMemory(b *testing.B) {
-	e, err := NewEngine(EngineConfig{CacheDir: cacheDir})
+	e, err := NewEngine(EngineConfig{CacheDir: compilationCache(b)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer e.Close(context.Background())
-	f, err := e.Load(context.Background(), Config{Name: "probe", Wasm: probeWasm, PoolMax: 100})
+	f, err := e.Load(context.Background(), Config{Name: "probe", Wasm: probeWasm(b), PoolMax: 100})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -158,10 +158,10 @@ func smapsRollup(b *testing.B) map[string]int64 {
 // Caddy loads: the file is stat'ed, not read and hashed again.
 func BenchmarkLoadSharedFile(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "probe.wasm")
-	if err := os.WriteFile(path, probeWasm, 0o600); err != nil {
+	if err := os.WriteFile(path, probeWasm(b), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	e, err := NewEngine(EngineConfig{CacheDir: cacheDir})
+	e, err := NewEngine(EngineConfig{CacheDir: compilationCache(b)})
 	if err != nil {
 		b.Fatal(err)
 	}

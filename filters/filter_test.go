@@ -3,6 +3,7 @@ package filters
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -19,9 +20,20 @@ import (
 	"github.com/gojinn/gojinn/internal/wasmtest"
 )
 
+// The tests' time limits. A test that is not about time gets one that
+// cannot fire however loaded the machine (a Go guest's start-up runs
+// under ten times it); a test of time-outs makes a guest that can do
+// nothing but loop (the probe's "loop" op) meet a short one. Short, but
+// ten times it still covers the probe's start-up, which took up to
+// 0.85 s under -race with both cores held by busy loops.
+const (
+	patientTimeout = time.Minute
+	loopTimeout    = 2 * time.Second
+)
+
 func newEngine(t *testing.T) *Engine {
 	t.Helper()
-	e, err := NewEngine(EngineConfig{CacheDir: cacheDir})
+	e, err := NewEngine(EngineConfig{CacheDir: compilationCache(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +46,10 @@ func loadProbe(t *testing.T, e *Engine, cfg Config) *Filter {
 	if cfg.Name == "" {
 		cfg.Name = "probe"
 	}
-	cfg.Wasm = probeWasm
+	if cfg.Timeout == 0 {
+		cfg.Timeout = patientTimeout
+	}
+	cfg.Wasm = probeWasm(t)
 	f, err := e.Load(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -44,6 +59,7 @@ func loadProbe(t *testing.T, e *Engine, cfg Config) *Filter {
 }
 
 func TestCallAnswers(t *testing.T) {
+	t.Parallel()
 	f := loadProbe(t, newEngine(t), Config{})
 	ex := newTestExchange("respond", "418")
 	a, err := f.Call(context.Background(), hostabi.PhaseRequest, ex)
@@ -66,6 +82,7 @@ func TestCallAnswers(t *testing.T) {
 // reported as its kind, that the instance is not reused, and that the
 // filter serves the next request.
 func TestFaults(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		op   string
 		want error
@@ -81,28 +98,25 @@ func TestFaults(t *testing.T) {
 	}
 	core, logs := observer.New(zap.InfoLevel)
 	e := newEngine(t)
-	f := loadProbe(t, e, Config{
-		Timeout:     200 * time.Millisecond,
+	// Only the loop meets the time limit: every other fault is one the
+	// guest commits before any loop, under a limit that cannot fire, so
+	// that a slow trap (a Go panic printing its trace, the runtime growing
+	// its heap collection by collection) is still a trap.
+	cfg := Config{
+		Timeout:     patientTimeout,
 		MemoryLimit: 32 << 20,
 		PoolMin:     1,
 		PoolMax:     2,
 		Logger:      zap.New(core),
-	})
-	// Growing to the limit takes the guest's runtime several collections:
-	// a time limit must not end it first on a slow machine.
-	patient := loadProbe(t, e, Config{
-		Name:        "probe",
-		Timeout:     time.Minute,
-		MemoryLimit: 32 << 20,
-		PoolMin:     1,
-		PoolMax:     2,
-		Logger:      zap.New(core),
-	})
+	}
+	patient := loadProbe(t, e, cfg)
+	cfg.Timeout = loopTimeout
+	hurried := loadProbe(t, e, cfg)
 	for _, tt := range tests {
 		t.Run(tt.op, func(t *testing.T) {
-			f := f
-			if tt.want == ErrMemoryLimit {
-				f = patient
+			f := patient
+			if tt.want == ErrTimeout {
+				f = hurried
 			}
 			_, err := f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange(tt.op, ""))
 			if !errors.Is(err, tt.want) {
@@ -133,6 +147,7 @@ func TestFaults(t *testing.T) {
 }
 
 func TestBadKindIsInvalid(t *testing.T) {
+	t.Parallel()
 	f := loadProbe(t, newEngine(t), Config{})
 	ex := newTestExchange("bad-kind", "")
 	if _, err := f.Call(context.Background(), hostabi.PhaseRequest, ex); err != nil {
@@ -143,22 +158,28 @@ func TestBadKindIsInvalid(t *testing.T) {
 	}
 }
 
+// TestPoolBusy: with the one instance held (its guest blocked in a host
+// call the test controls), a request waits pool_wait and fails as busy;
+// once the guest is let go, its call completes and the instance serves.
 func TestPoolBusy(t *testing.T) {
+	t.Parallel()
 	f := loadProbe(t, newEngine(t), Config{
-		Timeout:  time.Second,
 		PoolMin:  1,
 		PoolMax:  1,
 		PoolWait: 20 * time.Millisecond,
 	})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	var loopErr error
+	held := newBlockingExchange()
+	heldErr := make(chan error, 1)
 	go func() {
-		defer wg.Done()
-		_, loopErr = f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("loop", ""))
+		_, err := f.Call(context.Background(), hostabi.PhaseRequest, held)
+		heldErr <- err
 	}()
-	for f.Stats().Busy == 0 {
-		time.Sleep(time.Millisecond)
+	select {
+	case <-held.entered:
+	case err := <-heldErr:
+		t.Fatalf("the held call ended before reading the body: %v", err)
+	case <-time.After(hang):
+		t.Fatalf("the held call did not reach the body within %v", hang)
 	}
 	_, err := f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("", ""))
 	if !errors.Is(err, ErrBusy) {
@@ -167,14 +188,20 @@ func TestPoolBusy(t *testing.T) {
 	if f.Stats().Waits == 0 {
 		t.Error("the wait was not counted")
 	}
-	// The looping call ends at its time limit.
-	wg.Wait()
-	if !errors.Is(loopErr, ErrTimeout) {
-		t.Fatalf("loop: err = %v, want ErrTimeout", loopErr)
+	close(held.release)
+	if err := <-heldErr; err != nil {
+		t.Fatalf("held call: %v", err)
+	}
+	if string(held.body) != "len=0 sum=811c9dc5" {
+		t.Fatalf("held call answered %q", held.body)
+	}
+	if _, err := f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("", "")); err != nil {
+		t.Fatalf("after the held call: %v", err)
 	}
 }
 
 func TestLoadChecks(t *testing.T) {
+	t.Parallel()
 	imp := func(module, name string, params int, result bool) wasmtest.Import {
 		ft := wasmtest.FuncType{Params: make([]byte, params)}
 		for i := range ft.Params {
@@ -251,7 +278,14 @@ func TestLoadChecks(t *testing.T) {
 			if err := os.WriteFile(path, tt.mod().Encode(), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			f, err := e.Load(context.Background(), Config{Name: "m", Path: path, Timeout: 50 * time.Millisecond})
+			// The spin is the only code of these modules that can meet
+			// a limit, and nothing else runs under it: no runtime to
+			// start, no configure.
+			timeout := patientTimeout
+			if tt.want == "timed out" {
+				timeout = 50 * time.Millisecond
+			}
+			f, err := e.Load(context.Background(), Config{Name: "m", Path: path, Timeout: timeout})
 			if tt.want == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -274,7 +308,9 @@ func TestLoadChecks(t *testing.T) {
 }
 
 func TestLoadConfigErrors(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t)
+	probe := probeWasm(t)
 	tests := []struct {
 		name string
 		cfg  Config
@@ -282,14 +318,15 @@ func TestLoadConfigErrors(t *testing.T) {
 	}{
 		{"missing file", Config{Name: "x", Path: "/nonexistent/x.wasm"}, "no such file"},
 		{"not wasm", Config{Name: "x", Wasm: []byte("hello")}, "not a wasm module"},
-		{"no name", Config{Wasm: probeWasm}, "needs a name"},
-		{"pool min over max", Config{Name: "x", Wasm: probeWasm, PoolMin: 3, PoolMax: 2}, "pool min 3 is over pool max 2"},
-		{"refused", Config{Name: "x", Wasm: probeWasm, GuestConfig: []byte(`{"refuse":"the key is missing"}`)}, "configure: the key is missing"},
-		{"bad json", Config{Name: "x", Wasm: probeWasm, GuestConfig: []byte(`{`)}, "configure: unexpected end of JSON input"},
-		{"configure panics", Config{Name: "x", Wasm: probeWasm, GuestConfig: []byte(`{"panic_configure":true}`)}, "gojinn_configure: x: filter trapped"},
+		{"no name", Config{Wasm: probe}, "needs a name"},
+		{"pool min over max", Config{Name: "x", Wasm: probe, PoolMin: 3, PoolMax: 2}, "pool min 3 is over pool max 2"},
+		{"refused", Config{Name: "x", Wasm: probe, GuestConfig: []byte(`{"refuse":"the key is missing"}`)}, "configure: the key is missing"},
+		{"bad json", Config{Name: "x", Wasm: probe, GuestConfig: []byte(`{`)}, "configure: unexpected end of JSON input"},
+		{"configure panics", Config{Name: "x", Wasm: probe, GuestConfig: []byte(`{"panic_configure":true}`)}, "gojinn_configure: x: filter trapped"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			tt.cfg.Timeout = patientTimeout
 			f, err := e.Load(context.Background(), tt.cfg)
 			if err == nil {
 				f.Close(context.Background())
@@ -305,13 +342,14 @@ func TestLoadConfigErrors(t *testing.T) {
 // TestReloadSharesCompiledModule is what makes a Caddy reload cheap: the
 // same bytes loaded again reuse the compiled module.
 func TestReloadSharesCompiledModule(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t)
 	ctx := context.Background()
-	a, err := e.Load(ctx, Config{Name: "a", Wasm: probeWasm})
+	a, err := e.Load(ctx, Config{Name: "a", Wasm: probeWasm(t), Timeout: patientTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := e.Load(ctx, Config{Name: "b", Wasm: probeWasm, GuestConfig: []byte(`{"tag":"b"}`)})
+	b, err := e.Load(ctx, Config{Name: "b", Wasm: probeWasm(t), GuestConfig: []byte(`{"tag":"b"}`), Timeout: patientTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,15 +369,22 @@ func TestReloadSharesCompiledModule(t *testing.T) {
 	}
 }
 
+// TestConcurrentCalls: more callers than instances, some of them
+// faulting, so that instances are discarded and replaced while others
+// wait for one. A caller waits as long as it takes: how long a
+// replacement takes to start depends on the machine, and no wait may
+// depend on that.
 func TestConcurrentCalls(t *testing.T) {
-	f := loadProbe(t, newEngine(t), Config{PoolMin: 2, PoolMax: 4})
+	t.Parallel()
+	f := loadProbe(t, newEngine(t), Config{PoolMin: 2, PoolMax: 4, PoolWait: patientTimeout})
+	const callers, calls = 8, 25
 	var wg sync.WaitGroup
-	errs := make(chan error, 64)
-	for i := 0; i < 8; i++ {
+	errs := make(chan error, callers*calls) // room for every call's, so no sender blocks
+	for range callers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := 0; j < 25; j++ {
+			for j := range calls {
 				op := "respond"
 				if j%7 == 3 {
 					op = "panic"
@@ -348,9 +393,9 @@ func TestConcurrentCalls(t *testing.T) {
 				_, err := f.Call(context.Background(), hostabi.PhaseRequest, ex)
 				switch {
 				case op == "panic" && !errors.Is(err, ErrTrap):
-					errs <- err
+					errs <- fmt.Errorf("panic: err = %v, want ErrTrap", err)
 				case op == "respond" && (err != nil || ex.status != 201):
-					errs <- errors.New("respond failed")
+					errs <- fmt.Errorf("respond: status %d, err %v", ex.status, err)
 				}
 			}
 		}()
@@ -368,9 +413,14 @@ func TestConcurrentCalls(t *testing.T) {
 // TestTimeoutUnderGC: a looping guest must not hold up a stop-the-world,
 // or the timer that should stop it could never run. The Go runtime stops
 // the world for every collection, so collections run back to back here
-// while the guest loops.
+// while the guest loops. The instances are made at load, before the
+// collections start, so that each call is a loop and nothing else.
+//
+// It does not run in parallel: back-to-back collections would slow every
+// other test of the package down.
 func TestTimeoutUnderGC(t *testing.T) {
-	f := loadProbe(t, newEngine(t), Config{Timeout: 100 * time.Millisecond})
+	const calls = 3
+	f := loadProbe(t, newEngine(t), Config{Timeout: loopTimeout, PoolMin: calls, PoolMax: calls})
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -385,7 +435,7 @@ func TestTimeoutUnderGC(t *testing.T) {
 			}
 		}
 	}()
-	for range 3 {
+	for range calls {
 		_, err := f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("loop", ""))
 		if !errors.Is(err, ErrTimeout) {
 			t.Errorf("err = %v, want ErrTimeout", err)

@@ -41,9 +41,10 @@ func collected[T any](p weak.Pointer[T]) bool {
 // nothing of that request's context, and a cancelled request must not
 // break the instance's later calls.
 func TestInstanceDoesNotPinRequest(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t)
 	loadCtx, cancelLoad, loadValue := requestContext()
-	f, err := e.Load(loadCtx, Config{Name: "probe", Wasm: probeWasm, PoolMin: 1, PoolMax: 1})
+	f, err := e.Load(loadCtx, Config{Name: "probe", Wasm: probeWasm(t), PoolMin: 1, PoolMax: 1, Timeout: patientTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package filters
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -29,6 +30,7 @@ var errHung = errors.New("the call was never expired")
 // long one (an instance's start-up runs under a longer limit than its
 // requests).
 func TestLimitShorterAfterLonger(t *testing.T) {
+	t.Parallel()
 	l := newLimit()
 	defer l.stop()
 	if err := l.run(time.Hour, func() error { return nil }); err != nil {
@@ -43,26 +45,70 @@ func TestLimitShorterAfterLonger(t *testing.T) {
 	}
 }
 
-// TestLimitRearms: calls that start after the timer was armed by an
-// earlier one, idle gaps that let it fire with no call running, and then
-// an overdue call, which must still be expired.
+// TestLimitRearms walks the timer through the states a call meets
+// without any of them depending on how fast the machine is: the calls
+// that must not expire have limits of hours, and the timer firing early
+// (for an earlier call's deadline, or between calls) is the test calling
+// fire, as the timer's goroutine would. Only the last call, overdue from
+// its start, waits for the real timer.
 func TestLimitRearms(t *testing.T) {
-	l := newLimit()
-	defer l.stop()
-	const d = 20 * time.Millisecond
-	for i := range 20 {
-		if err := l.run(d, func() error { time.Sleep(d / 4); return nil }); err != nil {
-			t.Fatalf("call %d, well within its limit: %v", i, err)
-		}
-		if i%5 == 4 {
-			time.Sleep(2 * d) // the timer fires between calls
-		}
+	t.Parallel()
+	const long = time.Hour
+	tests := []struct {
+		name string
+		run  func(t *testing.T, l *limit)
+	}{
+		{"a later call is not expired by an earlier call's wake-up", func(t *testing.T, l *limit) {
+			if err := l.run(long, func() error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+			armed := l.wake.Load()
+			err := l.run(2*long, func() error {
+				if w := l.wake.Load(); w != armed {
+					return fmt.Errorf("a call with a later deadline moved the wake-up from %d to %d", armed, w)
+				}
+				l.fire() // the wake-up armed for the first call's deadline
+				if l.expired.Load() {
+					return errors.New("expired at another call's deadline")
+				}
+				if dl, w := l.deadline.Load(), l.wake.Load(); w != dl {
+					return fmt.Errorf("re-armed for %d, want the running call's deadline %d", w, dl)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a wake-up between calls leaves the timer idle", func(t *testing.T, l *limit) {
+			for i := range 3 {
+				if err := l.run(long, func() error { return nil }); err != nil {
+					t.Fatalf("call %d: %v", i, err)
+				}
+				l.fire() // no call running
+				if l.expired.Load() || l.wake.Load() != 0 {
+					t.Fatalf("after a wake-up with no call: expired %v, wake %d", l.expired.Load(), l.wake.Load())
+				}
+			}
+		}},
 	}
-	if l.expired.Load() {
-		t.Fatal("expired with no call overdue")
-	}
-	if err := l.run(d, waitExpired(l)); err == errHung {
-		t.Fatalf("overdue call not expired within %v", hang)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			l := newLimit()
+			defer l.stop()
+			tt.run(t, l)
+			if l.expired.Load() {
+				t.Fatal("expired with no call overdue")
+			}
+			// Whatever the timer's state, a call whose limit has passed
+			// is expired.
+			if err := l.run(time.Nanosecond, waitExpired(l)); err == errHung {
+				t.Fatalf("overdue call not expired within %v", hang)
+			} else if err == nil {
+				t.Fatal("the overdue call outlived its expiry without an error")
+			}
+		})
 	}
 }
 

@@ -1,44 +1,45 @@
 package filters
 
 import (
-	"fmt"
 	"net/http"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/gojinn/gojinn/hostabi"
 	"github.com/gojinn/gojinn/internal/wasmbuild"
 )
 
-// probeWasm is the test guest, built from testdata/probe in TestMain.
-var probeWasm []byte
+// buildProbe builds the test guest, testdata/probe, once per test binary
+// (and once per machine for the same sources: wasmbuild keeps builds).
+var buildProbe = sync.OnceValues(func() ([]byte, error) {
+	path, err := wasmbuild.Go("testdata/probe")
+	if err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+})
 
-// cacheDir holds compiled code shared by the tests' engines, so that each
-// test does not compile the probe again.
-var cacheDir string
-
-func TestMain(m *testing.M) {
-	os.Exit(run(m))
+// probeWasm returns the test guest's bytes, or fails the test.
+func probeWasm(t testing.TB) []byte {
+	t.Helper()
+	b, err := buildProbe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "gojinn-filters-test")
+// compilationCache returns the folder that keeps the tests' compiled
+// code, shared by every test binary of the machine, so that each engine
+// of these tests does not compile the probe again.
+func compilationCache(t testing.TB) string {
+	t.Helper()
+	dir, err := wasmbuild.CompilationCacheDir()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		t.Fatal(err)
 	}
-	defer os.RemoveAll(dir)
-	cacheDir = dir
-	path, err := wasmbuild.Go("testdata/probe", dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if probeWasm, err = os.ReadFile(path); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return m.Run()
+	return dir
 }
 
 // exchange is the least Exchange the filter tests need: a request and a
@@ -88,3 +89,24 @@ func (e *exchange) Status() int                     { return e.status }
 func (e *exchange) SetStatus(c int)                 { e.status = c }
 func (e *exchange) Var([]byte) (string, bool)       { return "", false }
 func (e *exchange) SetVar(name, value []byte) error { return nil }
+
+// blockingExchange is an exchange whose request body read blocks until
+// release is closed, after closing entered: it holds the guest that reads
+// the body (the probe's "body" op) inside a host call for as long as the
+// test wants, however fast the machine.
+type blockingExchange struct {
+	*exchange
+	entered, release chan struct{}
+}
+
+func newBlockingExchange() *blockingExchange {
+	return &blockingExchange{exchange: newTestExchange("body", ""), entered: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (e *blockingExchange) Body(k hostabi.Kind) ([]byte, error) {
+	if k == hostabi.KindRequest {
+		close(e.entered)
+		<-e.release
+	}
+	return e.exchange.Body(k)
+}

@@ -233,7 +233,7 @@ func TestLoadSeesReplacedFile(t *testing.T) {
 	e := newEngine(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "f.wasm")
-	if err := os.WriteFile(path, probeWasm, 0o600); err != nil {
+	if err := os.WriteFile(path, probeWasm(t), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	a, err := e.Load(context.Background(), Config{Name: "a", Path: path})

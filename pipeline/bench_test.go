@@ -29,12 +29,12 @@ func benchRequest() *http.Request {
 }
 
 func loadReadset(b *testing.B, name string) *filters.Filter {
-	return loadBench(b, name, readsetWasm)
+	return loadBench(b, name, guest(b, readsetGuest))
 }
 
 func loadBench(b *testing.B, name string, wasm []byte) *filters.Filter {
 	b.Helper()
-	f, err := engine.Load(context.Background(), filters.Config{Name: name, Wasm: wasm, PoolMin: 1})
+	f, err := engine(b).Load(context.Background(), filters.Config{Name: name, Wasm: wasm, PoolMin: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func BenchmarkFilterCall(b *testing.B) {
 // BenchmarkFilterCallNoop is the floor under every filter: a Go guest
 // that returns at once, so pool, time limit and the wasm call itself.
 func BenchmarkFilterCallNoop(b *testing.B) {
-	f := loadBench(b, "noop", noopWasm)
+	f := loadBench(b, "noop", guest(b, noopGuest))
 	ex := &Exchange{req: benchRequest(), maxBody: hostabi.DefaultMaxBodyBytes}
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -153,7 +153,7 @@ func benchResponse(b *testing.B, wasm []byte) {
 
 // BenchmarkResponseHeaderHook: a hook that sets one header; the body
 // streams through.
-func BenchmarkResponseHeaderHook(b *testing.B) { benchResponse(b, resphdrWasm) }
+func BenchmarkResponseHeaderHook(b *testing.B) { benchResponse(b, guest(b, resphdrGuest)) }
 
 // BenchmarkResponseBodyHook: a hook that reads and rewrites a 16 KiB body.
-func BenchmarkResponseBodyHook(b *testing.B) { benchResponse(b, respbodyWasm) }
+func BenchmarkResponseBodyHook(b *testing.B) { benchResponse(b, guest(b, respbodyGuest)) }

@@ -29,7 +29,7 @@ const guard = 30 * time.Second
 // loadGuest loads a test guest, closed when the test ends.
 func loadGuest(t *testing.T, name string, wasm []byte, config string, poolMax int, poolWait time.Duration) *filters.Filter {
 	t.Helper()
-	f, err := engine.Load(context.Background(), filters.Config{
+	f, err := engine(t).Load(context.Background(), filters.Config{
 		Name: name, Wasm: wasm, GuestConfig: []byte(config),
 		Timeout: guard, PoolMax: poolMax, PoolWait: poolWait,
 	})
@@ -51,7 +51,7 @@ func serveMiddleware(t *testing.T, c *Chain) (*httptest.Server, *upstream) {
 
 func TestReadBodyAheadDeclared(t *testing.T) {
 	const limit = 64
-	reads, lazyReads := loadGuest(t, "readbody", readbodyWasm, "", 0, 0), loadGuest(t, "lazy", readbodyWasm, "lazy", 0, 0)
+	reads, lazyReads := loadGuest(t, "readbody", guest(t, readbodyGuest), "", 0, 0), loadGuest(t, "lazy", guest(t, readbodyGuest), "lazy", 0, 0)
 	if reads.Features()&hostabi.FeatureRequestBody == 0 || lazyReads.Features()&hostabi.FeatureRequestBody != 0 {
 		t.Fatalf("the guests declared %v and %v", reads.Features(), lazyReads.Features())
 	}
@@ -139,7 +139,7 @@ func (c *calls) FilterCall(int, Phase, Outcome, time.Duration) { c.n.Add(1) }
 
 func TestReadBodyAheadRefusesALargeLengthUnread(t *testing.T) {
 	seen := &calls{}
-	c := New([]Stage{{Filter: loadGuest(t, "readbody", readbodyWasm, "", 0, 0)}}, Options{MaxBodyBytes: 16, Observer: seen})
+	c := New([]Stage{{Filter: loadGuest(t, "readbody", guest(t, readbodyGuest), "", 0, 0)}}, Options{MaxBodyBytes: 16, Observer: seen})
 	body := &countingReader{Reader: strings.NewReader(strings.Repeat("x", 17))}
 	r := httptest.NewRequest(http.MethodPost, "/", nil)
 	r.Body, r.ContentLength = body, 17
@@ -167,7 +167,7 @@ func TestReadBodyAheadTimeout(t *testing.T) {
 	const timeout = 100 * time.Millisecond
 	core, logs := observer.New(zap.InfoLevel)
 	seen := &calls{}
-	c := New([]Stage{{Filter: loadGuest(t, "readbody", readbodyWasm, "", 0, 0)}},
+	c := New([]Stage{{Filter: loadGuest(t, "readbody", guest(t, readbodyGuest), "", 0, 0)}},
 		Options{BodyTimeout: timeout, Logger: zap.New(core), Observer: seen})
 
 	t.Run("writer without deadlines", func(t *testing.T) {
@@ -246,7 +246,7 @@ func TestReadBodyAheadTimeout(t *testing.T) {
 }
 
 func TestReadBodyAheadBrokenChunks(t *testing.T) {
-	c := New([]Stage{{Filter: loadGuest(t, "readbody", readbodyWasm, "", 0, 0)}}, Options{})
+	c := New([]Stage{{Filter: loadGuest(t, "readbody", guest(t, readbodyGuest), "", 0, 0)}}, Options{})
 	srv, up := serveMiddleware(t, c)
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
@@ -293,7 +293,7 @@ func TestSlowClientHoldsNoInstance(t *testing.T) {
 		{"lazy", http.StatusServiceUnavailable},
 	} {
 		t.Run(fmt.Sprintf("config %q", tt.config), func(t *testing.T) {
-			c := New([]Stage{{Filter: loadGuest(t, "readbody", readbodyWasm, tt.config, 1, 100*time.Millisecond)}}, Options{})
+			c := New([]Stage{{Filter: loadGuest(t, "readbody", guest(t, readbodyGuest), tt.config, 1, 100*time.Millisecond)}}, Options{})
 			up := &upstream{}
 			chain := c.Middleware(up)
 			reading := make(chan struct{})
@@ -403,7 +403,7 @@ func TestBodyTimeoutDefault(t *testing.T) {
 // TestReadBodyAheadRouteLimit: a limit the route put on the body before
 // the chain (Caddy's request_body max_size) answers 413 as well.
 func TestReadBodyAheadRouteLimit(t *testing.T) {
-	c := New([]Stage{{Filter: loadGuest(t, "readbody", readbodyWasm, "", 0, 0)}}, Options{})
+	c := New([]Stage{{Filter: loadGuest(t, "readbody", guest(t, readbodyGuest), "", 0, 0)}}, Options{})
 	w := httptest.NewRecorder()
 	r := httptest.NewRequest(http.MethodPost, "/", nil)
 	r.Body, r.ContentLength = http.MaxBytesReader(w, io.NopCloser(strings.NewReader("twelve bytes")), 4), -1

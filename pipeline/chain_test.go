@@ -105,13 +105,17 @@ func (c *callLog) list() []string {
 }
 
 // loadStages loads one probe filter per spec, closed when the test ends.
+// A spec without a time limit gets patientTimeout.
 func loadStages(t *testing.T, logger *zap.Logger, specs ...stageSpec) []Stage {
 	t.Helper()
 	var stages []Stage
 	for i, s := range specs {
-		f, err := engine.Load(context.Background(), filters.Config{
+		if s.timeout == 0 {
+			s.timeout = patientTimeout
+		}
+		f, err := engine(t).Load(context.Background(), filters.Config{
 			Name:        "probe" + strconv.Itoa(i),
-			Wasm:        probeWasm,
+			Wasm:        guest(t, probeGuest),
 			GuestConfig: []byte(s.config),
 			Timeout:     s.timeout,
 			PoolMax:     s.poolMax,
@@ -196,6 +200,7 @@ func op(o, arg string) map[string]string { return map[string]string{"X-Op": o, "
 // TestRequestFunctions covers each request-phase host function through a
 // real server: what the guest reads, and what the upstream then receives.
 func TestRequestFunctions(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, 0, stageSpec{})
 	host := strings.TrimPrefix(h.srv.URL, "http://")
 	big := strings.Repeat("v", 5000) // larger than the SDK's first buffer
@@ -292,6 +297,7 @@ func TestRequestFunctions(t *testing.T) {
 }
 
 func TestMultiValueHeaders(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, 0, stageSpec{})
 	req, _ := http.NewRequest(http.MethodGet, h.srv.URL+"/", nil)
 	req.Header.Set("X-Op", "header-get")
@@ -311,6 +317,7 @@ func TestMultiValueHeaders(t *testing.T) {
 }
 
 func TestRequestBody(t *testing.T) {
+	t.Parallel()
 	const limit = 1 << 20
 	h := newHarness(t, limit, stageSpec{})
 	peek := newHarness(t, limit, stageSpec{config: `{"op":"body-peek"}`})
@@ -380,6 +387,7 @@ func TestRequestBody(t *testing.T) {
 }
 
 func TestVariablesPassBetweenFilters(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, 0,
 		stageSpec{config: `{"op":"var-set","arg":"user.id=42"}`},
 		stageSpec{config: `{"op":"var-get","arg":"user.id"}`},
@@ -423,6 +431,7 @@ func TestVariablesPassBetweenFilters(t *testing.T) {
 }
 
 func TestOrderAndShortCircuit(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, 0,
 		stageSpec{config: `{"tag":"a"}`},
 		stageSpec{config: `{"tag":"b"}`},
@@ -456,6 +465,7 @@ func TestOrderAndShortCircuit(t *testing.T) {
 }
 
 func TestErrorPolicy(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		spec    stageSpec
@@ -465,11 +475,11 @@ func TestErrorPolicy(t *testing.T) {
 		outcome Outcome
 	}{
 		{"trap blocks", stageSpec{}, op("panic", ""), 500, "filter error\n", OutcomeTrap},
-		{"timeout blocks", stageSpec{timeout: 50 * time.Millisecond}, op("loop", ""), 504, "filter timed out\n", OutcomeTimeout},
+		{"timeout blocks", stageSpec{timeout: loopTimeout}, op("loop", ""), 504, "filter timed out\n", OutcomeTimeout},
 		{"bad action blocks", stageSpec{}, op("bad-action", ""), 500, "filter error\n", OutcomeAction},
 		{"bad pointer blocks", stageSpec{}, op("oob-header", ""), 500, "filter error\n", OutcomeTrap},
 		{"trap allowed", stageSpec{onError: Allow}, op("panic", ""), 200, "", OutcomeTrap},
-		{"timeout allowed", stageSpec{onError: Allow, timeout: 50 * time.Millisecond}, op("loop", ""), 200, "", OutcomeTimeout},
+		{"timeout allowed", stageSpec{onError: Allow, timeout: loopTimeout}, op("loop", ""), 200, "", OutcomeTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -499,24 +509,59 @@ func TestErrorPolicy(t *testing.T) {
 	}
 }
 
+// TestBusyAnswers503: the one instance is held by a request whose guest
+// reads a body the client has not sent yet, so it stays busy until the
+// test sends it, however slow the machine; meanwhile another request
+// waits pool_wait and gets 503.
 func TestBusyAnswers503(t *testing.T) {
-	h := newHarness(t, 0, stageSpec{timeout: 2 * time.Second, poolMax: 1, poolWait: 20 * time.Millisecond})
+	t.Parallel()
+	h := newHarness(t, 0, stageSpec{poolMax: 1, poolWait: 20 * time.Millisecond})
 	f := h.chain.stages[0].Filter
-	done := make(chan result)
-	go func() { done <- h.do(t, http.MethodGet, "/", nil, op("loop", "")) }()
-	for f.Stats().Busy == 0 {
-		time.Sleep(time.Millisecond)
+	body, send := io.Pipe()
+	type answer struct {
+		status int
+		body   string
+		err    error
+	}
+	held := make(chan answer, 1)
+	go func() {
+		req, err := http.NewRequest(http.MethodPost, h.srv.URL+"/", body)
+		if err != nil {
+			held <- answer{err: err}
+			return
+		}
+		req.Header.Set("X-Op", "body")
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			held <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		held <- answer{resp.StatusCode, string(b), err}
+	}()
+	// A guard against a hang, not a timing assertion.
+	for give := time.Now().Add(30 * time.Second); f.Stats().Busy == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(give) {
+			t.Fatal("the held request never took the instance")
+		}
 	}
 	r := h.do(t, http.MethodGet, "/", nil, nil)
 	if r.status != 503 || r.body != "filter busy, try again\n" {
 		t.Fatalf("got %d %q", r.status, r.body)
 	}
-	if r := <-done; r.status != 504 {
-		t.Fatalf("looping request: %d", r.status)
+	if _, err := io.WriteString(send, "abc"); err != nil {
+		t.Fatal(err)
+	}
+	send.Close()
+	a := <-held
+	if a.err != nil || a.status != 200 || a.body != "len=3 sum="+checksum([]byte("abc")) {
+		t.Fatalf("held request: %d %q %v", a.status, a.body, a.err)
 	}
 }
 
 func TestGuestLog(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, 0, stageSpec{})
 	r := h.do(t, http.MethodGet, "/", nil, op("log", "hi"))
 	if r.body != "true" {
@@ -528,31 +573,8 @@ func TestGuestLog(t *testing.T) {
 	}
 }
 
-func TestMiddleware(t *testing.T) {
-	f, err := engine.Load(context.Background(), filters.Config{Name: "mw", Wasm: readsetWasm})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close(context.Background())
-	c := New([]Stage{{Filter: f}}, Options{})
-	var got string
-	srv := httptest.NewServer(c.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got = r.Header.Get("X-Out")
-	})))
-	defer srv.Close()
-	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
-	req.Header.Set("X-In", "copied")
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if got != "copied" {
-		t.Fatalf("next handler saw X-Out = %q", got)
-	}
-}
-
 func TestStatusFor(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		err  error
 		want int
@@ -576,6 +598,7 @@ func TestStatusFor(t *testing.T) {
 // longer than the SDK's scratch buffer, a header with two values, and
 // bodies under and over the limit.
 func TestAppendFunctions(t *testing.T) {
+	t.Parallel()
 	const limit = 8 << 10
 	h := newHarness(t, limit, stageSpec{})
 	for _, n := range []int{0, 100, limit, limit + 1} {

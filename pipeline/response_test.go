@@ -73,6 +73,7 @@ func page(status int, body string) http.Handler {
 }
 
 func TestResponseHooksRunInReverseOrder(t *testing.T) {
+	t.Parallel()
 	url := serveChain(t, 0, page(200, "hi"),
 		stageSpec{config: `{"response":true,"tag":"first"}`},
 		stageSpec{config: `{"tag":"no-hook"}`},
@@ -88,6 +89,7 @@ func TestResponseHooksRunInReverseOrder(t *testing.T) {
 }
 
 func TestResponseHooksOnlyForFiltersThatContinued(t *testing.T) {
+	t.Parallel()
 	url := serveChain(t, 0, page(200, "hi"),
 		stageSpec{config: `{"response":true,"tag":"skipped","op":"panic"}`, onError: Allow},
 		stageSpec{config: `{"response":true,"tag":"ran"}`},
@@ -109,6 +111,7 @@ func TestResponseHooksOnlyForFiltersThatContinued(t *testing.T) {
 }
 
 func TestResponseBodyHooks(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		spec    string
@@ -240,6 +243,7 @@ func TestResponseBodyHooks(t *testing.T) {
 // writing. The route waits for the client to have read it, so the test
 // can only pass if nothing holds the stream back.
 func TestResponseStreams(t *testing.T) {
+	t.Parallel()
 	got := make(chan struct{})
 	sse := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
@@ -247,7 +251,7 @@ func TestResponseStreams(t *testing.T) {
 		w.(http.Flusher).Flush()
 		select {
 		case <-got:
-		case <-time.After(20 * time.Second):
+		case <-time.After(time.Minute):
 			// The test fails on its side; end the handler all the same.
 		}
 		io.WriteString(w, "data: second\n\n")
@@ -272,7 +276,7 @@ func TestResponseStreams(t *testing.T) {
 		if l != "data: first\n" {
 			t.Fatalf("first line %q", l)
 		}
-	case <-time.After(15 * time.Second):
+	case <-time.After(30 * time.Second): // a hang guard, not a timing assertion
 		t.Fatal("the first event was held back")
 	}
 	close(got)
@@ -285,6 +289,7 @@ func TestResponseStreams(t *testing.T) {
 // TestUpgradeBypassesHooks: a WebSocket-style upgrade hands the connection
 // over; hooks do not stand in its way.
 func TestUpgradeBypassesHooks(t *testing.T) {
+	t.Parallel()
 	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		conn, brw, err := http.NewResponseController(w).Hijack()
 		if err != nil {
@@ -304,7 +309,7 @@ func TestUpgradeBypassesHooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(15 * time.Second))
+	conn.SetDeadline(time.Now().Add(30 * time.Second)) // a hang guard
 	fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
 	br := bufio.NewReader(conn)
 	status, _ := br.ReadString('\n')
@@ -320,6 +325,7 @@ func TestUpgradeBypassesHooks(t *testing.T) {
 }
 
 func TestInterimResponsesPass(t *testing.T) {
+	t.Parallel()
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Link", "</style.css>; rel=preload")
 		w.WriteHeader(http.StatusEarlyHints)

@@ -75,7 +75,7 @@ func run(caddyBin string, sites int, idleWindow, wafLoad time.Duration) error {
 		{"filters-examples/secheaders", &b.secheads},
 		{"filters-examples/waf", &b.waf},
 	} {
-		if *g.dst, err = wasmbuild.Go(g.pkg, dir); err != nil {
+		if *g.dst, err = wasmbuild.Go(g.pkg); err != nil {
 			return err
 		}
 	}

@@ -52,7 +52,7 @@ func run(caddyBin string, d time.Duration, conns, threads, rounds int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	filter, err := wasmbuild.Go("pipeline/testdata/readset", dir)
+	filter, err := wasmbuild.Go("pipeline/testdata/readset")
 	if err != nil {
 		return err
 	}

@@ -40,24 +40,10 @@ func chain(t testing.TB, extra string) *pipeline.Chain {
 	t.Helper()
 	config := `{"jwks":` + string(jwksOf(t)) + `,"issuer":"https://idp.example","audiences":["api"],"leeway":"30s",` +
 		`"claims_to_headers":{"sub":"X-User"},"rules":[{"claim":"scope","contains":"read"}]` + extra + `}`
-	eng, err := filters.NewEngine(filters.EngineConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	keys := filters.NewKeySets(filters.KeySetOptions{})
-	f, err := eng.Load(context.Background(), filters.Config{
-		Name: "jwt", Wasm: filtertest.Build(t, "."), GuestConfig: []byte(config),
-		PoolMin: 1, Timeout: time.Second, KeySets: keys,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		f.Close(context.Background())
-		eng.Close(context.Background())
-		keys.Close()
-	})
-	return pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{})
+	t.Cleanup(keys.Close)
+	return filtertest.Chain(t, pipeline.Options{},
+		filters.Config{Name: "jwt", Wasm: filtertest.Build(t, "."), GuestConfig: []byte(config), PoolMin: 1, KeySets: keys})
 }
 
 func token(t testing.TB, m jwt.SigningMethod, key any, kid string, kv ...any) string {
@@ -79,6 +65,7 @@ func token(t testing.TB, m jwt.SigningMethod, key any, kid string, kv ...any) st
 }
 
 func TestWasmFilter(t *testing.T) {
+	t.Parallel()
 	c := chain(t, `,"skip_paths":["/healthz"]`)
 	good := token(t, jwt.SigningMethodRS256, rsaKey, "rsa1")
 	const realm = `Bearer realm="gojinn"`
@@ -245,21 +232,9 @@ func BenchmarkWasmCachedToken(b *testing.B) {
 	// The floor under those: a guest making the same host calls as a
 	// cached hit (testdata/floor) and nothing else.
 	b.Run("floor", func(b *testing.B) {
-		eng, err := filters.NewEngine(filters.EngineConfig{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		f, err := eng.Load(context.Background(), filters.Config{
-			Name: "floor", Wasm: filtertest.Build(b, "testdata/floor"), PoolMin: 1, Timeout: time.Second,
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() {
-			f.Close(context.Background())
-			eng.Close(context.Background())
-		})
-		benchChain(b, pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{}), token(b, jwt.SigningMethodRS256, rsaKey, "rsa1"))
+		c := filtertest.Chain(b, pipeline.Options{},
+			filters.Config{Name: "floor", Wasm: filtertest.Build(b, "testdata/floor"), PoolMin: 1})
+		benchChain(b, c, token(b, jwt.SigningMethodRS256, rsaKey, "rsa1"))
 	})
 }
 
@@ -267,6 +242,7 @@ func BenchmarkWasmCachedToken(b *testing.B) {
 // a cookie or the query does not reach the upstream, and nothing else of
 // the Cookie header or the query is lost.
 func TestWasmForwardTokenFalse(t *testing.T) {
+	t.Parallel()
 	good := token(t, jwt.SigningMethodES256, ecKey, "ec1")
 	cases := []struct {
 		name, from, target string
@@ -280,6 +256,7 @@ func TestWasmForwardTokenFalse(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			c := chain(t, `,"forward_token":false,"from":`+tc.from)
 			r := httptest.NewRequest("GET", tc.target, nil)
 			for _, v := range tc.cookies {
@@ -303,17 +280,22 @@ func TestWasmForwardTokenFalse(t *testing.T) {
 	}
 }
 
-// TestWasmSlowIdentityProvider: an identity provider slower than the
-// filter's time limit, or one that never answers, must not fail the load
-// (the host fetches jwks_url in the background); until its keys arrive,
-// a valid token gets 503 with Retry-After, and once they do, 200.
+// TestWasmSlowIdentityProvider: an identity provider that has not
+// answered yet, or never does, must not hold the load (the host fetches
+// jwks_url in the background); until its keys arrive, a valid token gets
+// 503 with Retry-After, and once they do, 200. The provider holds every
+// request until the test lets it go and the fetch may take an hour, so a
+// configure that waited for it would hang the load: the guard below, not
+// a time limit, is what would fail.
 func TestWasmSlowIdentityProvider(t *testing.T) {
+	t.Parallel()
 	for _, answers := range []bool{true, false} {
 		name := "never answers"
 		if answers {
 			name = "answers late"
 		}
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			jwks := jwksOf(t)
 			release := make(chan struct{})
 			idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -326,35 +308,35 @@ func TestWasmSlowIdentityProvider(t *testing.T) {
 				_, _ = w.Write(jwks)
 			}))
 			t.Cleanup(idp.Close)
-			if answers {
-				defer func() {
-					select {
-					case <-release:
-					default:
-						close(release)
-					}
-				}()
-			}
-			// The filter's time limit (1s) is shorter than a fetch may
-			// take (fetch_timeout, 5s by default): a configure that
-			// waited for the provider would time out and fail the load.
-			config := `{"jwks_url":"` + idp.URL + `","min_refetch_interval":"1s","issuer":"https://idp.example","audiences":["api"]}`
-			eng, err := filters.NewEngine(filters.EngineConfig{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			config := `{"jwks_url":"` + idp.URL + `","fetch_timeout":"1h","min_refetch_interval":"1s",` +
+				`"issuer":"https://idp.example","audiences":["api"]}`
 			keys := filters.NewKeySets(filters.KeySetOptions{})
-			f, err := eng.Load(context.Background(), filters.Config{
-				Name: "jwt", Wasm: filtertest.Build(t, "."), GuestConfig: []byte(config), Timeout: time.Second, KeySets: keys,
-			})
-			if err != nil {
-				t.Fatalf("the load waited for the identity provider: %v", err)
+			// Closed before the provider, so that the fetch it holds
+			// is cancelled rather than waited for.
+			t.Cleanup(keys.Close)
+			type loaded struct {
+				f   *filters.Filter
+				err error
 			}
-			t.Cleanup(func() {
-				keys.Close()
-				f.Close(context.Background())
-				eng.Close(context.Background())
-			})
+			done := make(chan loaded, 1)
+			go func() {
+				f, err := filtertest.Engine(t).Load(context.Background(), filters.Config{
+					Name: "jwt", Wasm: filtertest.Build(t, "."), GuestConfig: []byte(config),
+					Timeout: filtertest.PatientTimeout, KeySets: keys,
+				})
+				done <- loaded{f, err}
+			}()
+			var f *filters.Filter
+			select {
+			case l := <-done:
+				if l.err != nil {
+					t.Fatal(l.err)
+				}
+				f = l.f
+			case <-time.After(2 * filtertest.PatientTimeout): // a hang guard
+				t.Fatal("the load waited for the identity provider")
+			}
+			t.Cleanup(func() { f.Close(context.Background()) })
 			c := pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{})
 			good := token(t, jwt.SigningMethodRS256, rsaKey, "rsa1")
 			send := func() *httptest.ResponseRecorder {
@@ -376,8 +358,8 @@ func TestWasmSlowIdentityProvider(t *testing.T) {
 				return
 			}
 			close(release)
-			// Bounded in count and time; the refetch comes within a
-			// second or two of the release.
+			// The refetch comes within a second or two of the release;
+			// the bound is a guard against a hang, in count and time.
 			for i := 0; ; i++ {
 				w := send()
 				if w.Code == 200 {

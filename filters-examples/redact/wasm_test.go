@@ -5,13 +5,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/internal/filtertest"
@@ -21,21 +19,8 @@ import (
 // chain loads the filter with config into a one-stage chain.
 func chain(t testing.TB, config string, maxBody int64) *pipeline.Chain {
 	t.Helper()
-	eng, err := filters.NewEngine(filters.EngineConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := eng.Load(context.Background(), filters.Config{
-		Name: "redact", Wasm: filtertest.Build(t, "."), GuestConfig: []byte(config), PoolMin: 1, Timeout: time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		f.Close(context.Background())
-		eng.Close(context.Background())
-	})
-	return pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{MaxBodyBytes: maxBody})
+	return filtertest.Chain(t, pipeline.Options{MaxBodyBytes: maxBody},
+		filters.Config{Name: "redact", Wasm: filtertest.Build(t, "."), GuestConfig: []byte(config), PoolMin: 1})
 }
 
 func upstream(header http.Header, body string) pipeline.Next {
@@ -56,6 +41,7 @@ func itoa(n int) string {
 }
 
 func TestWasmFilter(t *testing.T) {
+	t.Parallel()
 	const doc = `{"user":"alice@example.com","card":4111111111111111,"order":4111111111111112,"note":"pay 4111 1111 1111 1111"}`
 	const redacted = `{"user":"[redacted]","card":"[redacted]","order":4111111111111112,"note":"pay [redacted]"}`
 	big := `{"e":"alice@example.com","pad":"` + strings.Repeat("x", 2000) + `"}`

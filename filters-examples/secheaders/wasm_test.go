@@ -8,8 +8,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/internal/filtertest"
@@ -19,24 +19,12 @@ import (
 // chain loads the filter with config into a one-stage chain.
 func chain(t testing.TB, config string) *pipeline.Chain {
 	t.Helper()
-	eng, err := filters.NewEngine(filters.EngineConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := eng.Load(context.Background(), filters.Config{
-		Name: "secheaders", Wasm: filtertest.Build(t, "."), GuestConfig: []byte(config), PoolMin: 1, Timeout: time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		f.Close(context.Background())
-		eng.Close(context.Background())
-	})
-	return pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{})
+	return filtertest.Chain(t, pipeline.Options{},
+		filters.Config{Name: "secheaders", Wasm: filtertest.Build(t, "."), GuestConfig: []byte(config), PoolMin: 1})
 }
 
 func TestWasmFilter(t *testing.T) {
+	t.Parallel()
 	c := chain(t, `{"override": false, "remove": ["Server", "X-Powered-By", "X-AspNet-Version"]}`)
 	w := httptest.NewRecorder()
 	next := func(w http.ResponseWriter, r *http.Request) error {
@@ -81,16 +69,17 @@ func TestWasmFilter(t *testing.T) {
 }
 
 func TestWasmBadConfig(t *testing.T) {
-	eng, err := filters.NewEngine(filters.EngineConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close(context.Background())
-	_, err = eng.Load(context.Background(), filters.Config{
-		Name: "secheaders", Wasm: filtertest.Build(t, "."), GuestConfig: []byte(`{"hst": "max-age=1"}`), PoolMin: 1, Timeout: time.Second,
+	t.Parallel()
+	f, err := filtertest.Engine(t).Load(context.Background(), filters.Config{
+		Name: "secheaders", Wasm: filtertest.Build(t, "."), GuestConfig: []byte(`{"hst": "max-age=1"}`),
+		Timeout: filtertest.PatientTimeout,
 	})
 	if err == nil {
+		f.Close(context.Background())
 		t.Fatal("a config with an unknown member loaded")
+	}
+	if !strings.Contains(err.Error(), "hst") {
+		t.Fatalf("load error %q does not name the unknown member", err)
 	}
 }
 

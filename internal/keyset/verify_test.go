@@ -6,28 +6,16 @@ import (
 	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/json"
-	"os"
 	"testing"
+
+	"github.com/gojinn/gojinn/internal/rfcjws"
 )
 
 // TestRFCVectors verifies the published examples of RFC 7515 appendix A.1
 // to A.3 and RFC 8037 appendix A.4 with their published keys (public
 // parts only), and checks that any change to them breaks verification.
 func TestRFCVectors(t *testing.T) {
-	data, err := os.ReadFile("testdata/rfc_vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var vectors []struct {
-		Name  string
-		JWK   json.RawMessage
-		Token string
-	}
-	if err := json.Unmarshal(data, &vectors); err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range vectors {
+	for _, v := range rfcjws.Vectors() {
 		t.Run(v.Name, func(t *testing.T) {
 			s := openSpec(t, Options{}, specJSON(t, "jwks", []byte(v.JWK)))
 			alg, msg, sig := splitJWS(t, v.Token)

@@ -2,14 +2,13 @@ package jwtauth
 
 import (
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gojinn/gojinn/internal/rfcjws"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -356,20 +355,8 @@ func TestSkipPaths(t *testing.T) {
 // they had not expired, and checks that RFC 8037 A.4, whose payload is
 // not a claim set, is refused after its signature verified.
 func TestRFCVectors(t *testing.T) {
-	data, err := os.ReadFile("testdata/rfc_vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var vectors []struct {
-		Name  string
-		JWK   json.RawMessage
-		Token string
-	}
-	if err := json.Unmarshal(data, &vectors); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Unix(1300819380-60, 0) // exp 1300819380 minus a minute
-	for _, v := range vectors {
+	for _, v := range rfcjws.Vectors() {
 		t.Run(v.Name, func(t *testing.T) {
 			a, verifier := newAuth(t, `{"jwks":`+string(v.JWK)+`,"issuer":"joe","vars":["http://example.com/is_root"]}`, &now)
 			d := a.Authenticate(bearer(v.Token))

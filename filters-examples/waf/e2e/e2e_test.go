@@ -7,13 +7,10 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"runtime"
 	"strings"
@@ -23,49 +20,18 @@ import (
 	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/filters-examples/waf/benchreq"
 	"github.com/gojinn/gojinn/filters-examples/waf/detect"
-	"github.com/gojinn/gojinn/internal/wasmbuild"
+	"github.com/gojinn/gojinn/internal/filtertest"
 	"github.com/gojinn/gojinn/pipeline"
 )
 
-var (
-	wafWasm []byte
-	engine  *filters.Engine
+var requestID = regexp.MustCompile(`Request id: [0-9a-f]{16}\n`)
 
-	requestID = regexp.MustCompile(`Request id: [0-9a-f]{16}\n`)
-)
-
-func TestMain(m *testing.M) { os.Exit(run(m)) }
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "gojinn-waf-e2e")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	path, err := wasmbuild.Go("..", dir)
-	if err == nil {
-		wafWasm, err = os.ReadFile(path)
-	}
-	if err == nil {
-		engine, err = filters.NewEngine(filters.EngineConfig{CacheDir: dir})
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer engine.Close(context.Background())
-	return m.Run()
-}
-
+// chain loads the WAF, built from source, with config into a one-stage
+// chain.
 func chain(tb testing.TB, config string, maxBody int64) *pipeline.Chain {
 	tb.Helper()
-	f, err := engine.Load(context.Background(), filters.Config{Name: "waf", Wasm: wafWasm, GuestConfig: []byte(config), PoolMin: 1})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { f.Close(context.Background()) })
-	return pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{MaxBodyBytes: maxBody})
+	return filtertest.Chain(tb, pipeline.Options{MaxBodyBytes: maxBody},
+		filters.Config{Name: "waf", Wasm: filtertest.Build(tb, ".."), GuestConfig: []byte(config), PoolMin: 1})
 }
 
 // httpRequest turns an engine request into the *http.Request a server
@@ -100,6 +66,7 @@ func attack() *http.Request {
 }
 
 func TestBlockMode(t *testing.T) {
+	t.Parallel()
 	c := chain(t, "", 0)
 	reached, w, _ := serve(t, c, attack())
 	if reached || w.Code != http.StatusForbidden {
@@ -122,6 +89,7 @@ func TestBlockMode(t *testing.T) {
 }
 
 func TestDetectMode(t *testing.T) {
+	t.Parallel()
 	c := chain(t, `{"mode":"detect"}`, 0)
 	reached, _, vars := serve(t, c, attack())
 	if !reached || vars["waf.score"] == "" || vars["waf.request_id"] == "" || !strings.Contains(vars["waf.matches"], "@arg:id") {
@@ -133,6 +101,7 @@ func TestDetectMode(t *testing.T) {
 // the chain reads them first and refuses one over its limit (413): no
 // body passes uninspected for being large.
 func TestBodyOverHostLimit(t *testing.T) {
+	t.Parallel()
 	c := chain(t, "", 64)
 	body := "q=" + strings.Repeat("a", 100) + "&x=1%27%20UNION%20SELECT%20password%20FROM%20users--"
 	r := httptest.NewRequest("POST", "http://example.com/form", strings.NewReader(body))
@@ -208,11 +177,7 @@ func BenchmarkChain(b *testing.B) {
 // are restored from one snapshot, and so share its random generator's
 // state; the request ids of refused requests must differ all the same.
 func TestRequestIDsDistinctAcrossRestoredInstances(t *testing.T) {
-	f, err := engine.Load(context.Background(), filters.Config{Name: "waf", Wasm: wafWasm, PoolMax: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close(context.Background()) })
+	f := filtertest.Load(t, filters.Config{Name: "waf", Wasm: filtertest.Build(t, ".."), PoolMax: 4})
 	c := pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{})
 	const workers, each = 8, 1250
 	ids := make(chan string, workers*each)
