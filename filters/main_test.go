@@ -10,8 +10,10 @@ import (
 	"github.com/gojinn/gojinn/internal/wasmbuild"
 )
 
-// probeWasm is the test guest, built from testdata/probe in TestMain.
-var probeWasm []byte
+// probeWasm is the test guest, built from testdata/probe in TestMain;
+// fnCommandWasm and fnReactorWasm the test function in its two forms,
+// from testdata/fnprobe.
+var probeWasm, fnCommandWasm, fnReactorWasm []byte
 
 // cacheDir holds compiled code shared by the tests' engines, so that each
 // test does not compile the probe again.
@@ -29,14 +31,23 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	cacheDir = dir
-	path, err := wasmbuild.Go("testdata/probe", dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if probeWasm, err = os.ReadFile(path); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+	for _, g := range []struct {
+		build func(pkgDir, outDir string) (string, error)
+		dir   string
+		dst   *[]byte
+	}{
+		{wasmbuild.Go, "testdata/probe", &probeWasm},
+		{wasmbuild.GoCommand, "testdata/fnprobe/command", &fnCommandWasm},
+		{wasmbuild.Go, "testdata/fnprobe/reactor", &fnReactorWasm},
+	} {
+		path, err := g.build(g.dir, dir)
+		if err == nil {
+			*g.dst, err = os.ReadFile(path)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 	}
 	return m.Run()
 }
