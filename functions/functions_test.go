@@ -7,6 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -214,5 +217,31 @@ func TestConfigErrors(t *testing.T) {
 	if _, err := Load(context.Background(), newEngine(t), Config{Path: "/nonexistent/fn.wasm"}); err == nil ||
 		!strings.Contains(err.Error(), "function fn (/nonexistent/fn.wasm)") {
 		t.Errorf("a missing module: %v", err)
+	}
+}
+
+// TestServeCCommand: a function in another language, a C program built
+// as a WASI command with nothing of Gojinn in it, runs as Go's do.
+func TestServeCCommand(t *testing.T) {
+	clang, err := exec.LookPath("clang")
+	if err != nil {
+		t.Fatal("clang for wasm32-wasi is not installed: run `make deps`")
+	}
+	out := filepath.Join(t.TempDir(), "greet.wasm")
+	if b, err := exec.Command(clang, "--target=wasm32-wasi", "-O2", "-Wall", "-Werror", "-o", out, "testdata/ccommand/greet.c").CombinedOutput(); err != nil {
+		t.Fatalf("building the C function: %v\n%s", err, b)
+	}
+	wasm, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := load(t, wasm, Config{Args: []string{"--lang", "c"}, Env: []string{"GREETING=olá"}})
+	if h.Kind() != filters.Command {
+		t.Fatalf("loaded as a %s", h.Kind())
+	}
+	w := serve(h, http.MethodPost, "/c", nil, "12345")
+	want := `olá from C: ` // then the request's size, which its JSON sets
+	if w.Code != 200 || !strings.HasPrefix(w.Body.String(), want) || !strings.HasSuffix(w.Body.String(), " bytes in, 2 args, first --lang") {
+		t.Fatalf("%d %q", w.Code, w.Body)
 	}
 }
