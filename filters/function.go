@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/gojinn/gojinn/filters/internal/interrupt"
+	"github.com/gojinn/gojinn/filters/internal/memory"
 	"github.com/gojinn/gojinn/filters/internal/snapshot"
 	"github.com/gojinn/gojinn/hostabi"
 )
@@ -264,8 +265,8 @@ func envNames(env []string) []string {
 }
 
 // prepare makes the first instance from scratch, which proves the module
-// starts, and keeps the snapshot of it that every later instance is
-// restored from: a command's is taken before any of its code has run, a
+// instantiates (and a reactor's start-up runs), and keeps the snapshot of
+// it that every later instance is restored from: a command's is taken before any of its code has run, a
 // reactor's once its start-up has run. Functions that agree on the
 // module, the memory limit and what the start-up could read (a reactor's
 // arguments and environment) share one snapshot.
@@ -443,7 +444,19 @@ func (f *Function) instantiate(ctx context.Context, snap *snapshot.Snapshot) (*i
 		WithStdin(&in.fn.stdin).
 		WithStdout(&in.fn.stdout).
 		WithStderr(in.stderr)
-	if err := f.engine.instantiate(ctx, f.compiled, in, snap, f.memoryLimit(), mc); err != nil {
+	var alloc *memory.Allocator
+	switch {
+	case f.kind == Command && snap != nil:
+		// Its instance serves one call: copied, not shared.
+		alloc = snap.SingleUseAllocator(f.memoryLimit())
+	case f.kind == Command:
+		alloc = memory.NewSingleUseAllocator(f.memoryLimit(), nil)
+	case snap != nil:
+		alloc = snap.Allocator(f.memoryLimit())
+	default:
+		alloc = memory.NewAllocator(f.memoryLimit(), nil)
+	}
+	if err := f.engine.instantiate(ctx, f.compiled, in, alloc, mc); err != nil {
 		return nil, err
 	}
 	switch f.kind {

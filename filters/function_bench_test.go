@@ -67,3 +67,41 @@ func BenchmarkCommandAsInstantiated(b *testing.B) {
 		_ = inst.Close(ctx)
 	}
 }
+
+// BenchmarkCommandInstance is what a command's call costs before its
+// _start runs: an instance, restored from the snapshot taken before
+// _start, or (without a snapshot) instantiated with its data copied in,
+// and closed.
+func BenchmarkCommandInstance(b *testing.B) {
+	for _, snapshot := range []bool{true, false} {
+		name := "restored"
+		if !snapshot {
+			name = "fresh"
+		}
+		b.Run(name, func(b *testing.B) {
+			e, err := NewEngine(EngineConfig{CacheDir: cacheDir})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer e.Close(context.Background())
+			f, err := e.LoadFunction(context.Background(), FunctionConfig{Name: "fnprobe", Wasm: fnCommandWasm})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close(context.Background())
+			snap := f.snap
+			if !snapshot {
+				f.snap = nil // newInstance makes them from scratch; f.shared still holds the snapshot
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				in, err := f.newInstance(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
+				in.close()
+			}
+			f.snap = snap
+		})
+	}
+}

@@ -77,7 +77,11 @@ func (f *Filter) instantiate(ctx context.Context, snap *snapshot.Snapshot) (*ins
 	mc := wazero.NewModuleConfig().
 		WithStderr(in.stderr).
 		WithStdout(in.stderr)
-	if err := f.engine.instantiate(ctx, f.compiled, in, snap, f.memoryLimit(), mc); err != nil {
+	alloc := memory.NewAllocator(f.memoryLimit(), nil)
+	if snap != nil {
+		alloc = snap.Allocator(f.memoryLimit())
+	}
+	if err := f.engine.instantiate(ctx, f.compiled, in, alloc, mc); err != nil {
 		return nil, err
 	}
 	in.onRequest = in.mod.ExportedFunction(hostabi.ExportOnRequest)
@@ -85,18 +89,11 @@ func (f *Filter) instantiate(ctx context.Context, snap *snapshot.Snapshot) (*ins
 	return in, nil
 }
 
-// instantiate makes in's module instance from c, with a memory of at most
-// limit bytes (restored from snap when it is not nil) and mc's standard
-// streams, environment and arguments; it is what filters and functions
-// share of an instance's making. No start function runs: the host runs
-// them under the time limit.
-func (e *Engine) instantiate(ctx context.Context, c *compiled, in *instance, snap *snapshot.Snapshot, limit uint64, mc wazero.ModuleConfig) error {
-	var alloc *memory.Allocator
-	if snap != nil {
-		alloc = snap.Allocator(limit)
-	} else {
-		alloc = memory.NewAllocator(limit, nil)
-	}
+// instantiate makes in's module instance from c, with the memory alloc
+// makes and mc's standard streams, environment and arguments; it is what
+// filters and functions share of an instance's making. No start function
+// runs: the host runs them under the time limit.
+func (e *Engine) instantiate(ctx context.Context, c *compiled, in *instance, alloc *memory.Allocator, mc wazero.ModuleConfig) error {
 	mc = mc.
 		WithName("").         // anonymous: many instances of one module
 		WithStartFunctions(). // run by the host, under the time limit
