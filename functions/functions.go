@@ -274,8 +274,9 @@ func readBody(r *http.Request, limit int64, buf []byte) ([]byte, *Failure) {
 		return buf, &Failure{Status: http.StatusRequestEntityTooLarge,
 			Err: fmt.Errorf("%w: Content-Length %d is over %d bytes", ErrBodyTooLarge, r.ContentLength, limit)}
 	}
-	if r.ContentLength > 0 && int64(cap(buf)) < r.ContentLength {
-		buf = make([]byte, 0, r.ContentLength)
+	if r.ContentLength > 0 && int64(cap(buf)) <= r.ContentLength {
+		// One byte more, for the read that finds the end.
+		buf = make([]byte, 0, r.ContentLength+1)
 	}
 	for {
 		if len(buf) == cap(buf) {

@@ -36,6 +36,9 @@
 // The handler gets the same bytes a command reads on stdin, and what it
 // returns is written to stdout, where anything else the function prints
 // goes too: a stray debug line breaks the response in both forms alike.
+// DecodeRequest and Response.AppendJSON read and write the contract's
+// JSON without reflection; encoding/json works as well, and costs a wasm
+// guest tens of microseconds a request.
 // Log to stderr instead (fmt.Fprintln(os.Stderr, ...)); the host logs it
 // line by line.
 //
