@@ -8,13 +8,18 @@ CADDY     := $(BIN)/caddy
 # Example filters built to $(WASM_DIR)/<name>.wasm.
 FILTERS   := $(notdir $(patsubst %/,%,$(dir $(wildcard filters-examples/*/main.go))))
 WASMS     := $(FILTERS:%=$(WASM_DIR)/%.wasm)
+# The example function in its two forms, built to $(FN_DIR)/<name>-command.wasm
+# (a plain go build) and $(FN_DIR)/<name>-reactor.wasm (the Go SDK's reactor).
+FN_DIR    := build/functions
+FUNCTIONS := $(patsubst functions-examples/%/command/main.go,%,$(wildcard functions-examples/*/command/main.go))
+FN_WASMS  := $(FUNCTIONS:%=$(FN_DIR)/%-command.wasm) $(FUNCTIONS:%=$(FN_DIR)/%-reactor.wasm)
 APT_PKGS  := clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt wrk
 
-.PHONY: all build filters run test test-stress race vet conformance bench bench-go bench-load bench-density fuzz deps xcaddy-check clean
+.PHONY: all build filters functions run run-functions test test-stress race vet conformance bench bench-go bench-load bench-density fuzz deps xcaddy-check clean
 
 all: build
 
-build: $(CADDY) filters
+build: $(CADDY) filters functions
 
 $(CADDY): FORCE
 	$(GO) build -o $@ ./cmd/caddy
@@ -25,6 +30,16 @@ $(WASM_DIR)/%.wasm: FORCE
 	@mkdir -p $(WASM_DIR)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o $@ ./filters-examples/$*
 
+functions: $(FN_WASMS)
+
+$(FN_DIR)/%-command.wasm: FORCE
+	@mkdir -p $(FN_DIR)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -o $@ ./functions-examples/$*/command
+
+$(FN_DIR)/%-reactor.wasm: FORCE
+	@mkdir -p $(FN_DIR)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o $@ ./functions-examples/$*/reactor
+
 # The quick start: Caddy with the demo chain in front of an upstream.
 run: build
 	@echo "Serving the demo on http://localhost:8080 (Ctrl-C to stop). Try:"
@@ -32,6 +47,13 @@ run: build
 	@echo "  curl -i http://localhost:8080/admin"
 	@echo "  curl -i 'http://localhost:8080/search?q=1%27%20OR%20%271%27=%271'"
 	GOJINN_CACHE_DIR=build/cache $(CADDY) run --adapter caddyfile --config filters-examples/Caddyfile
+
+# The functions demo: the strangler fig of functions-examples/quote.
+run-functions: $(CADDY) functions
+	@echo "Serving the functions demo on http://localhost:8080 (Ctrl-C to stop). Try:"
+	@echo "  curl -d '{\"items\": [{\"sku\": \"tea\", \"price_cents\": 450, \"qty\": 2}]}' http://localhost:8080/api/v2/quote"
+	@echo "  curl http://localhost:8080/api/v1/quote"
+	GOJINN_CACHE_DIR=build/cache $(CADDY) run --adapter caddyfile --config functions-examples/quote/Caddyfile
 
 # Every test of the module, with the race detector. Tests build their own
 # wasm guests from source, once per machine for the same sources: built
@@ -68,9 +90,11 @@ test-stress: deps
 
 vet:
 	$(GO) vet ./...
-	GOOS=wasip1 GOARCH=wasm $(GO) vet ./hostabi/guest/... ./filters-examples/... \
+	GOOS=wasip1 GOARCH=wasm $(GO) vet ./hostabi/guest/... ./hostabi/function/... ./filters-examples/... \
 		./filters/testdata/probe ./pipeline/testdata/noop ./pipeline/testdata/readset \
-		./pipeline/testdata/resphdr ./pipeline/testdata/respbody ./filters-examples/jwt/testdata/floor
+		./pipeline/testdata/resphdr ./pipeline/testdata/respbody ./pipeline/testdata/readbody ./filters-examples/jwt/testdata/floor \
+		./functions-examples/... ./filters/testdata/fnprobe/... ./functions/testdata/probe/... \
+		./functions/testdata/hello/...
 
 conformance: deps
 	$(GO) run ./conformance/cmd/conformance
@@ -99,6 +123,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./filters/internal/wasmbin
 	$(GO) test -run '^$$' -fuzz FuzzPrepare -fuzztime 60s ./filters/internal/snapshot
 	$(GO) test -run '^$$' -fuzz FuzzCheckJSON -fuzztime 60s ./caddy
+	$(GO) test -run '^$$' -fuzz FuzzParseResponse -fuzztime 60s ./functions
+	$(GO) test -run '^$$' -fuzz FuzzAppendRequest -fuzztime 60s ./functions
+	$(GO) test -run '^$$' -fuzz FuzzDecodeRequest -fuzztime 60s ./hostabi/function
+	$(GO) test -run '^$$' -fuzz FuzzAppendString -fuzztime 60s ./hostabi/function
 
 # What the README's xcaddy line builds, from this tree: Caddy (the version
 # go.mod requires) with the plugin, then a check that the handler is in

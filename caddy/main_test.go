@@ -61,6 +61,20 @@ func redactWasm(t *testing.T) string     { return filtertest.Path(t, "../filters
 func jwtWasm(t *testing.T) string        { return filtertest.Path(t, "../filters-examples/jwt") }
 func wafWasm(t *testing.T) string        { return filtertest.Path(t, "../filters-examples/waf") }
 
+// The function probe as a command (a plain go build, nothing of Gojinn in
+// it) and as a reactor (the Go SDK).
+func fnCommandWasm(t testing.TB) string { return build(t, wasmbuild.GoCommand, "../functions/testdata/probe/command") }
+func fnReactorWasm(t testing.TB) string { return build(t, wasmbuild.Go, "../functions/testdata/probe/reactor") }
+
+func build(t testing.TB, build func(string) (string, error), pkgDir string) string {
+	t.Helper()
+	path, err := build(pkgDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // patient is the time limit of every filter in these tests but the one
 // that loops: a test that is not about time must not meet the limit,
 // however loaded the machine (a Go guest's start-up runs under ten times

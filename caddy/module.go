@@ -1,10 +1,13 @@
-// Package gojinn is the Caddy module of Gojinn: the HTTP handler
+// Package gojinn is the Caddy module of Gojinn: the HTTP handlers
 // http.handlers.gojinn_chain, which runs an ordered chain of WebAssembly
-// filters on each request. It translates Caddy's config and request
-// plumbing for package pipeline and holds no filter logic of its own.
+// filters on each request, and http.handlers.gojinn, which answers
+// requests with a WebAssembly function (the original Gojinn's stdin and
+// stdout JSON contract). It translates Caddy's config and request
+// plumbing for packages pipeline and functions and holds no filter or
+// function logic of its own.
 //
-// Import it for its side effect, registering the module and the
-// gojinn_chain Caddyfile directive:
+// Import it for its side effect, registering the modules and the
+// gojinn_chain and gojinn Caddyfile directives:
 //
 //	import _ "github.com/gojinn/gojinn/caddy"
 package gojinn

@@ -52,6 +52,12 @@ func check(mod wazero.CompiledModule, wasiFuncs map[string]bool, memoryLimit uin
 	}
 	exports := mod.ExportedFunctions()
 	if _, ok := exports[hostabi.ExportABIVersion]; !ok {
+		for _, entry := range []string{hostabi.ExportStart, hostabi.ExportFunction} {
+			if _, ok := exports[entry]; ok {
+				return fmt.Errorf("is a function, not a filter (it exports %q): serve it with a function handler "+
+					"(Caddy's gojinn directive)", entry)
+			}
+		}
 		return fmt.Errorf("does not export %q: not built for Gojinn ABI v%d (the Go SDK hostabi/guest exports it)",
 			hostabi.ExportABIVersion, hostabi.Version)
 	}

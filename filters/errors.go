@@ -3,6 +3,8 @@ package filters
 import (
 	"errors"
 	"time"
+
+	"github.com/tetratelabs/wazero/sys"
 )
 
 // Errors of a filter call. The chain maps each to its own status, so that
@@ -20,6 +22,9 @@ var (
 	ErrBadAction = errors.New("filter returned an unknown action")
 	// ErrClosed: the filter was closed (its config was unloaded).
 	ErrClosed = errors.New("filter closed")
+	// ErrOutputTooLarge: a function wrote more to its stdout than its
+	// limit.
+	ErrOutputTooLarge = errors.New("function output over its limit")
 )
 
 // CallError is the error of a failed call: which filter, which kind of
@@ -51,3 +56,14 @@ func (e *CallError) Is(target error) bool { return e.Kind == target }
 
 // Unwrap exposes the cause, such as a wazero error with the wasm stack.
 func (e *CallError) Unwrap() error { return e.Cause }
+
+// ExitCode reports whether the guest ended the call by exiting (WASI
+// proc_exit), and with which code. A Go guest that panics exits with 2;
+// one stopped by its time limit has not exited.
+func (e *CallError) ExitCode() (code uint32, exited bool) {
+	var exit *sys.ExitError
+	if e.Kind == ErrTimeout || !errors.As(e.Cause, &exit) || exit.ExitCode() == sys.ExitCodeDeadlineExceeded {
+		return 0, false
+	}
+	return exit.ExitCode(), true
+}

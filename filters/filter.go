@@ -318,15 +318,7 @@ func (f *Filter) HasResponse() bool { return f.features&hostabi.FeatureResponse 
 func (f *Filter) Call(ctx context.Context, phase hostabi.Phase, ex host.Exchange) (hostabi.Action, error) {
 	in, err := f.pool.get(ctx)
 	if err != nil {
-		switch {
-		case errors.Is(err, ErrBusy), errors.Is(err, ErrClosed):
-			return 0, &CallError{Filter: f.name, Kind: err}
-		case ctx.Err() != nil:
-			// The request went away while waiting: as busy, for the caller.
-			return 0, &CallError{Filter: f.name, Kind: ErrBusy, Cause: err}
-		}
-		// A new instance failed to start.
-		return 0, &CallError{Filter: f.name, Kind: ErrTrap, Cause: err}
+		return 0, poolFailure(f.name, ctx, err)
 	}
 	fn := in.onRequest
 	if phase == hostabi.PhaseResponse {

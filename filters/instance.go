@@ -31,7 +31,10 @@ type instance struct {
 	stderr     *logWriter
 	onRequest  api.Function
 	onResponse api.Function
-	stack      [1]uint64
+	// fn is a function's standard input and output and its entry
+	// points; nil for a filter.
+	fn    *functionIO
+	stack [1]uint64
 	// slot is the instance's place in its pool; idleSince is when it
 	// last went back to the pool (clock).
 	slot      int
@@ -68,44 +71,74 @@ func (f *Filter) instantiate(ctx context.Context, snap *snapshot.Snapshot) (*ins
 			Phase:   hostabi.PhaseConfigure,
 		},
 		limit:  newLimit(),
-		stderr: newLogWriter(f.logger, f.name),
+		stderr: newLogWriter(f.logger, "filter", f.name),
 	}
 	in.ctx = host.WithBinding(context.Background(), &in.binding)
-	var alloc *memory.Allocator
+	mc := wazero.NewModuleConfig().
+		WithStderr(in.stderr).
+		WithStdout(in.stderr)
+	alloc := memory.NewAllocator(f.memoryLimit(), nil)
 	if snap != nil {
 		alloc = snap.Allocator(f.memoryLimit())
-	} else {
-		alloc = memory.NewAllocator(f.memoryLimit(), nil)
 	}
-	mc := wazero.NewModuleConfig().
+	if err := f.engine.instantiate(ctx, f.compiled, in, alloc, mc); err != nil {
+		return nil, err
+	}
+	in.onRequest = in.mod.ExportedFunction(hostabi.ExportOnRequest)
+	in.onResponse = in.mod.ExportedFunction(hostabi.ExportOnResponse)
+	return in, nil
+}
+
+// instantiate makes in's module instance from c, with the memory alloc
+// makes and mc's standard streams, environment and arguments; it is what
+// filters and functions share of an instance's making. No start function
+// runs: the host runs them under the time limit.
+func (e *Engine) instantiate(ctx context.Context, c *compiled, in *instance, alloc *memory.Allocator, mc wazero.ModuleConfig) error {
+	mc = mc.
 		WithName("").         // anonymous: many instances of one module
 		WithStartFunctions(). // run by the host, under the time limit
-		WithStderr(in.stderr).
-		WithStdout(in.stderr).
 		WithRandSource(rand.Reader).
 		WithSysWalltime().
 		WithSysNanotime()
-	mod, err := f.engine.rt.InstantiateModule(experimental.WithMemoryAllocator(ctx, alloc), f.compiled.mod, mc)
+	mod, err := e.rt.InstantiateModule(experimental.WithMemoryAllocator(ctx, alloc), c.mod, mc)
 	if err != nil {
 		if m := alloc.Memory(); m != nil && m.Err() != nil {
 			err = m.Err()
 		}
-		return nil, fmt.Errorf("instantiating: %w", err)
+		return fmt.Errorf("instantiating: %w", err)
 	}
 	in.mod, in.mem = mod, alloc.Memory()
 	if in.mem == nil {
 		_ = mod.Close(ctx)
-		return nil, errors.New("instantiating: the module has no memory")
+		return errors.New("instantiating: the module has no memory")
 	}
 	flag, ok := mod.ExportedGlobal(interrupt.Global).(api.MutableGlobal)
 	if !ok {
 		_ = mod.Close(ctx)
-		return nil, errors.New("instantiating: the interrupt flag is missing")
+		return errors.New("instantiating: the interrupt flag is missing")
 	}
 	in.limit.flag.Store(&flag)
-	in.onRequest = mod.ExportedFunction(hostabi.ExportOnRequest)
-	in.onResponse = mod.ExportedFunction(hostabi.ExportOnResponse)
-	return in, nil
+	return nil
+}
+
+// initialize runs those of the named exports that the module has, in
+// order, each under the time limit d: the start-up of a fresh instance.
+// Each may loop or trap like any call. who names the guest in the error.
+func (in *instance) initialize(who string, d time.Duration, names ...string) error {
+	for _, name := range names {
+		fn := in.mod.ExportedFunction(name)
+		if fn == nil {
+			continue
+		}
+		err := in.limit.run(d, func() error {
+			_, err := fn.Call(in.ctx)
+			return err
+		})
+		if err != nil {
+			return classify(who, in, err, d)
+		}
+	}
+	return nil
 }
 
 // newFresh makes an instance from scratch and configures it: the
@@ -116,22 +149,10 @@ func (f *Filter) newFresh(ctx context.Context) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Each may loop or trap like any call, so each runs under the limit,
-	// scaled for a runtime's start-up.
-	for _, name := range []string{snapshot.DataInit, interrupt.Start, hostabi.ExportInitialize} {
-		fn := in.mod.ExportedFunction(name)
-		if fn == nil {
-			continue
-		}
-		err := in.limit.run(f.initLimit(), func() error {
-			_, err := fn.Call(in.ctx)
-			return err
-		})
-		if err != nil {
-			ce := f.classify(in, err, f.initLimit())
-			in.close()
-			return nil, fmt.Errorf("instantiating: %w", ce)
-		}
+	// Under the limit, scaled for a runtime's start-up.
+	if err := in.initialize(f.name, f.initLimit(), snapshot.DataInit, interrupt.Start, hostabi.ExportInitialize); err != nil {
+		in.close()
+		return nil, fmt.Errorf("instantiating: %w", err)
 	}
 	// Configure is start-up too (and, with snapshots, runs once per
 	// module and config): it gets the start-up limit, not a request's.
@@ -201,6 +222,11 @@ func (f *Filter) newInstance(ctx context.Context) (*instance, error) {
 // if its last words (a Go runtime prints its whole stack) took it past
 // the deadline.
 func (f *Filter) classify(in *instance, err error, d time.Duration) *CallError {
+	return classify(f.name, in, err, d)
+}
+
+// classify is Filter.classify for any guest, named who.
+func classify(who string, in *instance, err error, d time.Duration) *CallError {
 	kind := ErrTrap
 	var exit *sys.ExitError
 	switch {
@@ -216,7 +242,7 @@ func (f *Filter) classify(in *instance, err error, d time.Duration) *CallError {
 	case in.limit.expired.Load(), exit != nil:
 		kind = ErrTimeout
 	}
-	ce := &CallError{Filter: f.name, Kind: kind, Cause: err}
+	ce := &CallError{Filter: who, Kind: kind, Cause: err}
 	if kind == ErrTimeout {
 		ce.Limit = d
 	}

@@ -10,7 +10,10 @@ import (
 
 // logWriter turns a guest's stdout and stderr into log lines, so that a Go
 // guest's panic message reaches the logs with the filter's name. A line is
-// cut at maxLine bytes: a guest cannot make the host hold more.
+// cut at maxLine bytes: a guest cannot make the host hold more. A call
+// logs at most maxLines lines, and then one that says the rest of the
+// call's output is dropped: a guest cannot flood the log either (of a Go
+// panic, the message and the top of the stack are what is kept).
 //
 // It also notices when a line says the guest's runtime is failing: Go
 // prints "panic: " or "fatal error: " and then its whole stack before it
@@ -19,24 +22,36 @@ import (
 type logWriter struct {
 	mu     sync.Mutex
 	logger *zap.Logger
-	filter string
-	line   []byte
+	// who is the guest's name, under the field key its kind goes by
+	// ("filter", "function").
+	who  zap.Field
+	line []byte
 	// dyingSeen is set by a failure line, for the call under way.
 	dyingSeen atomic.Bool
+	// logged counts the call's lines (under mu); the call's first write
+	// zeroes it when reset asked for that.
+	logged       int
+	resetPending atomic.Bool
 }
 
-const maxLine = 4 << 10
+const (
+	maxLine  = 4 << 10
+	maxLines = 100
+)
 
 // dyingPrefixes start the first line a failing runtime prints.
 var dyingPrefixes = [][]byte{[]byte("panic: "), []byte("fatal error: ")}
 
-func newLogWriter(logger *zap.Logger, filter string) *logWriter {
-	return &logWriter{logger: logger, filter: filter}
+func newLogWriter(logger *zap.Logger, key, name string) *logWriter {
+	return &logWriter{logger: logger, who: zap.String(key, name)}
 }
 
 func (w *logWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.resetPending.Swap(false) {
+		w.logged = 0
+	}
 	n := len(p)
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
@@ -64,14 +79,34 @@ func (w *logWriter) check() {
 
 func (w *logWriter) flush() {
 	if len(w.line) > 0 && w.logger != nil {
-		w.logger.Warn("guest output", zap.String("filter", w.filter), zap.ByteString("line", w.line))
+		switch {
+		case w.logged < maxLines:
+			// A copy: a core may keep the field past the call (a test observer does).
+			w.logger.Warn("guest output", w.who, zap.String("line", string(w.line)))
+		case w.logged == maxLines:
+			w.logger.Warn("guest output cut: the rest of this call's is dropped", w.who, zap.Int("lines", maxLines))
+		}
+		w.logged = min(w.logged+1, maxLines+1)
 	}
 	w.line = w.line[:0]
+}
+
+// endCall logs a last line the call left without its newline. A filter's
+// instance keeps it for its next write; a function's call is the unit of
+// its output.
+func (w *logWriter) endCall() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.flush()
 }
 
 // dying reports whether the guest said it was failing since the last
 // reset.
 func (w *logWriter) dying() bool { return w.dyingSeen.Load() }
 
-// reset readies the writer for the next call.
-func (w *logWriter) reset() { w.dyingSeen.Store(false) }
+// reset readies the writer for the next call. It takes no lock: the
+// line budget is renewed by the call's first write.
+func (w *logWriter) reset() {
+	w.dyingSeen.Store(false)
+	w.resetPending.Store(true)
+}

@@ -30,6 +30,32 @@ func probeWasm(t testing.TB) []byte {
 	return b
 }
 
+// The test function, testdata/fnprobe, in its two forms: a command (a
+// plain go build) and a reactor (the Go SDK for functions).
+var (
+	buildFnCommand = sync.OnceValues(func() ([]byte, error) { return readBuilt(wasmbuild.GoCommand("testdata/fnprobe/command")) })
+	buildFnReactor = sync.OnceValues(func() ([]byte, error) { return readBuilt(wasmbuild.Go("testdata/fnprobe/reactor")) })
+)
+
+func readBuilt(path string, err error) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+}
+
+func fnCommandWasm(t testing.TB) []byte { return must(t, buildFnCommand) }
+func fnReactorWasm(t testing.TB) []byte { return must(t, buildFnReactor) }
+
+func must(t testing.TB, build func() ([]byte, error)) []byte {
+	t.Helper()
+	b, err := build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // compilationCache returns the folder that keeps the tests' compiled
 // code, shared by every test binary of the machine, so that each engine
 // of these tests does not compile the probe again.

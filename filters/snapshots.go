@@ -11,8 +11,9 @@ import (
 )
 
 // snapshotKey is everything an instance's state after configure depends
-// on: the module, the config it read, its memory limit, what the host
-// answered it about logging and key sets. Filters that agree on all of
+// on: the module, the config it read (for a function: its arguments and
+// environment), its memory limit, what the host answered it about logging
+// and key sets. Filters that agree on all of
 // it (the same filter on many sites, the old and new config of a reload)
 // share one snapshot.
 type snapshotKey struct {
@@ -25,6 +26,9 @@ type snapshotKey struct {
 	// keySets tells whether keyset_open has a source, which changes its
 	// answer.
 	keySets bool
+	// function tells a function's snapshot (taken before its runtime
+	// started, or after a reactor's) from a filter's.
+	function bool
 }
 
 // sharedSnapshot is one snapshot and what configure declared, shared by

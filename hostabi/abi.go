@@ -34,6 +34,20 @@ const (
 	ExportInitialize = "_initialize"
 )
 
+// Function exports. A function is not a filter: it imports no host
+// function, reads one request as JSON on stdin and writes one response as
+// JSON on stdout (docs/ABI.md, "Functions"). Its module is one of two
+// kinds, told apart by these exports.
+const (
+	// ExportStart is a WASI command's entry point, func(): it runs the
+	// program once, so every request gets an instance of its own.
+	ExportStart = "_start"
+	// ExportFunction is a function reactor's entry point, func(): each
+	// call serves one request, on the same instance as the last. The Go
+	// SDK for functions (hostabi/function) exports it.
+	ExportFunction = "gojinn_function"
+)
+
 // WASIModuleName is the only other import module a guest may use: the
 // toolchains' runtimes need clocks, random and fd_write for stderr.
 const WASIModuleName = "wasi_snapshot_preview1"

@@ -35,7 +35,7 @@ const CacheDirEnv = "GOJINN_TEST_CACHE"
 
 // keyVersion changes whenever the build command or the key's makeup
 // does, so that builds made the old way are not picked up.
-const keyVersion = "gojinn-wasmbuild-2 -trimpath -buildmode=c-shared"
+const keyVersion = "gojinn-wasmbuild-3 -trimpath"
 
 // CacheDir returns the folder that holds built guests, creating it.
 func CacheDir() (string, error) {
@@ -183,30 +183,50 @@ var (
 )
 
 // Go builds the Go package at pkgDir (a directory, absolute or relative
-// to the working directory) as a WASI reactor and returns the path of the
-// .wasm file in CacheDir, which callers must not modify. Its machine code
-// is put in CompilationCacheDir too (see Precompile). A process asks the
+// to the working directory) as a WASI reactor (-buildmode=c-shared: what
+// filters and function reactors are) and returns the path of the .wasm
+// file in CacheDir, which callers must not modify. Its machine code is put
+// in CompilationCacheDir too (see Precompile). A process asks the
 // toolchain about a package once; a build that failed fails again
 // without retrying.
-func Go(pkgDir string) (string, error) {
+func Go(pkgDir string) (string, error) { return cached(pkgDir, reactor) }
+
+// GoCommand builds the Go package at pkgDir as a WASI command, with a
+// plain `GOOS=wasip1 GOARCH=wasm go build` (what a function's author
+// builds), as Go does a reactor.
+func GoCommand(pkgDir string) (string, error) { return cached(pkgDir, command) }
+
+// mode is the kind of module a build makes.
+type mode struct {
+	name  string   // in the key and the file's name
+	flags []string // for go build
+}
+
+var (
+	reactor = mode{"reactor", []string{"-buildmode=c-shared"}}
+	command = mode{"command", nil}
+)
+
+func cached(pkgDir string, m mode) (string, error) {
 	abs, err := filepath.Abs(pkgDir)
 	if err != nil {
 		return "", err
 	}
+	id := m.name + " " + abs
 	mu.Lock()
-	r, ok := builds[abs]
+	r, ok := builds[id]
 	if !ok {
 		r = &result{done: make(chan struct{})}
-		builds[abs] = r
+		builds[id] = r
 	}
 	mu.Unlock()
 	if ok {
 		<-r.done
 		return r.path, r.err
 	}
-	r.path, r.err = build(abs)
+	r.path, r.err = build(abs, m)
 	if r.err != nil {
-		r.err = fmt.Errorf("building %s for wasip1: %w", pkgDir, r.err)
+		r.err = fmt.Errorf("building %s for wasip1 (%s): %w", pkgDir, m.name, r.err)
 	} else if err := Precompile(r.path); err != nil {
 		// Only a saving is lost: the engine that loads the guest
 		// compiles it, and reports what stops it.
@@ -216,16 +236,16 @@ func Go(pkgDir string) (string, error) {
 	return r.path, r.err
 }
 
-func build(abs string) (string, error) {
+func build(abs string, m mode) (string, error) {
 	dir, err := CacheDir()
 	if err != nil {
 		return "", err
 	}
-	key, err := buildKey(abs)
+	key, err := buildKey(abs, m)
 	if err != nil {
 		return "", err
 	}
-	out := filepath.Join(dir, filepath.Base(abs)+"-"+key+".wasm")
+	out := filepath.Join(dir, filepath.Base(abs)+"-"+m.name+"-"+key+".wasm")
 	if _, err := os.Stat(out); err == nil {
 		return out, nil
 	}
@@ -238,7 +258,8 @@ func build(abs string) (string, error) {
 	}
 	defer os.RemoveAll(tmp)
 	built := filepath.Join(tmp, "guest.wasm")
-	if b, err := goCommand(abs, "build", "-trimpath", "-buildmode=c-shared", "-o", built, ".").CombinedOutput(); err != nil {
+	args := append(append([]string{"build", "-trimpath"}, m.flags...), "-o", built, ".")
+	if b, err := goCommand(abs, args...).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("%w\n%s", err, b)
 	}
 	if err := syncFile(built); err != nil {
@@ -277,9 +298,9 @@ type listed struct {
 // wasip1. The standard library is covered by the toolchain's version and
 // location, a dependency from the module cache by its version (go.sum
 // pins its contents), and everything else by the bytes of its files.
-func buildKey(dir string) (string, error) {
+func buildKey(dir string, m mode) (string, error) {
 	h := sha256.New()
-	fmt.Fprintln(h, keyVersion)
+	fmt.Fprintln(h, keyVersion, m.name, m.flags)
 	out, err := goCommand(dir, "env", "-json", "GOVERSION", "GOROOT", "GOFLAGS", "GOEXPERIMENT", "GOWASM", "GOWORK").Output()
 	if err != nil {
 		return "", fmt.Errorf("go env: %w", commandError(err))

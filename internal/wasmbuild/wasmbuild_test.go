@@ -53,7 +53,7 @@ func TestKeyFollowsSources(t *testing.T) {
 	pkg := module(t, nil)
 	key := func() string {
 		t.Helper()
-		k, err := buildKey(pkg)
+		k, err := buildKey(pkg, reactor)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +101,7 @@ func TestGoBuildsOnceIntoTheCache(t *testing.T) {
 	cache := t.TempDir()
 	t.Setenv(CacheDirEnv, cache)
 	pkg := module(t, nil)
-	path, err := build(pkg)
+	path, err := build(pkg, reactor)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestGoBuildsOnceIntoTheCache(t *testing.T) {
 	// for it, finds the first one: the file is not written again.
 	mark := []byte("\x00asm-marked")
 	write(t, path, string(mark))
-	again, err := build(pkg)
+	again, err := build(pkg, reactor)
 	if err != nil || again != path {
 		t.Fatalf("second build: %s, %v; want %s", again, err, path)
 	}
@@ -128,7 +128,7 @@ func TestGoBuildsOnceIntoTheCache(t *testing.T) {
 	}
 	// Changed sources are another entry.
 	write(t, filepath.Join(pkg, "util.go"), "package main\n\nvar answer = 7\n")
-	changed, err := build(pkg)
+	changed, err := build(pkg, reactor)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestConcurrentBuilds(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			paths[i], errs[i] = build(pkg)
+			paths[i], errs[i] = build(pkg, reactor)
 		}()
 	}
 	wg.Wait()

@@ -89,6 +89,26 @@ func (b *memfdBacking) mapInto(base unsafe.Pointer, size uint64) error {
 	return nil
 }
 
+// copyInto reads the image into dst: the kernel copies what the memfd
+// holds and zeroes its holes.
+func (b *memfdBacking) copyInto(dst []byte) error {
+	for off := 0; off < len(dst); {
+		n, err := unix.Pread(b.fd, dst[off:], int64(off))
+		if err != nil {
+			return fmt.Errorf("copying a memory image: %w", err)
+		}
+		if n == 0 {
+			return fmt.Errorf("copying a memory image: %d of its %d bytes", off, len(dst))
+		}
+		off += n
+	}
+	return nil
+}
+
 func (b *memfdBacking) resident() uint64 { return b.bytes }
 
 func (b *memfdBacking) close() error { return unix.Close(b.fd) }
+
+// adviseHugePages asks for transparent huge pages over buf. Advice only:
+// where they are off, the pages are the usual ones.
+func adviseHugePages(buf []byte) { _ = unix.Madvise(buf, unix.MADV_HUGEPAGE) }

@@ -18,6 +18,14 @@ func (c *copyBacking) mapInto(base unsafe.Pointer, size uint64) error {
 	return nil
 }
 
+func (c *copyBacking) copyInto(dst []byte) error {
+	copy(dst, c.b)
+	return nil
+}
+
 func (c *copyBacking) resident() uint64 { return uint64(len(c.b)) }
 
 func (c *copyBacking) close() error { return nil }
+
+// adviseHugePages does nothing: transparent huge pages are Linux's.
+func adviseHugePages([]byte) {}

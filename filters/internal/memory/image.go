@@ -46,6 +46,8 @@ func (img *Image) Close() error {
 
 // backing holds an image's bytes for newMemory to start a memory from.
 type backing interface {
+	// copyInto copies the image into dst, which is its size.
+	copyInto(dst []byte) error
 	resident() uint64
 	close() error
 }

@@ -5,15 +5,18 @@ package memory
 import "fmt"
 
 // newMemory, without mmap, keeps the memory in the Go heap and grows it
-// by copying, as wazero itself does.
-func newMemory(reserve, limit uint64, img *Image) (*Memory, error) {
+// by copying, as wazero itself does. Every memory is a copy: single use
+// changes nothing.
+func newMemory(reserve, limit uint64, img *Image, _ bool) (*Memory, error) {
 	m := &Memory{limit: limit}
 	if img != nil {
 		if img.size > reserve {
 			return nil, fmt.Errorf("a memory image of %d bytes does not fit in %d", img.size, reserve)
 		}
 		m.buf = make([]byte, img.size, reserve)
-		copy(m.buf, img.backing.(*copyBacking).b)
+		if err := img.backing.copyInto(m.buf); err != nil {
+			return nil, err
+		}
 	}
 	m.grow = func(size uint64) bool {
 		if size > reserve {

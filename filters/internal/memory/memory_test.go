@@ -9,7 +9,11 @@ import (
 // the module's minimum.
 func allocate(t *testing.T, limit uint64, img *Image, min uint64) (*Memory, []byte) {
 	t.Helper()
-	a := NewAllocator(limit, img)
+	return allocateWith(t, NewAllocator(limit, img), min)
+}
+
+func allocateWith(t *testing.T, a *Allocator, min uint64) (*Memory, []byte) {
+	t.Helper()
 	lm := a.Allocate(min, 1<<32)
 	buf := lm.Reallocate(min)
 	if buf == nil || uint64(len(buf)) != min {
@@ -92,5 +96,40 @@ func TestImageTooLargeForTheLimit(t *testing.T) {
 func TestImageNotWholePages(t *testing.T) {
 	if _, err := NewImage(make([]byte, PageSize+1)); err == nil {
 		t.Fatal("an image of a page and a byte was accepted")
+	}
+}
+
+// TestSingleUseMemoriesCopyTheImage: a single-use memory starts as the
+// image too, by a copy: what it writes reaches neither the image nor a
+// memory made from it, and what it grows past the image is zero.
+func TestSingleUseMemoriesCopyTheImage(t *testing.T) {
+	src := make([]byte, 3*PageSize)
+	copy(src, "first page")
+	copy(src[2*PageSize+100:], "third page") // the second page stays zero
+	img, err := NewImage(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = img.Close() })
+	a, abuf := allocateWith(t, NewSingleUseAllocator(8*PageSize, img), PageSize)
+	abuf = a.Reallocate(4 * PageSize)
+	if !bytes.Equal(abuf[:3*PageSize], src) || !bytes.Equal(abuf[3*PageSize:], make([]byte, PageSize)) {
+		t.Fatal("a single-use memory is not the image, then zero")
+	}
+	for i := range abuf {
+		abuf[i] = 0xa5
+	}
+	b, bbuf := allocateWith(t, NewSingleUseAllocator(8*PageSize, img), PageSize)
+	bbuf = b.Reallocate(3 * PageSize)
+	_, cbuf := allocate(t, 8*PageSize, img, 3*PageSize)
+	if !bytes.Equal(bbuf, src) || !bytes.Equal(cbuf, src) {
+		t.Fatal("a write in a single-use memory reached the image")
+	}
+	if b.Reallocate(9*PageSize) != nil || !b.Refused() {
+		t.Fatal("a single-use memory grew past its limit")
+	}
+	_, zbuf := allocateWith(t, NewSingleUseAllocator(2*PageSize, nil), 2*PageSize)
+	if !bytes.Equal(zbuf, make([]byte, 2*PageSize)) {
+		t.Fatal("a single-use memory without an image is not zero")
 	}
 }

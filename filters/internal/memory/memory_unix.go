@@ -12,8 +12,9 @@ import (
 // newMemory reserves reserve bytes of address space, outside the Go heap,
 // that the kernel commits page by page as the guest touches them (and
 // that count against no overcommit limit until then: MAP_NORESERVE), and
-// starts it as img when img is not nil.
-func newMemory(reserve, limit uint64, img *Image) (*Memory, error) {
+// starts it as img when img is not nil: mapped copy-on-write, or, for a
+// single-use memory, copied into a reservation advised for huge pages.
+func newMemory(reserve, limit uint64, img *Image, singleUse bool) (*Memory, error) {
 	m := &Memory{limit: limit}
 	if reserve == 0 {
 		return m, nil
@@ -26,13 +27,23 @@ func newMemory(reserve, limit uint64, img *Image) (*Memory, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reserving %d bytes of memory: %w", reserve, err)
 	}
+	buf := unsafe.Slice((*byte)(p), reserve)
+	if singleUse {
+		adviseHugePages(buf)
+	}
 	if img != nil && img.size > 0 {
-		if err := img.backing.(mapper).mapInto(p, img.size); err != nil {
+		var err error
+		if singleUse {
+			err = img.backing.copyInto(buf[:img.size])
+		} else {
+			err = img.backing.(mapper).mapInto(p, img.size)
+		}
+		if err != nil {
 			_ = unix.MunmapPtr(p, uintptr(reserve))
 			return nil, err
 		}
 	}
-	m.buf = unsafe.Slice((*byte)(p), reserve)
+	m.buf = buf
 	m.free = func() { _ = unix.MunmapPtr(p, uintptr(reserve)) }
 	return m, nil
 }

@@ -54,6 +54,12 @@ func (s *Snapshot) Allocator(limit uint64) *memory.Allocator {
 	return memory.NewAllocator(limit, s.image)
 }
 
+// SingleUseAllocator is Allocator for an instance that serves one call
+// (see memory.NewSingleUseAllocator).
+func (s *Snapshot) SingleUseAllocator(limit uint64) *memory.Allocator {
+	return memory.NewSingleUseAllocator(limit, s.image)
+}
+
 // Restore completes an instance instantiated with s's allocator: it
 // grows the memory to the snapshot's size (its pages are already the
 // snapshot's) and sets the globals.
