@@ -63,8 +63,12 @@ func wafWasm(t *testing.T) string        { return filtertest.Path(t, "../filters
 
 // The function probe as a command (a plain go build, nothing of Gojinn in
 // it) and as a reactor (the Go SDK).
-func fnCommandWasm(t testing.TB) string { return build(t, wasmbuild.GoCommand, "../functions/testdata/probe/command") }
-func fnReactorWasm(t testing.TB) string { return build(t, wasmbuild.Go, "../functions/testdata/probe/reactor") }
+func fnCommandWasm(t testing.TB) string {
+	return build(t, wasmbuild.GoCommand, "../functions/testdata/probe/command")
+}
+func fnReactorWasm(t testing.TB) string {
+	return build(t, wasmbuild.Go, "../functions/testdata/probe/reactor")
+}
 
 func build(t testing.TB, build func(string) (string, error), pkgDir string) string {
 	t.Helper()
