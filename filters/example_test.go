@@ -60,5 +60,5 @@ func ExampleEngine_Load() {
 	// Output:
 	// probe has 2 instances ready; response phase: false
 	// filter strict: gojinn_configure refused the config (result 1): configure: no key given
-	// filter missing (/nonexistent/filter.wasm): open /nonexistent/filter.wasm: no such file or directory
+	// filter missing (/nonexistent/filter.wasm): stat /nonexistent/filter.wasm: no such file or directory
 }
