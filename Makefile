@@ -115,18 +115,25 @@ bench-load: $(CADDY) deps
 bench-density: $(CADDY) deps
 	$(GO) run ./cmd/densitybench -caddy $(CADDY)
 
-# Each fuzz target for a minute (go test runs one -fuzz target at a time).
+# Each fuzz target for FUZZTIME (go test runs one -fuzz target at a time).
+FUZZTIME ?= 60s
+FUZZ_TARGETS := \
+	./filters/internal/interrupt:FuzzInstrument ./filters/internal/wasmbin:FuzzParse \
+	./filters/internal/snapshot:FuzzPrepare ./hostabi/host:FuzzCanonicalKey \
+	./hostabi/host:FuzzRequestNames ./conformance:FuzzHostCall ./caddy:FuzzCheckJSON \
+	./functions:FuzzParseResponse ./functions:FuzzAppendRequest \
+	./hostabi/function:FuzzDecodeRequest ./hostabi/function:FuzzAppendString \
+	./internal/keyset:FuzzOpen ./internal/keyset:FuzzParseJWKSet \
+	./filters-examples/jwt/jwtauth:FuzzAuthenticate ./filters-examples/jwt/jwtauth:FuzzDecodePart \
+	./filters-examples/jwt/jwtauth:FuzzForEachMember ./filters-examples/jwt/jwtauth:FuzzScanString \
+	./filters-examples/redact/redactor:FuzzRedact ./filters-examples/waf/detect:FuzzViews \
+	./filters-examples/waf/detect:FuzzInspect ./filters-examples/waf/detect:FuzzIndexByteWords \
+	./filters-examples/waf/detect:FuzzFastPaths ./filters-examples/waf/detect:FuzzKeywordScan
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzInstrument -fuzztime 60s ./filters/internal/interrupt
-	$(GO) test -run '^$$' -fuzz FuzzCanonicalKey -fuzztime 60s ./hostabi/host
-	$(GO) test -run '^$$' -fuzz FuzzHostCall -fuzztime 60s ./conformance
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./filters/internal/wasmbin
-	$(GO) test -run '^$$' -fuzz FuzzPrepare -fuzztime 60s ./filters/internal/snapshot
-	$(GO) test -run '^$$' -fuzz FuzzCheckJSON -fuzztime 60s ./caddy
-	$(GO) test -run '^$$' -fuzz FuzzParseResponse -fuzztime 60s ./functions
-	$(GO) test -run '^$$' -fuzz FuzzAppendRequest -fuzztime 60s ./functions
-	$(GO) test -run '^$$' -fuzz FuzzDecodeRequest -fuzztime 60s ./hostabi/function
-	$(GO) test -run '^$$' -fuzz FuzzAppendString -fuzztime 60s ./hostabi/function
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} in $${t%%:*}"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
 
 # What the README's xcaddy line builds, from this tree: Caddy (the version
 # go.mod requires) with the plugin, then a check that the handler is in
