@@ -69,12 +69,16 @@ test: deps
 # size (every kind of fault still in it); nothing is skipped.
 STRESS_RUNS  ?= 5
 STRESS_LOOPS ?= $(shell nproc 2>/dev/null || echo 2)
-STRESS_PKGS  := ./filters/... ./pipeline/ ./conformance/ ./caddy/ ./internal/keyset/ ./filters-examples/jwt/
+STRESS_PKGS  := ./filters/... ./pipeline/ ./conformance/ ./caddy/ ./functions/ ./internal/keyset/ ./filters-examples/jwt/
 STRESS_TESTS := ^(TestFaults|TestPoolBusy|TestTimeoutUnderGC|TestLoadChecks|TestLoadConfigErrors|TestConcurrentCalls|TestLimit.*|$\
 TestInterruptStopsLoop|TestErrorPolicy|TestBusyAnswers503|TestResponseBodyHooks|$\
 TestBadPointersTrap|TestRunnerFaults|TestRunnerFaultsInResponse|TestModulesThatMustNotLoad|TestModulesThatFailEachCall|FuzzHostCall|TestSoak|TestSoakCaddy|$\
 TestCaddyChain|TestCaddyErrorPolicyAllow|TestCaddyReload|TestCaddyJWT|$\
-TestRemoteFetchTimeout|TestRemoteSlowRefetch|TestOpenDoesNotWaitForProvider|TestWasmSlowIdentityProvider)$$
+TestRemoteFetchTimeout|TestRemoteSlowRefetch|TestOpenDoesNotWaitForProvider|TestWasmSlowIdentityProvider|$\
+TestScaleToZeroBurst|TestIdleInstancesAreReaped|TestMemoryLimitIsExact|TestDyingGuestIsATrap|$\
+TestReadBodyAhead.*|TestSlowClientHoldsNoInstance|TestBodyHookHoldsNoInstanceWhileRouteWrites|TestCaddyWAFBodies|$\
+TestFunctionFailures|TestFunctionBusy|TestFunctionConcurrentCalls|TestServeViolations|TestCaddyFunction|$\
+TestCaddyManySitesShareSnapshots|TestCaddyIdleInstancesReaped)$$
 
 test-stress: deps
 	@loops=""; \
