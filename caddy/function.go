@@ -65,6 +65,7 @@ type Function struct {
 	MaxOutputBytes int64 `json:"max_output_bytes,omitempty"`
 
 	handler *functions.Handler
+	metrics *functionMetrics
 	life    *lifecycle
 }
 
@@ -98,6 +99,7 @@ func (f *Function) Provision(ctx caddy.Context) error {
 	if f.handler, err = functions.Load(ctx, eng, cfg); err != nil {
 		return fmt.Errorf("gojinn: %w", err)
 	}
+	f.metrics = newFunctionMetrics(ctx.GetMetricsRegistry(), f.handler)
 	return nil
 }
 
@@ -179,6 +181,9 @@ func (f *Function) Cleanup() error {
 
 func (f *Function) release() {
 	f.life.closeOnce.Do(func() {
+		if f.metrics != nil {
+			f.metrics.unregister()
+		}
 		if f.handler != nil {
 			f.handler.Close(context.Background())
 		}
@@ -194,7 +199,9 @@ func (f *Function) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp
 			f.release()
 		}
 	}()
+	start := time.Now()
 	err := f.handler.Serve(w, r)
+	f.metrics.served(err, time.Since(start))
 	// Serve returns a *Failure as it is, never wrapped.
 	if fl, ok := err.(*functions.Failure); ok {
 		// Through Caddy's error handling, so that handle_errors can

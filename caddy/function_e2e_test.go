@@ -47,16 +47,18 @@ func (l logFile) read(t *testing.T) string {
 
 // stranglerConfig is the strangler fig: /api/v2/* served by a function,
 // everything else still proxied to the legacy upstream.
-func stranglerConfig(logs logFile, up *upstream, wasm string) string {
+func stranglerConfig(logs logFile, up *upstream, name, wasm string) string {
 	return fmt.Sprintf(`{
 	admin localhost:%d
 	http_port %d
 	skip_install_trust
+	metrics
 	%s
 }
 http://localhost:%d {
 	handle /api/v2/* {
 		gojinn %s {
+			name %s
 			timeout 1s
 			memory_limit 32MiB
 			env GREETING "hello there"
@@ -71,7 +73,7 @@ http://localhost:%d {
 		reverse_proxy %s
 	}
 }
-`, adminPort, caddyPort, logs.globalOption(), caddyPort, wasm, strings.TrimPrefix(up.URL, "http://"))
+`, adminPort, caddyPort, logs.globalOption(), caddyPort, wasm, name, strings.TrimPrefix(up.URL, "http://"))
 }
 
 func do(t *testing.T, client *http.Client, method, path string, header map[string]string, body string) (int, string, http.Header) {
@@ -102,7 +104,8 @@ func TestCaddyFunction(t *testing.T) {
 			up := newUpstream(t)
 			logs := newLogFile(t)
 			tc := newTester(t)
-			tc.InitServer(stranglerConfig(logs, up, form.wasm), "caddyfile")
+			name := "probe-" + form.name
+			tc.InitServer(stranglerConfig(logs, up, name, form.wasm), "caddyfile")
 
 			code, body, header := do(t, tc.Client, http.MethodPost, "/api/v2/contact?id=123",
 				map[string]string{"Content-Type": "application/json"}, `{"user": "john"}`)
@@ -159,6 +162,31 @@ func TestCaddyFunction(t *testing.T) {
 			}
 			if l := logs.read(t); strings.Contains(l, secret) {
 				t.Error("the secret is in the log")
+			}
+
+			// Every request counted by its outcome: the echo and the
+			// request after each violation answered by the function
+			// (ok); a panic is an exit or a trap depending on how the
+			// guest's runtime dies, so those two are counted together.
+			count := func(outcome string) float64 {
+				v, _ := metricValue(t, tc, fmt.Sprintf(`gojinn_function_requests_total{function=%q,outcome=%q}`, name, outcome))
+				return v
+			}
+			for outcome, want := range map[string]float64{
+				"ok": 12, "contract": 4, "timeout": 1, "memory_limit": 1, "output_too_large": 1, "body_too_large": 1,
+			} {
+				if got := count(outcome); got != want {
+					t.Errorf("%s: %v requests, want %v", outcome, got, want)
+				}
+			}
+			if got := count("exit") + count("trap"); got != 3 {
+				t.Errorf("exit and trap: %v requests, want 3", got)
+			}
+			if got, _ := metricValue(t, tc, fmt.Sprintf(`gojinn_function_request_duration_seconds_count{function=%q}`, name)); got != 23 {
+				t.Errorf("%v durations observed, want 23", got)
+			}
+			if _, ok := metricValue(t, tc, fmt.Sprintf(`gojinn_function_instances{function=%q,state="busy"}`, name)); !ok {
+				t.Error("no instance gauge")
 			}
 		})
 	}
