@@ -135,6 +135,41 @@ GOJINN_IMPORT("signature_verify")
 int32_t gojinn_signature_verify(int32_t keyset, const void *alg, uint32_t alg_len, const void *kid, uint32_t kid_len,
 				const void *msg, uint32_t msg_len, const void *sig, uint32_t sig_len);
 
+/*
+ * Native primitives: work done by the host at native speed over data it
+ * already holds (docs/ABI.md, "Native primitives").
+ *
+ * JSON. gojinn_json_get reads one value of a body (kind) by gjson path
+ * and writes, under the buffer-limit protocol, one GOJINN_JSON_* type
+ * byte and the value: a string decoded, anything else as its JSON text.
+ * A path with a gjson modifier (an unescaped '@') is GOJINN_ERR_INVALID.
+ * gojinn_json_leaves writes the body's leaves from leaf number cursor on,
+ * as many whole records as fit, and returns their length: 0 when there
+ * are no more; more than limit when not even the first fits (grow the
+ * buffer to it and call again). A record is GOJINN_JSON_LEAF_HEADER_LEN
+ * bytes (u8 type, then little-endian u32 token offset, token length, path
+ * length, value length), the path, the value. The next cursor is this
+ * one plus the records read. Member names are records of type
+ * GOJINN_JSON_KEY before their values. A body that is not one JSON
+ * document is GOJINN_ERR_INVALID, nesting past GOJINN_MAX_JSON_DEPTH
+ * GOJINN_ERR_TOO_LARGE, for both.
+ */
+#define GOJINN_JSON_NULL 1
+#define GOJINN_JSON_FALSE 2
+#define GOJINN_JSON_TRUE 3
+#define GOJINN_JSON_NUMBER 4
+#define GOJINN_JSON_STRING 5
+#define GOJINN_JSON_ARRAY 6
+#define GOJINN_JSON_OBJECT 7
+#define GOJINN_JSON_KEY 8
+#define GOJINN_MAX_JSON_PATH_LEN 4096
+#define GOJINN_MAX_JSON_DEPTH 512
+#define GOJINN_JSON_LEAF_HEADER_LEN 17
+
+GOJINN_IMPORT("json_get")
+int32_t gojinn_json_get(uint32_t kind, const void *path, uint32_t path_len, void *buf, uint32_t limit);
+GOJINN_IMPORT("json_leaves") int32_t gojinn_json_leaves(uint32_t kind, uint32_t cursor, void *buf, uint32_t limit);
+
 #ifdef __cplusplus
 }
 #endif

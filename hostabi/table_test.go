@@ -91,6 +91,17 @@ func TestHeaderConstantsMatchABI(t *testing.T) {
 		"GOJINN_MAX_URI_LEN":             itoa(MaxURILen),
 		"GOJINN_MAX_LOG_LEN":             itoa(MaxLogLen),
 		"GOJINN_DEFAULT_MAX_BODY_BYTES":  itoa(DefaultMaxBodyBytes),
+		"GOJINN_JSON_NULL":               itoa(int64(JSONNull)),
+		"GOJINN_JSON_FALSE":              itoa(int64(JSONFalse)),
+		"GOJINN_JSON_TRUE":               itoa(int64(JSONTrue)),
+		"GOJINN_JSON_NUMBER":             itoa(int64(JSONNumber)),
+		"GOJINN_JSON_STRING":             itoa(int64(JSONString)),
+		"GOJINN_JSON_ARRAY":              itoa(int64(JSONArray)),
+		"GOJINN_JSON_OBJECT":             itoa(int64(JSONObject)),
+		"GOJINN_JSON_KEY":                itoa(int64(JSONKey)),
+		"GOJINN_MAX_JSON_PATH_LEN":       itoa(MaxJSONPathLen),
+		"GOJINN_MAX_JSON_DEPTH":          itoa(MaxJSONDepth),
+		"GOJINN_JSON_LEAF_HEADER_LEN":    itoa(JSONLeafHeaderLen),
 	}
 	got := defines(t, gojinnH(t))
 	for name, w := range want {

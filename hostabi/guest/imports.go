@@ -79,3 +79,9 @@ func keysetOpen(spec unsafe.Pointer, specLen uint32) int32
 //go:wasmimport gojinn signature_verify
 func signatureVerify(keyset int32, alg unsafe.Pointer, algLen uint32, kid unsafe.Pointer, kidLen uint32,
 	msg unsafe.Pointer, msgLen uint32, sig unsafe.Pointer, sigLen uint32) int32
+
+//go:wasmimport gojinn json_get
+func jsonGet(kind uint32, path unsafe.Pointer, pathLen uint32, buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn json_leaves
+func jsonLeaves(kind uint32, cursor uint32, buf unsafe.Pointer, limit uint32) int32

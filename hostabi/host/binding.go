@@ -46,6 +46,7 @@ type Binding struct {
 	keyBuf     []byte            // canonical form of the header name at hand
 	headerKeys map[string]string // canonical header names seen, to set without allocating
 	names      []string          // header_names' sort buffer
+	leaves     leafWalk          // json_leaves' walk in progress
 }
 
 // Features is what the guest declared with features_set during configure.

@@ -55,6 +55,8 @@ var handlers = map[string]hostFunc{
 	hostabi.FuncLogEnabled:      logEnabled,
 	hostabi.FuncKeysetOpen:      keysetOpen,
 	hostabi.FuncSignatureVerify: signatureVerify,
+	hostabi.FuncJSONGet:         jsonGet,
+	hostabi.FuncJSONLeaves:      jsonLeaves,
 }
 
 // ParamTypes are the wasm parameter types of an ABI function: all i32.

@@ -205,6 +205,8 @@ static void raw(char **a, int n) {
 	else if (!strcmp(f, "keyset_open")) r = gojinn_keyset_open(p[0], v[1]);
 	else if (!strcmp(f, "signature_verify"))
 		r = gojinn_signature_verify((int32_t)v[0], p[1], v[2], p[3], v[4], p[5], v[6], p[7], v[8]);
+	else if (!strcmp(f, "json_get")) r = gojinn_json_get(v[0], p[1], v[2], p[3], v[4]);
+	else if (!strcmp(f, "json_leaves")) r = gojinn_json_leaves(v[0], v[1], p[2], v[3]);
 	else {
 		puts_("unknown-raw");
 		return;
@@ -314,6 +316,19 @@ static int32_t step(char **a, int n, int phase) {
 		free(s3.p);
 		free(s4.p);
 		free(s5.p);
+	} else if (!strcmp(op, "json_get")) {
+		ARG_I(1);
+		ARG_S(2);
+		ARG_I(3);
+		unsigned char *b = buffer(i3);
+		report_data(gojinn_json_get(i1, s2.p, s2.n, b, i3), b, i3);
+		free(s2.p);
+	} else if (!strcmp(op, "json_leaves")) {
+		ARG_I(1);
+		ARG_I(2);
+		ARG_I(3);
+		unsigned char *b = buffer(i3);
+		report_data(gojinn_json_leaves(i1, i2, b, i3), b, i3);
 	} else if (!strcmp(op, "fill_vars")) {
 		ARG_I(1);
 		uint32_t ok = 0;

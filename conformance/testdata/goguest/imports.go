@@ -74,3 +74,9 @@ func hostKeysetOpen(spec, n uint32) int32
 
 //go:wasmimport gojinn signature_verify
 func hostSignatureVerify(keyset int32, alg, algLen, kid, kidLen, msg, msgLen, sig, sigLen uint32) int32
+
+//go:wasmimport gojinn json_get
+func hostJSONGet(kind, path, pathLen, buf, limit uint32) int32
+
+//go:wasmimport gojinn json_leaves
+func hostJSONLeaves(kind, cursor, buf, limit uint32) int32

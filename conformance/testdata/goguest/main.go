@@ -300,6 +300,14 @@ func step(a []string, phase int) (string, int32) {
 		alg, kid, msg, sig := argStr(a, 2), argStr(a, 3), argStr(a, 4), argStr(a, 5)
 		return itoa(hostSignatureVerify(int32(argInt(a, 1)), ptr(alg), uint32(len(alg)), ptr(kid), uint32(len(kid)),
 			ptr(msg), uint32(len(msg)), ptr(sig), uint32(len(sig)))), -1
+	case "json_get":
+		path, limit := argStr(a, 2), argInt(a, 3)
+		b := buffer(limit)
+		return reportData(hostJSONGet(argInt(a, 1), ptr(path), uint32(len(path)), ptr(b), limit), b, limit), -1
+	case "json_leaves":
+		limit := argInt(a, 3)
+		b := buffer(limit)
+		return reportData(hostJSONLeaves(argInt(a, 1), argInt(a, 2), ptr(b), limit), b, limit), -1
 	case "fill_vars":
 		ok, first := 0, int32(0)
 		for i := range argInt(a, 1) {
@@ -426,6 +434,10 @@ func raw(a []string) string {
 		return itoa(hostKeysetOpen(v[0], v[1]))
 	case "signature_verify":
 		return itoa(hostSignatureVerify(int32(v[0]), v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]))
+	case "json_get":
+		return itoa(hostJSONGet(v[0], v[1], v[2], v[3], v[4]))
+	case "json_leaves":
+		return itoa(hostJSONLeaves(v[0], v[1], v[2], v[3]))
 	}
 	return "unknown-raw"
 }

@@ -1,0 +1,43 @@
+package hostabi
+
+// Native primitives: work a filter's hot loops need, done by the host at
+// native speed over data the host already holds (docs/ABI.md, "Native
+// primitives"). Each is bounded by its input, so a call's time is bounded
+// too: the time limit's checks run only in the guest's own loops.
+
+// Host function names of the primitives, in the ABI table after the
+// others.
+const (
+	FuncJSONGet    = "json_get"
+	FuncJSONLeaves = "json_leaves"
+)
+
+// JSONType is the type of a JSON value, the first byte of what json_get
+// writes and of each json_leaves record.
+type JSONType uint8
+
+const (
+	JSONNull   JSONType = 1
+	JSONFalse  JSONType = 2
+	JSONTrue   JSONType = 3
+	JSONNumber JSONType = 4
+	JSONString JSONType = 5
+	// JSONArray and JSONObject are values of json_get only: json_leaves
+	// walks into them.
+	JSONArray  JSONType = 6
+	JSONObject JSONType = 7
+	// JSONKey is a member name, a record of json_leaves only.
+	JSONKey JSONType = 8
+)
+
+// Limits of the JSON primitives.
+const (
+	// MaxJSONPathLen bounds a json_get path.
+	MaxJSONPathLen = 4 << 10
+	// MaxJSONDepth bounds how deeply a body's arrays and objects nest:
+	// deeper is ErrTooLarge, so that a body of '[' costs a bounded walk.
+	MaxJSONDepth = 512
+	// JSONLeafHeaderLen is the fixed part of a json_leaves record: type,
+	// offset, token length, path length and value length.
+	JSONLeafHeaderLen = 17
+)
