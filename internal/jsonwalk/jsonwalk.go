@@ -84,7 +84,8 @@ type Walker struct {
 	path  []byte
 	buf   []byte // a decoded string with escapes
 	err   error
-	n     int // leaves returned
+	n     int  // leaves returned
+	bare  bool // no paths: Valid's walk
 }
 
 // Reset starts a walk of src, keeping w's buffers.
@@ -139,7 +140,7 @@ func (w *Walker) Err() error { return w.err }
 // Valid reports whether src is one JSON document (white space around it
 // allowed) nested at most MaxDepth deep, and the error when it is not.
 func Valid(src []byte) error {
-	var w Walker
+	w := Walker{bare: true}
 	w.Reset(src)
 	for {
 		if _, ok := w.Next(); !ok {
@@ -242,12 +243,14 @@ func (w *Walker) key() (Leaf, bool) {
 		return w.fail(ErrSyntax)
 	}
 	w.i++
-	top := &w.stack[len(w.stack)-1]
-	w.path = w.path[:top.pathLen]
-	if top.pathLen > 0 {
-		w.path = append(w.path, '.')
+	if !w.bare {
+		top := &w.stack[len(w.stack)-1]
+		w.path = w.path[:top.pathLen]
+		if top.pathLen > 0 {
+			w.path = append(w.path, '.')
+		}
+		w.path = appendEscaped(w.path, name)
 	}
-	w.path = appendEscaped(w.path, name)
 	w.st = stValue
 	w.n++
 	return Leaf{Type: Key, Offset: start, Len: end - start, Path: w.path, Value: name}, true
@@ -289,13 +292,16 @@ func (w *Walker) after() {
 
 // pushIndex makes the path that of element i of the array on top.
 func (w *Walker) pushIndex(i int) {
+	w.st = stValue
+	if w.bare {
+		return
+	}
 	top := w.stack[len(w.stack)-1]
 	w.path = w.path[:top.pathLen]
 	if top.pathLen > 0 {
 		w.path = append(w.path, '.')
 	}
 	w.path = strconv.AppendInt(w.path, int64(i), 10)
-	w.st = stValue
 }
 
 // appendEscaped appends a member name as a gjson path component: every
@@ -360,7 +366,7 @@ func (w *Walker) str() ([]byte, bool) {
 	s := w.src
 	start := w.i + 1
 	i := start
-	for i < len(s) && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20 {
+	for i < len(s) && plain[s[i]] {
 		i++
 	}
 	if i < len(s) && s[i] == '"' {
@@ -424,6 +430,15 @@ func (w *Walker) str() ([]byte, bool) {
 	}
 	return nil, false
 }
+
+// plain marks the bytes a string holds as they are: not '"', '\\' or a
+// control byte.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func hex4(s []byte, i int) (rune, bool) {
 	if i+4 > len(s) {
