@@ -102,6 +102,9 @@ var hostFuncs = []HostFunc{
 		{"msg", rp}, {"msg_len", rl}, {"sig", rp}, {"sig_len", rl}}, true},
 	{FuncJSONGet, []Param{{"kind", rv}, {"path", rp}, {"path_len", rl}, {"buf", rp}, {"limit", rl}}, true},
 	{FuncJSONLeaves, []Param{{"kind", rv}, {"cursor", rv}, {"buf", rp}, {"limit", rl}}, true},
+	{FuncRegexCompile, []Param{{"patterns", rp}, {"patterns_len", rl}}, true},
+	{FuncRegexMatch, []Param{{"regex", rv}, {"target", rv}, {"kind", rv}, {"data", rp}, {"data_len", rl}, {"buf", rp}, {"limit", rl}}, true},
+	{FuncRegexFind, []Param{{"regex", rv}, {"target", rv}, {"kind", rv}, {"data", rp}, {"data_len", rl}, {"buf", rp}, {"limit", rl}}, true},
 }
 
 // Short names for the table's roles.

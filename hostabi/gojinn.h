@@ -170,6 +170,38 @@ GOJINN_IMPORT("json_get")
 int32_t gojinn_json_get(uint32_t kind, const void *path, uint32_t path_len, void *buf, uint32_t limit);
 GOJINN_IMPORT("json_leaves") int32_t gojinn_json_leaves(uint32_t kind, uint32_t cursor, void *buf, uint32_t limit);
 
+/*
+ * Regular expressions (Go's regexp, RE2 syntax: linear time, no
+ * backtracking). gojinn_regex_compile, during configure only, compiles a
+ * NUL-separated list of expressions into a set and returns its handle;
+ * restored instances keep it. gojinn_regex_match writes the ids (u32
+ * little-endian, in list order) of the expressions that match the target
+ * and returns their length in bytes (0: none matched; pass limit 0 to ask
+ * only whether any did). gojinn_regex_find writes the leftmost match of
+ * any expression as three u32 (id, start, end) and returns 12, or
+ * GOJINN_ERR_NOT_FOUND. The target is the guest's data, or a message's
+ * body, header (data is its name; values NUL-separated) or the request's
+ * URI. A subject longer than GOJINN_MAX_REGEX_WORK divided by the set's
+ * program size is GOJINN_ERR_TOO_LARGE.
+ */
+#define GOJINN_REGEX_BYTES 0
+#define GOJINN_REGEX_BODY 1
+#define GOJINN_REGEX_HEADER 2
+#define GOJINN_REGEX_URI 3
+#define GOJINN_MAX_REGEX_SETS 64
+#define GOJINN_MAX_REGEX_PATTERNS 256
+#define GOJINN_MAX_REGEX_LEN 4096
+#define GOJINN_MAX_REGEX_SET_LEN 65536
+#define GOJINN_MAX_REGEX_WORK 268435456
+
+GOJINN_IMPORT("regex_compile") int32_t gojinn_regex_compile(const void *patterns, uint32_t patterns_len);
+GOJINN_IMPORT("regex_match")
+int32_t gojinn_regex_match(int32_t regex, uint32_t target, uint32_t kind, const void *data, uint32_t data_len, void *buf,
+			   uint32_t limit);
+GOJINN_IMPORT("regex_find")
+int32_t gojinn_regex_find(int32_t regex, uint32_t target, uint32_t kind, const void *data, uint32_t data_len, void *buf,
+			  uint32_t limit);
+
 #ifdef __cplusplus
 }
 #endif

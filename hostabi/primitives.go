@@ -41,3 +41,41 @@ const (
 	// offset, token length, path length and value length.
 	JSONLeafHeaderLen = 17
 )
+
+// Host function names of the regular expressions.
+const (
+	FuncRegexCompile = "regex_compile"
+	FuncRegexMatch   = "regex_match"
+	FuncRegexFind    = "regex_find"
+)
+
+// RegexTarget is what regex_match and regex_find match against.
+type RegexTarget uint32
+
+const (
+	// RegexBytes is the guest's (data, data_len).
+	RegexBytes RegexTarget = 0
+	// RegexBody is the body of the call's kind.
+	RegexBody RegexTarget = 1
+	// RegexHeader is the values of the header of the call's kind named
+	// by (data, data_len), NUL-separated as header_get returns them.
+	RegexHeader RegexTarget = 2
+	// RegexURI is the request target as uri_get returns it.
+	RegexURI RegexTarget = 3
+)
+
+// Limits of the regular expressions.
+const (
+	// MaxRegexSets bounds the sets one instance compiles.
+	MaxRegexSets = 64
+	// MaxRegexPatterns bounds the expressions of one set.
+	MaxRegexPatterns = 256
+	// MaxRegexLen bounds one expression, MaxRegexSetLen a whole set.
+	MaxRegexLen    = 4 << 10
+	MaxRegexSetLen = 64 << 10
+	// MaxRegexWork bounds one match: the subject's length (plus one)
+	// times the instructions of the set's programs. Past it the call is
+	// ErrTooLarge, since a host call runs to its end whatever the time
+	// limit says.
+	MaxRegexWork = 1 << 28
+)

@@ -102,6 +102,15 @@ func TestHeaderConstantsMatchABI(t *testing.T) {
 		"GOJINN_MAX_JSON_PATH_LEN":       itoa(MaxJSONPathLen),
 		"GOJINN_MAX_JSON_DEPTH":          itoa(MaxJSONDepth),
 		"GOJINN_JSON_LEAF_HEADER_LEN":    itoa(JSONLeafHeaderLen),
+		"GOJINN_REGEX_BYTES":             itoa(int64(RegexBytes)),
+		"GOJINN_REGEX_BODY":              itoa(int64(RegexBody)),
+		"GOJINN_REGEX_HEADER":            itoa(int64(RegexHeader)),
+		"GOJINN_REGEX_URI":               itoa(int64(RegexURI)),
+		"GOJINN_MAX_REGEX_SETS":          itoa(MaxRegexSets),
+		"GOJINN_MAX_REGEX_PATTERNS":      itoa(MaxRegexPatterns),
+		"GOJINN_MAX_REGEX_LEN":           itoa(MaxRegexLen),
+		"GOJINN_MAX_REGEX_SET_LEN":       itoa(MaxRegexSetLen),
+		"GOJINN_MAX_REGEX_WORK":          itoa(MaxRegexWork),
 	}
 	got := defines(t, gojinnH(t))
 	for name, w := range want {

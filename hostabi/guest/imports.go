@@ -85,3 +85,12 @@ func jsonGet(kind uint32, path unsafe.Pointer, pathLen uint32, buf unsafe.Pointe
 
 //go:wasmimport gojinn json_leaves
 func jsonLeaves(kind uint32, cursor uint32, buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn regex_compile
+func regexCompile(patterns unsafe.Pointer, patternsLen uint32) int32
+
+//go:wasmimport gojinn regex_match
+func regexMatch(regex int32, target uint32, kind uint32, data unsafe.Pointer, dataLen uint32, buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn regex_find
+func regexFind(regex int32, target uint32, kind uint32, data unsafe.Pointer, dataLen uint32, buf unsafe.Pointer, limit uint32) int32

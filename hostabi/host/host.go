@@ -57,6 +57,9 @@ var handlers = map[string]hostFunc{
 	hostabi.FuncSignatureVerify: signatureVerify,
 	hostabi.FuncJSONGet:         jsonGet,
 	hostabi.FuncJSONLeaves:      jsonLeaves,
+	hostabi.FuncRegexCompile:    regexCompile,
+	hostabi.FuncRegexMatch:      regexMatch,
+	hostabi.FuncRegexFind:       regexFind,
 }
 
 // ParamTypes are the wasm parameter types of an ABI function: all i32.

@@ -80,3 +80,12 @@ func hostJSONGet(kind, path, pathLen, buf, limit uint32) int32
 
 //go:wasmimport gojinn json_leaves
 func hostJSONLeaves(kind, cursor, buf, limit uint32) int32
+
+//go:wasmimport gojinn regex_compile
+func hostRegexCompile(patterns, n uint32) int32
+
+//go:wasmimport gojinn regex_match
+func hostRegexMatch(regex int32, target, kind, data, dataLen, buf, limit uint32) int32
+
+//go:wasmimport gojinn regex_find
+func hostRegexFind(regex int32, target, kind, data, dataLen, buf, limit uint32) int32

@@ -308,6 +308,17 @@ func step(a []string, phase int) (string, int32) {
 		limit := argInt(a, 3)
 		b := buffer(limit)
 		return reportData(hostJSONLeaves(argInt(a, 1), argInt(a, 2), ptr(b), limit), b, limit), -1
+	case "regex_compile":
+		list := argStr(a, 1)
+		return itoa(hostRegexCompile(ptr(list), uint32(len(list)))), -1
+	case "regex_match", "regex_find":
+		data, limit := argStr(a, 4), argInt(a, 5)
+		b := buffer(limit)
+		fn := hostRegexMatch
+		if op == "regex_find" {
+			fn = hostRegexFind
+		}
+		return reportData(fn(int32(argInt(a, 1)), argInt(a, 2), argInt(a, 3), ptr(data), uint32(len(data)), ptr(b), limit), b, limit), -1
 	case "fill_vars":
 		ok, first := 0, int32(0)
 		for i := range argInt(a, 1) {
@@ -438,6 +449,12 @@ func raw(a []string) string {
 		return itoa(hostJSONGet(v[0], v[1], v[2], v[3], v[4]))
 	case "json_leaves":
 		return itoa(hostJSONLeaves(v[0], v[1], v[2], v[3]))
+	case "regex_compile":
+		return itoa(hostRegexCompile(v[0], v[1]))
+	case "regex_match":
+		return itoa(hostRegexMatch(int32(v[0]), v[1], v[2], v[3], v[4], v[5], v[6]))
+	case "regex_find":
+		return itoa(hostRegexFind(int32(v[0]), v[1], v[2], v[3], v[4], v[5], v[6]))
 	}
 	return "unknown-raw"
 }
