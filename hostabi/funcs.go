@@ -105,6 +105,8 @@ var hostFuncs = []HostFunc{
 	{FuncRegexCompile, []Param{{"patterns", rp}, {"patterns_len", rl}}, true},
 	{FuncRegexMatch, []Param{{"regex", rv}, {"target", rv}, {"kind", rv}, {"data", rp}, {"data_len", rl}, {"buf", rp}, {"limit", rl}}, true},
 	{FuncRegexFind, []Param{{"regex", rv}, {"target", rv}, {"kind", rv}, {"data", rp}, {"data_len", rl}, {"buf", rp}, {"limit", rl}}, true},
+	{FuncPatternsCompile, []Param{{"patterns", rp}, {"patterns_len", rl}, {"flags", rv}}, true},
+	{FuncPatternsScan, []Param{{"set", rv}, {"target", rv}, {"kind", rv}, {"data", rp}, {"data_len", rl}, {"buf", rp}, {"limit", rl}}, true},
 }
 
 // Short names for the table's roles.

@@ -202,6 +202,30 @@ GOJINN_IMPORT("regex_find")
 int32_t gojinn_regex_find(int32_t regex, uint32_t target, uint32_t kind, const void *data, uint32_t data_len, void *buf,
 			  uint32_t limit);
 
+/*
+ * Pattern sets: many literals in one automaton (Aho-Corasick).
+ * gojinn_patterns_compile, during configure only, compiles a
+ * NUL-separated list of non-empty literals (flags: GOJINN_PATTERNS_FOLD_CASE
+ * for ASCII case folding) and returns its handle; restored instances keep
+ * it. gojinn_patterns_scan writes the ids (u32 little-endian) of the
+ * literals found in the target, each once, in the order their first
+ * occurrences end, at most GOJINN_MAX_PATTERN_MATCHES of them, and
+ * returns their length in bytes. Targets are those of the regular
+ * expressions (GOJINN_REGEX_BYTES, _BODY, _HEADER, _URI).
+ */
+#define GOJINN_PATTERNS_FOLD_CASE 1
+#define GOJINN_MAX_PATTERN_SETS 64
+#define GOJINN_MAX_PATTERNS 65536
+#define GOJINN_MAX_PATTERN_LEN 1024
+#define GOJINN_MAX_PATTERN_SET_LEN 1048576
+#define GOJINN_MAX_PATTERN_MATCHES 1024
+
+GOJINN_IMPORT("patterns_compile")
+int32_t gojinn_patterns_compile(const void *patterns, uint32_t patterns_len, uint32_t flags);
+GOJINN_IMPORT("patterns_scan")
+int32_t gojinn_patterns_scan(int32_t set, uint32_t target, uint32_t kind, const void *data, uint32_t data_len, void *buf,
+			     uint32_t limit);
+
 #ifdef __cplusplus
 }
 #endif

@@ -79,3 +79,26 @@ const (
 	// limit says.
 	MaxRegexWork = 1 << 28
 )
+
+// Host function names of the pattern sets.
+const (
+	FuncPatternsCompile = "patterns_compile"
+	FuncPatternsScan    = "patterns_scan"
+)
+
+// PatternsFoldCase makes a pattern set match ASCII letters in either
+// case (patterns_compile's flags).
+const PatternsFoldCase uint32 = 1
+
+// Limits of the pattern sets.
+const (
+	// MaxPatternSets bounds the sets one instance compiles.
+	MaxPatternSets = 64
+	// MaxPatterns bounds the literals of one set.
+	MaxPatterns = 1 << 16
+	// MaxPatternLen bounds one literal, MaxPatternSetLen a whole set.
+	MaxPatternLen    = 1 << 10
+	MaxPatternSetLen = 1 << 20
+	// MaxPatternMatches bounds the ids one scan reports.
+	MaxPatternMatches = 1 << 10
+)

@@ -111,6 +111,12 @@ func TestHeaderConstantsMatchABI(t *testing.T) {
 		"GOJINN_MAX_REGEX_LEN":           itoa(MaxRegexLen),
 		"GOJINN_MAX_REGEX_SET_LEN":       itoa(MaxRegexSetLen),
 		"GOJINN_MAX_REGEX_WORK":          itoa(MaxRegexWork),
+		"GOJINN_PATTERNS_FOLD_CASE":      itoa(int64(PatternsFoldCase)),
+		"GOJINN_MAX_PATTERN_SETS":        itoa(MaxPatternSets),
+		"GOJINN_MAX_PATTERNS":            itoa(MaxPatterns),
+		"GOJINN_MAX_PATTERN_LEN":         itoa(MaxPatternLen),
+		"GOJINN_MAX_PATTERN_SET_LEN":     itoa(MaxPatternSetLen),
+		"GOJINN_MAX_PATTERN_MATCHES":     itoa(MaxPatternMatches),
 	}
 	got := defines(t, gojinnH(t))
 	for name, w := range want {

@@ -3,6 +3,8 @@
 package guest_test
 
 import (
+	"strings"
+
 	"github.com/gojinn/gojinn/hostabi/guest"
 )
 
@@ -44,6 +46,30 @@ func ExampleCompileRegex() {
 		OnRequest: func() guest.Action {
 			if ok, err := routes.MatchURI(); !ok || err != nil {
 				return guest.RespondWith(404, nil)
+			}
+			return guest.Continue
+		},
+	})
+}
+
+// A deny list of 10,000 words, compiled once into one automaton: the host
+// scans each request body where it holds it, in a single pass whatever
+// the number of words (about 10x faster than the same automaton in wasm).
+func ExampleCompilePatterns() {
+	var denied guest.Patterns
+	var found []int // kept between requests
+	guest.Register(guest.Filter{
+		ReadsRequestBody: true,
+		Configure: func(config []byte) error {
+			var err error
+			// One word a line, matched in any ASCII case.
+			denied, err = guest.CompilePatterns(strings.Fields(string(config)), true)
+			return err
+		},
+		OnRequest: func() guest.Action {
+			var err error
+			if found, err = denied.ScanBody(found[:0], guest.Request); err != nil || len(found) > 0 {
+				return guest.RespondWith(403, nil)
 			}
 			return guest.Continue
 		},

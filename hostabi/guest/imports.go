@@ -94,3 +94,9 @@ func regexMatch(regex int32, target uint32, kind uint32, data unsafe.Pointer, da
 
 //go:wasmimport gojinn regex_find
 func regexFind(regex int32, target uint32, kind uint32, data unsafe.Pointer, dataLen uint32, buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn patterns_compile
+func patternsCompile(patterns unsafe.Pointer, patternsLen uint32, flags uint32) int32
+
+//go:wasmimport gojinn patterns_scan
+func patternsScan(set int32, target uint32, kind uint32, data unsafe.Pointer, dataLen uint32, buf unsafe.Pointer, limit uint32) int32

@@ -82,6 +82,9 @@ func TestPrimitivesAgreeWithGuestCode(t *testing.T) {
 		{"static", "regex\n" + strings.Join(routes, "\n"), get("/static/app/main.js"), 204},
 		{"health, any case", "regex\n" + strings.Join(routes, "\n"), get("/HEALTH"), 204},
 		{"no route", "regex\n" + strings.Join(routes, "\n"), get("/api/v2/admin"), 403},
+		{"clean text", "words\n10000", post(strings.Repeat("the quick brown fox. ", 200)), 204},
+		{"a denied word", "words\n10000", post(strings.Repeat("the quick brown fox. ", 100) + "BadWord09999X"), 403},
+		{"a word cut short", "words\n10000", post("badword0999x badword1000"), 204},
 	}
 	chains := map[string]*pipeline.Chain{} // made on t: a subtest's would close with it
 	configOf := func(config, side string) string {
@@ -139,6 +142,27 @@ func BenchmarkRegexRoute(b *testing.B) {
 			r := httptest.NewRequest("GET", "/static/app/main.js", nil)
 			b.ReportAllocs()
 			for b.Loop() {
+				if got := serveStatus(b, c, r); got != 204 {
+					b.Fatal(got)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDenyList is a filter that refuses a 4 KiB request body holding
+// any of 10,000 words, in any ASCII case: the host's automaton scanning
+// the body where it holds it, or the same automaton (internal/patternset)
+// compiled into the guest, over the body copied into wasm.
+func BenchmarkDenyList(b *testing.B) {
+	text := []byte(strings.Repeat("the quick brown fox jumps over the lazy dog, badly. ", 80)[:4096])
+	for _, side := range []string{"host", "guest"} {
+		b.Run(side, func(b *testing.B) {
+			c := primChain(b, "words-"+side+"\n10000")
+			b.SetBytes(int64(len(text)))
+			b.ReportAllocs()
+			for b.Loop() {
+				r := httptest.NewRequest("POST", "/", bytes.NewReader(text))
 				if got := serveStatus(b, c, r); got != 204 {
 					b.Fatal(got)
 				}

@@ -60,6 +60,8 @@ var handlers = map[string]hostFunc{
 	hostabi.FuncRegexCompile:    regexCompile,
 	hostabi.FuncRegexMatch:      regexMatch,
 	hostabi.FuncRegexFind:       regexFind,
+	hostabi.FuncPatternsCompile: patternsCompile,
+	hostabi.FuncPatternsScan:    patternsScan,
 }
 
 // ParamTypes are the wasm parameter types of an ABI function: all i32.

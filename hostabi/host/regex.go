@@ -51,54 +51,61 @@ func regexArgs(b *Binding, mem api.Memory, stack []uint64) (*regexset.Set, []byt
 		setResult(stack, hostabi.ErrNotFound)
 		return nil, nil, false
 	}
-	set := b.regexes[h]
+	subject, ok := targetSubject(b, stack, data)
+	return b.regexes[h], subject, ok
+}
+
+// targetSubject is what a match or scan reads (stack[1] the target,
+// stack[2] the kind): the guest's data, or a message's body, header
+// values or URI where the host holds them. false when the result is set.
+func targetSubject(b *Binding, stack []uint64, data []byte) ([]byte, bool) {
 	target := hostabi.RegexTarget(uint32(stack[1]))
 	if target == hostabi.RegexBytes {
-		return set, data, true
+		return data, true
 	}
 	if !inExchange(b, stack) {
-		return nil, nil, false
+		return nil, false
 	}
 	k := hostabi.Kind(stack[2])
 	if k != hostabi.KindRequest && k != hostabi.KindResponse {
 		setResult(stack, hostabi.ErrInvalid)
-		return nil, nil, false
+		return nil, false
 	}
 	switch target {
 	case hostabi.RegexBody:
 		body, err := b.Exchange.Body(k)
 		if err != nil {
 			setResult(stack, resultOf(err))
-			return nil, nil, false
+			return nil, false
 		}
-		return set, body, true
+		return body, true
 	case hostabi.RegexURI:
 		if k != hostabi.KindRequest {
 			setResult(stack, hostabi.ErrInvalid)
-			return nil, nil, false
+			return nil, false
 		}
 		b.subject = append(b.subject[:0], b.Exchange.URI()...)
-		return set, b.subject, true
+		return b.subject, true
 	case hostabi.RegexHeader:
 		var ok bool
 		if b.keyBuf, ok = canonicalKey(b.keyBuf, data); !ok {
 			setResult(stack, hostabi.ErrInvalid)
-			return nil, nil, false
+			return nil, false
 		}
 		if k == hostabi.KindRequest {
 			if v, present, pseudo := requestPseudo(b.Exchange.Request(), b.keyBuf); pseudo {
 				if !present {
 					setResult(stack, hostabi.ErrNotFound)
-					return nil, nil, false
+					return nil, false
 				}
 				b.subject = append(b.subject[:0], v...)
-				return set, b.subject, true
+				return b.subject, true
 			}
 		}
 		vs, found := b.Exchange.Header(k)[string(b.keyBuf)]
 		if !found {
 			setResult(stack, hostabi.ErrNotFound)
-			return nil, nil, false
+			return nil, false
 		}
 		b.subject = b.subject[:0]
 		for i, v := range vs {
@@ -107,10 +114,10 @@ func regexArgs(b *Binding, mem api.Memory, stack []uint64) (*regexset.Set, []byt
 			}
 			b.subject = append(b.subject, v...)
 		}
-		return set, b.subject, true
+		return b.subject, true
 	}
 	setResult(stack, hostabi.ErrInvalid)
-	return nil, nil, false
+	return nil, false
 }
 
 func regexMatch(b *Binding, mem api.Memory, stack []uint64) {

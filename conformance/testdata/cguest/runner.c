@@ -210,6 +210,8 @@ static void raw(char **a, int n) {
 	else if (!strcmp(f, "regex_compile")) r = gojinn_regex_compile(p[0], v[1]);
 	else if (!strcmp(f, "regex_match")) r = gojinn_regex_match((int32_t)v[0], v[1], v[2], p[3], v[4], p[5], v[6]);
 	else if (!strcmp(f, "regex_find")) r = gojinn_regex_find((int32_t)v[0], v[1], v[2], p[3], v[4], p[5], v[6]);
+	else if (!strcmp(f, "patterns_compile")) r = gojinn_patterns_compile(p[0], v[1], v[2]);
+	else if (!strcmp(f, "patterns_scan")) r = gojinn_patterns_scan((int32_t)v[0], v[1], v[2], p[3], v[4], p[5], v[6]);
 	else {
 		puts_("unknown-raw");
 		return;
@@ -336,6 +338,20 @@ static int32_t step(char **a, int n, int phase) {
 		ARG_S(1);
 		put_int(gojinn_regex_compile(s1.p, s1.n));
 		free(s1.p);
+	} else if (!strcmp(op, "patterns_compile")) {
+		ARG_S(1);
+		ARG_I(2);
+		put_int(gojinn_patterns_compile(s1.p, s1.n, i2));
+		free(s1.p);
+	} else if (!strcmp(op, "patterns_scan")) {
+		ARG_I(1);
+		ARG_I(2);
+		ARG_I(3);
+		ARG_S(4);
+		ARG_I(5);
+		unsigned char *b = buffer(i5);
+		report_data(gojinn_patterns_scan((int32_t)i1, i2, i3, s4.p, s4.n, b, i5), b, i5);
+		free(s4.p);
 	} else if (!strcmp(op, "regex_match") || !strcmp(op, "regex_find")) {
 		ARG_I(1);
 		ARG_I(2);

@@ -89,3 +89,9 @@ func hostRegexMatch(regex int32, target, kind, data, dataLen, buf, limit uint32)
 
 //go:wasmimport gojinn regex_find
 func hostRegexFind(regex int32, target, kind, data, dataLen, buf, limit uint32) int32
+
+//go:wasmimport gojinn patterns_compile
+func hostPatternsCompile(patterns, n, flags uint32) int32
+
+//go:wasmimport gojinn patterns_scan
+func hostPatternsScan(set int32, target, kind, data, dataLen, buf, limit uint32) int32

@@ -311,12 +311,18 @@ func step(a []string, phase int) (string, int32) {
 	case "regex_compile":
 		list := argStr(a, 1)
 		return itoa(hostRegexCompile(ptr(list), uint32(len(list)))), -1
-	case "regex_match", "regex_find":
+	case "patterns_compile":
+		list := argStr(a, 1)
+		return itoa(hostPatternsCompile(ptr(list), uint32(len(list)), argInt(a, 2))), -1
+	case "regex_match", "regex_find", "patterns_scan":
 		data, limit := argStr(a, 4), argInt(a, 5)
 		b := buffer(limit)
 		fn := hostRegexMatch
-		if op == "regex_find" {
+		switch op {
+		case "regex_find":
 			fn = hostRegexFind
+		case "patterns_scan":
+			fn = hostPatternsScan
 		}
 		return reportData(fn(int32(argInt(a, 1)), argInt(a, 2), argInt(a, 3), ptr(data), uint32(len(data)), ptr(b), limit), b, limit), -1
 	case "fill_vars":
@@ -455,6 +461,10 @@ func raw(a []string) string {
 		return itoa(hostRegexMatch(int32(v[0]), v[1], v[2], v[3], v[4], v[5], v[6]))
 	case "regex_find":
 		return itoa(hostRegexFind(int32(v[0]), v[1], v[2], v[3], v[4], v[5], v[6]))
+	case "patterns_compile":
+		return itoa(hostPatternsCompile(v[0], v[1], v[2]))
+	case "patterns_scan":
+		return itoa(hostPatternsScan(int32(v[0]), v[1], v[2], v[3], v[4], v[5], v[6]))
 	}
 	return "unknown-raw"
 }
