@@ -94,7 +94,7 @@ test-stress: deps
 
 vet:
 	$(GO) vet ./...
-	GOOS=wasip1 GOARCH=wasm $(GO) vet ./hostabi/guest/... ./hostabi/function/... ./filters-examples/... \
+	GOOS=wasip1 GOARCH=wasm $(GO) vet ./hostabi/guest/... ./hostabi/guest/testdata/primbench ./hostabi/function/... ./filters-examples/... \
 		./filters/testdata/probe ./pipeline/testdata/noop ./pipeline/testdata/readset \
 		./pipeline/testdata/resphdr ./pipeline/testdata/respbody ./pipeline/testdata/readbody ./filters-examples/jwt/testdata/floor \
 		./functions-examples/... ./filters/testdata/fnprobe/... ./functions/testdata/probe/... \

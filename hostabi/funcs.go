@@ -100,6 +100,13 @@ var hostFuncs = []HostFunc{
 	{FuncKeysetOpen, []Param{{"spec", rp}, {"spec_len", rl}}, true},
 	{FuncSignatureVerify, []Param{{"keyset", rv}, {"alg", rp}, {"alg_len", rl}, {"kid", rp}, {"kid_len", rl},
 		{"msg", rp}, {"msg_len", rl}, {"sig", rp}, {"sig_len", rl}}, true},
+	{FuncJSONGet, []Param{{"kind", rv}, {"path", rp}, {"path_len", rl}, {"buf", rp}, {"limit", rl}}, true},
+	{FuncJSONLeaves, []Param{{"kind", rv}, {"cursor", rv}, {"buf", rp}, {"limit", rl}}, true},
+	{FuncRegexCompile, []Param{{"patterns", rp}, {"patterns_len", rl}}, true},
+	{FuncRegexMatch, []Param{{"regex", rv}, {"target", rv}, {"kind", rv}, {"data", rp}, {"data_len", rl}, {"buf", rp}, {"limit", rl}}, true},
+	{FuncRegexFind, []Param{{"regex", rv}, {"target", rv}, {"kind", rv}, {"data", rp}, {"data_len", rl}, {"buf", rp}, {"limit", rl}}, true},
+	{FuncPatternsCompile, []Param{{"patterns", rp}, {"patterns_len", rl}, {"flags", rv}}, true},
+	{FuncPatternsScan, []Param{{"set", rv}, {"target", rv}, {"kind", rv}, {"data", rp}, {"data_len", rl}, {"buf", rp}, {"limit", rl}}, true},
 }
 
 // Short names for the table's roles.

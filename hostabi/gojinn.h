@@ -135,6 +135,97 @@ GOJINN_IMPORT("signature_verify")
 int32_t gojinn_signature_verify(int32_t keyset, const void *alg, uint32_t alg_len, const void *kid, uint32_t kid_len,
 				const void *msg, uint32_t msg_len, const void *sig, uint32_t sig_len);
 
+/*
+ * Native primitives: work done by the host at native speed over data it
+ * already holds (docs/ABI.md, "Native primitives").
+ *
+ * JSON. gojinn_json_get reads one value of a body (kind) by gjson path
+ * and writes, under the buffer-limit protocol, one GOJINN_JSON_* type
+ * byte and the value: a string decoded, anything else as its JSON text.
+ * A path with a gjson modifier (an unescaped '@') is GOJINN_ERR_INVALID.
+ * gojinn_json_leaves writes the body's leaves from leaf number cursor on,
+ * as many whole records as fit, and returns their length: 0 when there
+ * are no more; more than limit when not even the first fits (grow the
+ * buffer to it and call again). A record is GOJINN_JSON_LEAF_HEADER_LEN
+ * bytes (u8 type, then little-endian u32 token offset, token length, path
+ * length, value length), the path, the value. The next cursor is this
+ * one plus the records read. Member names are records of type
+ * GOJINN_JSON_KEY before their values. A body that is not one JSON
+ * document is GOJINN_ERR_INVALID, nesting past GOJINN_MAX_JSON_DEPTH
+ * GOJINN_ERR_TOO_LARGE, for both.
+ */
+#define GOJINN_JSON_NULL 1
+#define GOJINN_JSON_FALSE 2
+#define GOJINN_JSON_TRUE 3
+#define GOJINN_JSON_NUMBER 4
+#define GOJINN_JSON_STRING 5
+#define GOJINN_JSON_ARRAY 6
+#define GOJINN_JSON_OBJECT 7
+#define GOJINN_JSON_KEY 8
+#define GOJINN_MAX_JSON_PATH_LEN 4096
+#define GOJINN_MAX_JSON_DEPTH 512
+#define GOJINN_JSON_LEAF_HEADER_LEN 17
+
+GOJINN_IMPORT("json_get")
+int32_t gojinn_json_get(uint32_t kind, const void *path, uint32_t path_len, void *buf, uint32_t limit);
+GOJINN_IMPORT("json_leaves") int32_t gojinn_json_leaves(uint32_t kind, uint32_t cursor, void *buf, uint32_t limit);
+
+/*
+ * Regular expressions (Go's regexp, RE2 syntax: linear time, no
+ * backtracking). gojinn_regex_compile, during configure only, compiles a
+ * NUL-separated list of expressions into a set and returns its handle;
+ * restored instances keep it. gojinn_regex_match writes the ids (u32
+ * little-endian, in list order) of the expressions that match the target
+ * and returns their length in bytes (0: none matched; pass limit 0 to ask
+ * only whether any did). gojinn_regex_find writes the leftmost match of
+ * any expression as three u32 (id, start, end) and returns 12, or
+ * GOJINN_ERR_NOT_FOUND. The target is the guest's data, or a message's
+ * body, header (data is its name; values NUL-separated) or the request's
+ * URI. A subject longer than GOJINN_MAX_REGEX_WORK divided by the set's
+ * program size is GOJINN_ERR_TOO_LARGE.
+ */
+#define GOJINN_REGEX_BYTES 0
+#define GOJINN_REGEX_BODY 1
+#define GOJINN_REGEX_HEADER 2
+#define GOJINN_REGEX_URI 3
+#define GOJINN_MAX_REGEX_SETS 64
+#define GOJINN_MAX_REGEX_PATTERNS 256
+#define GOJINN_MAX_REGEX_LEN 4096
+#define GOJINN_MAX_REGEX_SET_LEN 65536
+#define GOJINN_MAX_REGEX_WORK 268435456
+
+GOJINN_IMPORT("regex_compile") int32_t gojinn_regex_compile(const void *patterns, uint32_t patterns_len);
+GOJINN_IMPORT("regex_match")
+int32_t gojinn_regex_match(int32_t regex, uint32_t target, uint32_t kind, const void *data, uint32_t data_len, void *buf,
+			   uint32_t limit);
+GOJINN_IMPORT("regex_find")
+int32_t gojinn_regex_find(int32_t regex, uint32_t target, uint32_t kind, const void *data, uint32_t data_len, void *buf,
+			  uint32_t limit);
+
+/*
+ * Pattern sets: many literals in one automaton (Aho-Corasick).
+ * gojinn_patterns_compile, during configure only, compiles a
+ * NUL-separated list of non-empty literals (flags: GOJINN_PATTERNS_FOLD_CASE
+ * for ASCII case folding) and returns its handle; restored instances keep
+ * it. gojinn_patterns_scan writes the ids (u32 little-endian) of the
+ * literals found in the target, each once, in the order their first
+ * occurrences end, at most GOJINN_MAX_PATTERN_MATCHES of them, and
+ * returns their length in bytes. Targets are those of the regular
+ * expressions (GOJINN_REGEX_BYTES, _BODY, _HEADER, _URI).
+ */
+#define GOJINN_PATTERNS_FOLD_CASE 1
+#define GOJINN_MAX_PATTERN_SETS 64
+#define GOJINN_MAX_PATTERNS 65536
+#define GOJINN_MAX_PATTERN_LEN 1024
+#define GOJINN_MAX_PATTERN_SET_LEN 1048576
+#define GOJINN_MAX_PATTERN_MATCHES 1024
+
+GOJINN_IMPORT("patterns_compile")
+int32_t gojinn_patterns_compile(const void *patterns, uint32_t patterns_len, uint32_t flags);
+GOJINN_IMPORT("patterns_scan")
+int32_t gojinn_patterns_scan(int32_t set, uint32_t target, uint32_t kind, const void *data, uint32_t data_len, void *buf,
+			     uint32_t limit);
+
 #ifdef __cplusplus
 }
 #endif

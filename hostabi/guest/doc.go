@@ -51,4 +51,12 @@
 // rules and caches included. Strings viewed over such a buffer (with
 // unsafe.String) are valid until the buffer is next written, so nothing
 // may keep them past the request.
+//
+// Loops that would run over whole messages in wasm have host primitives,
+// which run natively on what the host holds: Message.JSON reads one value
+// of a JSON body by gjson path and Message.WalkJSON its leaves;
+// CompileRegex compiles sets of RE2 expressions and CompilePatterns deny
+// lists of literals, both in Configure, matched against strings or a
+// message's header, body or URI. The host checks JSON before reading it
+// and bounds every call by its input, so a hostile body costs an error.
 package guest

@@ -79,3 +79,24 @@ func keysetOpen(spec unsafe.Pointer, specLen uint32) int32
 //go:wasmimport gojinn signature_verify
 func signatureVerify(keyset int32, alg unsafe.Pointer, algLen uint32, kid unsafe.Pointer, kidLen uint32,
 	msg unsafe.Pointer, msgLen uint32, sig unsafe.Pointer, sigLen uint32) int32
+
+//go:wasmimport gojinn json_get
+func jsonGet(kind uint32, path unsafe.Pointer, pathLen uint32, buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn json_leaves
+func jsonLeaves(kind uint32, cursor uint32, buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn regex_compile
+func regexCompile(patterns unsafe.Pointer, patternsLen uint32) int32
+
+//go:wasmimport gojinn regex_match
+func regexMatch(regex int32, target uint32, kind uint32, data unsafe.Pointer, dataLen uint32, buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn regex_find
+func regexFind(regex int32, target uint32, kind uint32, data unsafe.Pointer, dataLen uint32, buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn patterns_compile
+func patternsCompile(patterns unsafe.Pointer, patternsLen uint32, flags uint32) int32
+
+//go:wasmimport gojinn patterns_scan
+func patternsScan(set int32, target uint32, kind uint32, data unsafe.Pointer, dataLen uint32, buf unsafe.Pointer, limit uint32) int32

@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/gojinn/gojinn/hostabi"
+	"github.com/gojinn/gojinn/internal/patternset"
+	"github.com/gojinn/gojinn/internal/regexset"
 	"go.uber.org/zap"
 )
 
@@ -41,11 +43,18 @@ type Binding struct {
 	features       hostabi.Feature
 	keysets        []Verifier
 	keysetSpecs    [][]byte // what keyset_open was asked, by handle
+	regexes        []*regexset.Set
+	patterns       []*patternset.Set
 	configureError string
 
 	keyBuf     []byte            // canonical form of the header name at hand
 	headerKeys map[string]string // canonical header names seen, to set without allocating
 	names      []string          // header_names' sort buffer
+	leaves     leafWalk          // json_leaves' walk in progress
+	subject    []byte            // a header or URI a regex matches
+	regexIDs   []uint32          // regex_match's and patterns_scan's result
+	// patternScratch is each pattern set's scan memory, this instance's.
+	patternScratch []patternset.Scratch
 }
 
 // Features is what the guest declared with features_set during configure.
@@ -57,18 +66,24 @@ func (b *Binding) ConfigureError() string { return b.configureError }
 
 // Configured is the host-side state a guest's configure leaves in its
 // binding: the features it declared, the key sets it opened (by handle)
-// and the specs it opened them with. An instance restored from a
+// and the specs it opened them with, the regular expressions it compiled
+// (by handle) and the pattern sets likewise. An instance restored from a
 // snapshot of a configured one must find the same state in its own
 // binding, or the handles in its memory would point at nothing.
 type Configured struct {
 	Features    hostabi.Feature
 	KeySets     []Verifier
 	KeySetSpecs [][]byte
+	// Regexes are immutable and safe for concurrent use: every instance
+	// restored from the snapshot shares them, whichever filter it serves.
+	Regexes  []*regexset.Set
+	Patterns []*patternset.Set
 }
 
 // Configured returns what configure left in b.
 func (b *Binding) Configured() Configured {
-	return Configured{Features: b.features, KeySets: b.keysets, KeySetSpecs: b.keysetSpecs}
+	return Configured{Features: b.features, KeySets: b.keysets, KeySetSpecs: b.keysetSpecs, Regexes: b.regexes,
+		Patterns: b.patterns}
 }
 
 // Restore gives b the state that configure left in another binding: the
@@ -81,6 +96,8 @@ func (b *Binding) Restore(c Configured) {
 	// copy rather than write into a slice other bindings share.
 	b.keysets = c.KeySets[:len(c.KeySets):len(c.KeySets)]
 	b.keysetSpecs = c.KeySetSpecs[:len(c.KeySetSpecs):len(c.KeySetSpecs)]
+	b.regexes = c.Regexes[:len(c.Regexes):len(c.Regexes)]
+	b.patterns = c.Patterns[:len(c.Patterns):len(c.Patterns)]
 }
 
 // internKey returns a string for a canonical header name held in keyBuf,

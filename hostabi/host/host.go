@@ -55,6 +55,13 @@ var handlers = map[string]hostFunc{
 	hostabi.FuncLogEnabled:      logEnabled,
 	hostabi.FuncKeysetOpen:      keysetOpen,
 	hostabi.FuncSignatureVerify: signatureVerify,
+	hostabi.FuncJSONGet:         jsonGet,
+	hostabi.FuncJSONLeaves:      jsonLeaves,
+	hostabi.FuncRegexCompile:    regexCompile,
+	hostabi.FuncRegexMatch:      regexMatch,
+	hostabi.FuncRegexFind:       regexFind,
+	hostabi.FuncPatternsCompile: patternsCompile,
+	hostabi.FuncPatternsScan:    patternsScan,
 }
 
 // ParamTypes are the wasm parameter types of an ABI function: all i32.

@@ -205,6 +205,13 @@ static void raw(char **a, int n) {
 	else if (!strcmp(f, "keyset_open")) r = gojinn_keyset_open(p[0], v[1]);
 	else if (!strcmp(f, "signature_verify"))
 		r = gojinn_signature_verify((int32_t)v[0], p[1], v[2], p[3], v[4], p[5], v[6], p[7], v[8]);
+	else if (!strcmp(f, "json_get")) r = gojinn_json_get(v[0], p[1], v[2], p[3], v[4]);
+	else if (!strcmp(f, "json_leaves")) r = gojinn_json_leaves(v[0], v[1], p[2], v[3]);
+	else if (!strcmp(f, "regex_compile")) r = gojinn_regex_compile(p[0], v[1]);
+	else if (!strcmp(f, "regex_match")) r = gojinn_regex_match((int32_t)v[0], v[1], v[2], p[3], v[4], p[5], v[6]);
+	else if (!strcmp(f, "regex_find")) r = gojinn_regex_find((int32_t)v[0], v[1], v[2], p[3], v[4], p[5], v[6]);
+	else if (!strcmp(f, "patterns_compile")) r = gojinn_patterns_compile(p[0], v[1], v[2]);
+	else if (!strcmp(f, "patterns_scan")) r = gojinn_patterns_scan((int32_t)v[0], v[1], v[2], p[3], v[4], p[5], v[6]);
 	else {
 		puts_("unknown-raw");
 		return;
@@ -314,6 +321,48 @@ static int32_t step(char **a, int n, int phase) {
 		free(s3.p);
 		free(s4.p);
 		free(s5.p);
+	} else if (!strcmp(op, "json_get")) {
+		ARG_I(1);
+		ARG_S(2);
+		ARG_I(3);
+		unsigned char *b = buffer(i3);
+		report_data(gojinn_json_get(i1, s2.p, s2.n, b, i3), b, i3);
+		free(s2.p);
+	} else if (!strcmp(op, "json_leaves")) {
+		ARG_I(1);
+		ARG_I(2);
+		ARG_I(3);
+		unsigned char *b = buffer(i3);
+		report_data(gojinn_json_leaves(i1, i2, b, i3), b, i3);
+	} else if (!strcmp(op, "regex_compile")) {
+		ARG_S(1);
+		put_int(gojinn_regex_compile(s1.p, s1.n));
+		free(s1.p);
+	} else if (!strcmp(op, "patterns_compile")) {
+		ARG_S(1);
+		ARG_I(2);
+		put_int(gojinn_patterns_compile(s1.p, s1.n, i2));
+		free(s1.p);
+	} else if (!strcmp(op, "patterns_scan")) {
+		ARG_I(1);
+		ARG_I(2);
+		ARG_I(3);
+		ARG_S(4);
+		ARG_I(5);
+		unsigned char *b = buffer(i5);
+		report_data(gojinn_patterns_scan((int32_t)i1, i2, i3, s4.p, s4.n, b, i5), b, i5);
+		free(s4.p);
+	} else if (!strcmp(op, "regex_match") || !strcmp(op, "regex_find")) {
+		ARG_I(1);
+		ARG_I(2);
+		ARG_I(3);
+		ARG_S(4);
+		ARG_I(5);
+		unsigned char *b = buffer(i5);
+		int32_t r = !strcmp(op, "regex_find") ? gojinn_regex_find((int32_t)i1, i2, i3, s4.p, s4.n, b, i5)
+						       : gojinn_regex_match((int32_t)i1, i2, i3, s4.p, s4.n, b, i5);
+		report_data(r, b, i5);
+		free(s4.p);
 	} else if (!strcmp(op, "fill_vars")) {
 		ARG_I(1);
 		uint32_t ok = 0;

@@ -74,3 +74,24 @@ func hostKeysetOpen(spec, n uint32) int32
 
 //go:wasmimport gojinn signature_verify
 func hostSignatureVerify(keyset int32, alg, algLen, kid, kidLen, msg, msgLen, sig, sigLen uint32) int32
+
+//go:wasmimport gojinn json_get
+func hostJSONGet(kind, path, pathLen, buf, limit uint32) int32
+
+//go:wasmimport gojinn json_leaves
+func hostJSONLeaves(kind, cursor, buf, limit uint32) int32
+
+//go:wasmimport gojinn regex_compile
+func hostRegexCompile(patterns, n uint32) int32
+
+//go:wasmimport gojinn regex_match
+func hostRegexMatch(regex int32, target, kind, data, dataLen, buf, limit uint32) int32
+
+//go:wasmimport gojinn regex_find
+func hostRegexFind(regex int32, target, kind, data, dataLen, buf, limit uint32) int32
+
+//go:wasmimport gojinn patterns_compile
+func hostPatternsCompile(patterns, n, flags uint32) int32
+
+//go:wasmimport gojinn patterns_scan
+func hostPatternsScan(set int32, target, kind, data, dataLen, buf, limit uint32) int32

@@ -300,6 +300,31 @@ func step(a []string, phase int) (string, int32) {
 		alg, kid, msg, sig := argStr(a, 2), argStr(a, 3), argStr(a, 4), argStr(a, 5)
 		return itoa(hostSignatureVerify(int32(argInt(a, 1)), ptr(alg), uint32(len(alg)), ptr(kid), uint32(len(kid)),
 			ptr(msg), uint32(len(msg)), ptr(sig), uint32(len(sig)))), -1
+	case "json_get":
+		path, limit := argStr(a, 2), argInt(a, 3)
+		b := buffer(limit)
+		return reportData(hostJSONGet(argInt(a, 1), ptr(path), uint32(len(path)), ptr(b), limit), b, limit), -1
+	case "json_leaves":
+		limit := argInt(a, 3)
+		b := buffer(limit)
+		return reportData(hostJSONLeaves(argInt(a, 1), argInt(a, 2), ptr(b), limit), b, limit), -1
+	case "regex_compile":
+		list := argStr(a, 1)
+		return itoa(hostRegexCompile(ptr(list), uint32(len(list)))), -1
+	case "patterns_compile":
+		list := argStr(a, 1)
+		return itoa(hostPatternsCompile(ptr(list), uint32(len(list)), argInt(a, 2))), -1
+	case "regex_match", "regex_find", "patterns_scan":
+		data, limit := argStr(a, 4), argInt(a, 5)
+		b := buffer(limit)
+		fn := hostRegexMatch
+		switch op {
+		case "regex_find":
+			fn = hostRegexFind
+		case "patterns_scan":
+			fn = hostPatternsScan
+		}
+		return reportData(fn(int32(argInt(a, 1)), argInt(a, 2), argInt(a, 3), ptr(data), uint32(len(data)), ptr(b), limit), b, limit), -1
 	case "fill_vars":
 		ok, first := 0, int32(0)
 		for i := range argInt(a, 1) {
@@ -426,6 +451,20 @@ func raw(a []string) string {
 		return itoa(hostKeysetOpen(v[0], v[1]))
 	case "signature_verify":
 		return itoa(hostSignatureVerify(int32(v[0]), v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]))
+	case "json_get":
+		return itoa(hostJSONGet(v[0], v[1], v[2], v[3], v[4]))
+	case "json_leaves":
+		return itoa(hostJSONLeaves(v[0], v[1], v[2], v[3]))
+	case "regex_compile":
+		return itoa(hostRegexCompile(v[0], v[1]))
+	case "regex_match":
+		return itoa(hostRegexMatch(int32(v[0]), v[1], v[2], v[3], v[4], v[5], v[6]))
+	case "regex_find":
+		return itoa(hostRegexFind(int32(v[0]), v[1], v[2], v[3], v[4], v[5], v[6]))
+	case "patterns_compile":
+		return itoa(hostPatternsCompile(v[0], v[1], v[2]))
+	case "patterns_scan":
+		return itoa(hostPatternsScan(int32(v[0]), v[1], v[2], v[3], v[4], v[5], v[6]))
 	}
 	return "unknown-raw"
 }
