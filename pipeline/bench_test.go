@@ -61,6 +61,37 @@ func BenchmarkFilterCall(b *testing.B) {
 	}
 }
 
+// BenchmarkGoGuest is the SDK's cost: the readset logic written with the
+// SDK (sdk) and on the raw imports (raw), as FilterCall measures a call.
+// For a ratio from one interleaved run, run it in a loop with -count 1
+// (-count repeats each sub-benchmark before the next):
+//
+//	go test -c -o /tmp/pipeline.test ./pipeline
+//	for i in $(seq 8); do (cd pipeline && /tmp/pipeline.test -test.run '^$' -test.bench GoGuest); done
+func BenchmarkGoGuest(b *testing.B) {
+	for _, g := range []struct{ name, dir string }{
+		{"sdk", readsetGuest},
+		{"raw", readsetRawGuest},
+	} {
+		b.Run(g.name, func(b *testing.B) {
+			f := loadBench(b, g.name, guest(b, g.dir))
+			r := benchRequest()
+			ex := &Exchange{req: r, maxBody: hostabi.DefaultMaxBodyBytes}
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				delete(r.Header, "X-Out")
+				if _, err := f.Call(ctx, hostabi.PhaseRequest, ex); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if r.Header.Get("X-Out") != "some-value-1234" {
+				b.Fatal("the filter did not set X-Out")
+			}
+		})
+	}
+}
+
 // BenchmarkFilterCallNoop is the floor under every filter: a Go guest
 // that returns at once, so pool, time limit and the wasm call itself.
 func BenchmarkFilterCallNoop(b *testing.B) {
