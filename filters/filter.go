@@ -316,38 +316,58 @@ func (f *Filter) HasResponse() bool { return f.features&hostabi.FeatureResponse 
 // A failed call returns a *CallError; the instance it ran on is closed and
 // never reused.
 func (f *Filter) Call(ctx context.Context, phase hostabi.Phase, ex host.Exchange) (hostabi.Action, error) {
+	a, _, err := f.CallTimed(ctx, phase, ex)
+	return a, err
+}
+
+// CallTimed is Call that also says how long the call took, from its start
+// to the instance's return to the pool, waiting for an instance included:
+// what a host's metrics observe. It reads the clock no more often than
+// Call does, twice (the time limit's start and the instance's return),
+// where timing a Call around it would read it three more times.
+func (f *Filter) CallTimed(ctx context.Context, phase hostabi.Phase, ex host.Exchange) (hostabi.Action, time.Duration, error) {
+	start := clock()
 	in, err := f.pool.get(ctx)
 	if err != nil {
-		return 0, poolFailure(f.name, ctx, err)
+		return 0, time.Duration(clock() - start), poolFailure(f.name, ctx, err)
 	}
 	fn := in.onRequest
 	if phase == hostabi.PhaseResponse {
 		fn = in.onResponse
 		if fn == nil {
-			f.pool.put(in)
-			return hostabi.ActionContinue, nil
+			end := clock()
+			f.pool.putAt(in, end)
+			return hostabi.ActionContinue, time.Duration(end - start), nil
 		}
 	}
+	// The time limit starts at start, read before the pool was asked,
+	// unless the instance is new (never returned) or was returned since:
+	// the call then waited for it or made it, and its limit starts now.
+	limitStart := start
+	if in.idleSince == 0 || in.idleSince >= start {
+		limitStart = clock()
+	}
 	in.binding.Exchange, in.binding.Phase = ex, phase
-	r, err := in.call(fn, f.timeout)
+	r, err := in.callFrom(limitStart, fn, f.timeout)
 	in.binding.Exchange = nil
+	end := clock()
 	if err != nil {
 		ce := f.classify(in, err, f.timeout)
 		f.pool.discard(in)
 		f.logFailure(ce)
-		return 0, ce
+		return 0, time.Duration(end - start), ce
 	}
 	switch a := hostabi.Action(r); a {
 	case hostabi.ActionContinue, hostabi.ActionRespond:
-		f.pool.put(in)
-		return a, nil
+		f.pool.putAt(in, end)
+		return a, time.Duration(end - start), nil
 	default:
 		// A guest that returns nonsense is not trusted with the next
 		// request either.
 		f.pool.discard(in)
 		err := &CallError{Filter: f.name, Kind: ErrBadAction, Cause: fmt.Errorf("action %d", r)}
 		f.logFailure(err)
-		return 0, err
+		return 0, time.Duration(end - start), err
 	}
 }
 

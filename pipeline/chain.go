@@ -237,13 +237,16 @@ func (c *Chain) Middleware(next http.Handler) http.Handler {
 
 func (c *Chain) call(ctx context.Context, i int, phase Phase, ex *Exchange) (hostabi.Action, error) {
 	s := &c.stages[i]
-	var start time.Time
+	var action hostabi.Action
+	var err error
 	if c.observer != nil {
-		start = time.Now()
-	}
-	action, err := s.Filter.Call(ctx, phase.abi(), ex)
-	if c.observer != nil {
-		c.observer.FilterCall(i, phase, outcomeOf(action, err), time.Since(start))
+		// Timed by the filter, from the clock reads its time limit and
+		// pool make anyway.
+		var d time.Duration
+		action, d, err = s.Filter.CallTimed(ctx, phase.abi(), ex)
+		c.observer.FilterCall(i, phase, outcomeOf(action, err), d)
+	} else {
+		action, err = s.Filter.Call(ctx, phase.abi(), ex)
 	}
 	if err != nil && s.OnError == Allow {
 		c.logger.Warn("filter failed; skipped by its on_error allow policy",
