@@ -71,7 +71,7 @@ STRESS_RUNS  ?= 5
 STRESS_LOOPS ?= $(shell nproc 2>/dev/null || echo 2)
 STRESS_PKGS  := ./filters/... ./pipeline/ ./conformance/ ./caddy/ ./internal/keyset/ ./filters-examples/jwt/
 STRESS_TESTS := ^(TestFaults|TestPoolBusy|TestTimeoutUnderGC|TestLoadChecks|TestLoadConfigErrors|TestConcurrentCalls|TestLimit.*|$\
-TestInterruptStopsLoop|TestErrorPolicy|TestBusyAnswers503|TestResponseBodyHooks|$\
+TestInterruptStopsLoop|TestCallAtCountsTheWait|TestErrorPolicy|TestBusyAnswers503|TestResponseBodyHooks|$\
 TestBadPointersTrap|TestRunnerFaults|TestRunnerFaultsInResponse|TestModulesThatMustNotLoad|TestModulesThatFailEachCall|FuzzHostCall|TestSoak|TestSoakCaddy|$\
 TestCaddyChain|TestCaddyErrorPolicyAllow|TestCaddyReload|TestCaddyJWT|$\
 TestRemoteFetchTimeout|TestRemoteSlowRefetch|TestOpenDoesNotWaitForProvider|TestWasmSlowIdentityProvider)$$

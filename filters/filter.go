@@ -316,20 +316,32 @@ func (f *Filter) HasResponse() bool { return f.features&hostabi.FeatureResponse 
 // A failed call returns a *CallError; the instance it ran on is closed and
 // never reused.
 func (f *Filter) Call(ctx context.Context, phase hostabi.Phase, ex host.Exchange) (hostabi.Action, error) {
-	a, _, err := f.CallTimed(ctx, phase, ex)
+	a, _, err := f.CallAt(ctx, phase, ex, Now())
 	return a, err
 }
 
-// CallTimed is Call that also says how long the call took, from its start
-// to the instance's return to the pool, waiting for an instance included:
-// what a host's metrics observe. It reads the clock no more often than
-// Call does, twice (the time limit's start and the instance's return),
-// where timing a Call around it would read it three more times.
-func (f *Filter) CallTimed(ctx context.Context, phase hostabi.Phase, ex host.Exchange) (hostabi.Action, time.Duration, error) {
-	start := clock()
+// Instant is a reading of the monotonic clock that time limits run on.
+// A host that runs calls one after another passes the end of one as the
+// start of the next (see CallAt), so that a call costs one clock read.
+type Instant int64
+
+// Now reads the clock.
+func Now() Instant { return Instant(clock()) }
+
+// Sub is the time from u to t.
+func (t Instant) Sub(u Instant) time.Duration { return time.Duration(t - u) }
+
+// CallAt is Call for a caller that has read the clock just before
+// (start, with nothing that can block since): it returns the instant the
+// call ended, which the caller can pass on as the start of the next call
+// and subtract start from for the call's duration, waiting for an
+// instance included. The call reads the clock once, at its end: start
+// begins its time limit, unless the instance is new or was waited for
+// (it was returned after start), when the limit begins once it is there.
+func (f *Filter) CallAt(ctx context.Context, phase hostabi.Phase, ex host.Exchange, start Instant) (hostabi.Action, Instant, error) {
 	in, err := f.pool.get(ctx)
 	if err != nil {
-		return 0, time.Duration(clock() - start), poolFailure(f.name, ctx, err)
+		return 0, Now(), poolFailure(f.name, ctx, err)
 	}
 	fn := in.onRequest
 	if phase == hostabi.PhaseResponse {
@@ -337,14 +349,11 @@ func (f *Filter) CallTimed(ctx context.Context, phase hostabi.Phase, ex host.Exc
 		if fn == nil {
 			end := clock()
 			f.pool.putAt(in, end)
-			return hostabi.ActionContinue, time.Duration(end - start), nil
+			return hostabi.ActionContinue, Instant(end), nil
 		}
 	}
-	// The time limit starts at start, read before the pool was asked,
-	// unless the instance is new (never returned) or was returned since:
-	// the call then waited for it or made it, and its limit starts now.
-	limitStart := start
-	if in.idleSince == 0 || in.idleSince >= start {
+	limitStart := int64(start)
+	if in.idleSince == 0 || in.idleSince >= limitStart {
 		limitStart = clock()
 	}
 	in.binding.Exchange, in.binding.Phase = ex, phase
@@ -355,19 +364,19 @@ func (f *Filter) CallTimed(ctx context.Context, phase hostabi.Phase, ex host.Exc
 		ce := f.classify(in, err, f.timeout)
 		f.pool.discard(in)
 		f.logFailure(ce)
-		return 0, time.Duration(end - start), ce
+		return 0, Instant(end), ce
 	}
 	switch a := hostabi.Action(r); a {
 	case hostabi.ActionContinue, hostabi.ActionRespond:
 		f.pool.putAt(in, end)
-		return a, time.Duration(end - start), nil
+		return a, Instant(end), nil
 	default:
 		// A guest that returns nonsense is not trusted with the next
 		// request either.
 		f.pool.discard(in)
 		err := &CallError{Filter: f.name, Kind: ErrBadAction, Cause: fmt.Errorf("action %d", r)}
 		f.logFailure(err)
-		return 0, time.Duration(end - start), err
+		return 0, Instant(end), err
 	}
 }
 
