@@ -163,11 +163,13 @@ func serve(b *testing.B, h http.Handler, wantOut string) {
 	r := benchRequest()
 	w := &discardWriter{h: http.Header{}}
 	b.ReportAllocs()
+	cpu := startCPU()
 	for b.Loop() {
 		delete(r.Header, "X-Out")
 		clear(w.h)
 		h.ServeHTTP(w, r)
 	}
+	cpu.report(b)
 	if got := r.Header.Get("X-Out"); got != wantOut {
 		b.Fatalf("X-Out = %q, want %q", got, wantOut)
 	}
