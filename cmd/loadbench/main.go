@@ -7,6 +7,10 @@
 //
 //	go run ./cmd/loadbench -caddy bin/caddy
 //
+// With -waf it measures instead what the WAF (filters-examples/waf) adds
+// to the latency of a site that answers with respond, on a typical GET
+// and a 4 KiB JSON POST (see runTail).
+//
 // It needs wrk (Debian's package) and is run from the repository root,
 // where it builds its filter (pipeline/testdata/readset) from source.
 package main
@@ -38,16 +42,23 @@ func main() {
 	conns := flag.Int("c", 32, "wrk connections")
 	threads := flag.Int("t", 2, "wrk threads")
 	rounds := flag.Int("rounds", 3, "rounds; each runs every chain once")
+	waf := flag.Bool("waf", false, "measure the latency of the WAF alone before respond, against respond alone")
 	flag.Parse()
-	if err := run(*caddyBin, *duration, *conns, *threads, *rounds); err != nil {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		log.Fatal("wrk not found: run `make deps` (Debian package wrk)")
+	}
+	var err error
+	if *waf {
+		err = runTail(*caddyBin, *duration, *conns, *threads, *rounds)
+	} else {
+		err = run(*caddyBin, *duration, *conns, *threads, *rounds)
+	}
+	if err != nil {
 		log.Fatal(err)
 	}
 }
 
 func run(caddyBin string, d time.Duration, conns, threads, rounds int) error {
-	if _, err := exec.LookPath("wrk"); err != nil {
-		return errors.New("wrk not found: run `make deps` (Debian package wrk)")
-	}
 	dir, err := os.MkdirTemp("", "gojinn-loadbench")
 	if err != nil {
 		return err

@@ -52,3 +52,35 @@ func TestParseWrk(t *testing.T) {
 		})
 	}
 }
+
+func TestParseCounts(t *testing.T) {
+	metrics := `# HELP gojinn_filter_pool_waits_total Calls that found no instance free.
+# TYPE gojinn_filter_pool_waits_total counter
+gojinn_filter_pool_waits_total{filter="waf",stage="0"} 12
+gojinn_filter_pool_waits_total{filter="other",stage="1"} 3
+gojinn_filter_instances_started_total{filter="waf",restored="true"} 8
+gojinn_filter_instances_started_total{filter="waf",restored="false"} 1
+gojinn_filter_calls_total{filter="waf",outcome="continue"} 1e+06
+gojinn_filter_call_duration_seconds_bucket{chain="0",filter="waf",phase="request",le="1.6e-05"} 90
+gojinn_filter_call_duration_seconds_bucket{chain="0",filter="waf",phase="request",le="6.4e-05"} 99
+gojinn_filter_call_duration_seconds_bucket{chain="0",filter="waf",phase="request",le="0.000256"} 100
+gojinn_filter_call_duration_seconds_bucket{chain="0",filter="waf",phase="request",le="+Inf"} 100
+gojinn_filter_call_duration_seconds_sum{chain="0",filter="waf",phase="request"} 0.002
+gojinn_filter_call_duration_seconds_count{chain="0",filter="waf",phase="request"} 100
+`
+	got, err := parseCounts([]byte(metrics))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.waits != 15 || got.started != 9 || got.calls != 100 || len(got.le) != 3 {
+		t.Fatalf("got %+v, want 15 waits, 9 started, 100 calls in 3 buckets", got)
+	}
+	for q, want := range map[float64]time.Duration{0.5: 16 * time.Microsecond, 0.99: 64 * time.Microsecond, 1: 256 * time.Microsecond} {
+		if d := got.callQuantile(q); d != want {
+			t.Errorf("quantile %v: %v, want %v", q, d, want)
+		}
+	}
+	if _, err := parseCounts([]byte("gojinn_filter_pool_waits_total{} many\n")); err == nil {
+		t.Fatal("a value that is not a number parsed")
+	}
+}
