@@ -338,6 +338,8 @@ func (t Instant) Sub(u Instant) time.Duration { return time.Duration(t - u) }
 // instance included. The call reads the clock once, at its end: start
 // begins its time limit, unless the instance is new or was waited for
 // (it was returned after start), when the limit begins once it is there.
+// A failed call's end is read before the filter logs the failure: a
+// caller that goes on after one reads the clock again.
 func (f *Filter) CallAt(ctx context.Context, phase hostabi.Phase, ex host.Exchange, start Instant) (hostabi.Action, Instant, error) {
 	in, err := f.pool.get(ctx)
 	if err != nil {
