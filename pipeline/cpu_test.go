@@ -14,7 +14,9 @@ import (
 // benchmarks stay comparable under load. The benchmark's goroutine is
 // locked to its thread for the measurement, which is the thread's CPU
 // time: the guest and the host functions run on it; the collector's
-// background work does not count.
+// background work does not count. What the thread does once in the loop
+// (an instance's first touch of its memory) is spread over b.N, so a
+// short run (-benchtime 1000x) overstates it; the default second does not.
 type cpuMeter struct{ start int64 }
 
 func startCPU() cpuMeter {
