@@ -43,13 +43,14 @@ func main() {
 	threads := flag.Int("t", 2, "wrk threads")
 	rounds := flag.Int("rounds", 3, "rounds; each runs every chain once")
 	waf := flag.Bool("waf", false, "measure the latency of the WAF alone before respond, against respond alone")
+	poolMax := flag.Int("pool", 0, "with -waf: also run the WAF with a pool of this size")
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
 		log.Fatal("wrk not found: run `make deps` (Debian package wrk)")
 	}
 	var err error
 	if *waf {
-		err = runTail(*caddyBin, *duration, *conns, *threads, *rounds)
+		err = runTail(*caddyBin, *duration, *conns, *threads, *rounds, *poolMax)
 	} else {
 		err = run(*caddyBin, *duration, *conns, *threads, *rounds)
 	}

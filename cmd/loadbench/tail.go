@@ -26,7 +26,10 @@ import (
 // Beside each run's percentiles it prints what the filter's metrics
 // counted during the run: calls that waited for an instance, and
 // instances made, the two pauses a filter can add to a request's time.
-func runTail(caddyBin string, d time.Duration, conns, threads, rounds int) error {
+//
+// poolMax, when not 0, adds a third site: the WAF with a pool of that
+// size (its default is four instances per core), in the same rounds.
+func runTail(caddyBin string, d time.Duration, conns, threads, rounds, poolMax int) error {
 	dir, err := os.MkdirTemp("", "gojinn-loadbench")
 	if err != nil {
 		return err
@@ -43,6 +46,10 @@ func runTail(caddyBin string, d time.Duration, conns, threads, rounds int) error
 	sites := []struct{ name, chain string }{
 		{"respond", ""},
 		{"waf + respond", fmt.Sprintf("gojinn_chain {\n\t\tfilter waf %s\n\t}", waf)},
+	}
+	if poolMax > 0 {
+		sites = append(sites, struct{ name, chain string }{fmt.Sprintf("waf pool %d", poolMax),
+			fmt.Sprintf("gojinn_chain {\n\t\tfilter waf %s {\n\t\t\tpool 0 %d\n\t\t}\n\t}", waf, poolMax)})
 	}
 	type key struct{ req, site int }
 	results := make(map[key][]result)
