@@ -15,7 +15,7 @@ FUNCTIONS := $(patsubst functions-examples/%/command/main.go,%,$(wildcard functi
 FN_WASMS  := $(FUNCTIONS:%=$(FN_DIR)/%-command.wasm) $(FUNCTIONS:%=$(FN_DIR)/%-reactor.wasm)
 APT_PKGS  := clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt wrk
 
-.PHONY: all build filters functions run run-functions test test-stress race vet conformance bench bench-go bench-load bench-density fuzz deps xcaddy-check clean
+.PHONY: all build filters functions run run-functions test test-stress race vet conformance bench bench-go bench-load bench-httpwasm bench-density fuzz deps xcaddy-check clean
 
 all: build
 
@@ -71,7 +71,7 @@ STRESS_RUNS  ?= 5
 STRESS_LOOPS ?= $(shell nproc 2>/dev/null || echo 2)
 STRESS_PKGS  := ./filters/... ./pipeline/ ./conformance/ ./caddy/ ./functions/ ./internal/keyset/ ./filters-examples/jwt/
 STRESS_TESTS := ^(TestFaults|TestPoolBusy|TestTimeoutUnderGC|TestLoadChecks|TestLoadConfigErrors|TestConcurrentCalls|TestLimit.*|$\
-TestInterruptStopsLoop|TestErrorPolicy|TestBusyAnswers503|TestResponseBodyHooks|$\
+TestInterruptStopsLoop|TestCallAtCountsTheWait|TestErrorPolicy|TestBusyAnswers503|TestResponseBodyHooks|$\
 TestBadPointersTrap|TestRunnerFaults|TestRunnerFaultsInResponse|TestModulesThatMustNotLoad|TestModulesThatFailEachCall|FuzzHostCall|TestSoak|TestSoakCaddy|$\
 TestCaddyChain|TestCaddyErrorPolicyAllow|TestCaddyReload|TestCaddyJWT|$\
 TestRemoteFetchTimeout|TestRemoteSlowRefetch|TestOpenDoesNotWaitForProvider|TestWasmSlowIdentityProvider|$\
@@ -112,6 +112,12 @@ bench-go:
 # filters, each against the same upstream (see docs/BENCHMARKS.md).
 bench-load: $(CADDY) deps
 	$(GO) run ./cmd/loadbench -caddy $(CADDY)
+
+# Gojinn against http-wasm-host-go, guests of the same logic in wat, C and
+# Go, eight interleaved rounds (a module of its own: see docs/BENCHMARKS.md).
+bench-httpwasm: deps
+	cd bench/httpwasm && $(GO) test -c -o $(CURDIR)/bin/httpwasm.test . && \
+	for i in 1 2 3 4 5 6 7 8; do $(CURDIR)/bin/httpwasm.test -test.run '^$$' -test.bench . -test.benchmem; done
 
 # Many sites with chains against the same sites without: provisioning,
 # memory, idle CPU, cold requests, the WAF's memory under load (see

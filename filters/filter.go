@@ -316,38 +316,69 @@ func (f *Filter) HasResponse() bool { return f.features&hostabi.FeatureResponse 
 // A failed call returns a *CallError; the instance it ran on is closed and
 // never reused.
 func (f *Filter) Call(ctx context.Context, phase hostabi.Phase, ex host.Exchange) (hostabi.Action, error) {
+	a, _, err := f.CallAt(ctx, phase, ex, Now())
+	return a, err
+}
+
+// Instant is a reading of the monotonic clock that time limits run on.
+// A host that runs calls one after another passes the end of one as the
+// start of the next (see CallAt), so that a call costs one clock read.
+type Instant int64
+
+// Now reads the clock.
+func Now() Instant { return Instant(clock()) }
+
+// Sub is the time from u to t.
+func (t Instant) Sub(u Instant) time.Duration { return time.Duration(t - u) }
+
+// CallAt is Call for a caller that has read the clock just before
+// (start, with nothing that can block since): it returns the instant the
+// call ended, which the caller can pass on as the start of the next call
+// and subtract start from for the call's duration, waiting for an
+// instance included. The call reads the clock once, at its end: start
+// begins its time limit, unless the instance is new or was waited for
+// (it was returned after start), when the limit begins once it is there.
+// A failed call's end is read before the filter logs the failure: a
+// caller that goes on after one reads the clock again.
+func (f *Filter) CallAt(ctx context.Context, phase hostabi.Phase, ex host.Exchange, start Instant) (hostabi.Action, Instant, error) {
 	in, err := f.pool.get(ctx)
 	if err != nil {
-		return 0, poolFailure(f.name, ctx, err)
+		return 0, Now(), poolFailure(f.name, ctx, err)
 	}
 	fn := in.onRequest
 	if phase == hostabi.PhaseResponse {
 		fn = in.onResponse
 		if fn == nil {
-			f.pool.put(in)
-			return hostabi.ActionContinue, nil
+			end := clock()
+			f.pool.putAt(in, end)
+			return hostabi.ActionContinue, Instant(end), nil
 		}
 	}
+	limitStart := int64(start)
+	if in.idleSince == 0 || in.idleSince >= limitStart {
+		limitStart = clock()
+	}
 	in.binding.Exchange, in.binding.Phase = ex, phase
-	r, err := in.call(fn, f.timeout)
+	r, err := in.callFrom(limitStart, fn, f.timeout)
 	in.binding.Exchange = nil
+	end := clock()
 	if err != nil {
 		ce := f.classify(in, err, f.timeout)
 		f.pool.discard(in)
 		f.logFailure(ce)
-		return 0, ce
+		return 0, Instant(end), ce
 	}
 	switch a := hostabi.Action(r); a {
 	case hostabi.ActionContinue, hostabi.ActionRespond:
-		f.pool.put(in)
-		return a, nil
+		f.pool.putAt(in, end)
+		return a, Instant(end), nil
 	default:
 		// A guest that returns nonsense is not trusted with the next
 		// request either.
 		f.pool.discard(in)
 		err := &CallError{Filter: f.name, Kind: ErrBadAction, Cause: fmt.Errorf("action %d", r)}
 		f.logFailure(err)
-		return 0, err
+		return 0, Instant(end), err
 	}
 }
 

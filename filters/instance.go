@@ -43,9 +43,15 @@ type instance struct {
 
 // call runs fn under the time limit d and returns its i32 result.
 func (in *instance) call(fn api.Function, d time.Duration) (int32, error) {
+	return in.callFrom(clock(), fn, d)
+}
+
+// callFrom is call under a limit that started at start (clock), which
+// the caller has read for its own use as well.
+func (in *instance) callFrom(start int64, fn api.Function, d time.Duration) (int32, error) {
 	in.mem.Reset()
 	in.stderr.reset()
-	err := in.limit.run(d, func() error { return fn.CallWithStack(in.ctx, in.stack[:]) })
+	err := in.limit.runFrom(start, d, func() error { return fn.CallWithStack(in.ctx, in.stack[:]) })
 	return int32(uint32(in.stack[0])), err
 }
 

@@ -49,8 +49,12 @@ func newLimit() *limit {
 }
 
 // run calls fn under the limit d.
-func (l *limit) run(d time.Duration, fn func() error) error {
-	dl := clock() + int64(d)
+func (l *limit) run(d time.Duration, fn func() error) error { return l.runFrom(clock(), d, fn) }
+
+// runFrom calls fn under the limit d, counted from start (clock): a call
+// that has read the clock already does not read it again.
+func (l *limit) runFrom(start int64, d time.Duration, fn func() error) error {
+	dl := start + int64(d)
 	l.deadline.Store(dl)
 	// Stored before wake is read, and fire stores wake before it reads
 	// the deadline: one of the two sees the other, so either the timer

@@ -1,10 +1,13 @@
 package filters
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/gojinn/gojinn/hostabi"
 )
 
 // waitExpired is a call that runs until its limit expires it, as a
@@ -120,5 +123,59 @@ func BenchmarkLimit(b *testing.B) {
 		if err := l.run(time.Second, fn); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestCallAtCountsTheWait: a call that waits for an instance is timed
+// from its start, wait included, while its time limit starts when it has
+// the instance (the deadline it publishes is checked, not how long
+// anything took: the limit is an hour and never fires).
+func TestCallAtCountsTheWait(t *testing.T) {
+	const limitLen = time.Hour
+	f, err := newEngine(t).Load(context.Background(), Config{Name: "tiny", Wasm: tinyGuest(),
+		PoolMax: 1, PoolWait: time.Minute, Timeout: limitLen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close(context.Background()) })
+	held, err := f.pool.get(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		d   time.Duration
+		err error
+	}
+	got := make(chan result, 1)
+	before := clock()
+	go func() {
+		start := Now()
+		_, end, err := f.CallAt(context.Background(), hostabi.PhaseRequest, newTestExchange("", ""), start)
+		got <- result{end.Sub(start), err}
+	}()
+	for give := time.Now().Add(hang); f.pool.waiters.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(give) {
+			t.Fatalf("the call did not wait for the instance within %v", hang)
+		}
+	}
+	// The call is waiting from here on: what it is timed must cover
+	// at least the time from here to the release.
+	waiting := clock()
+	time.Sleep(10 * time.Millisecond)
+	released := clock()
+	f.pool.put(held)
+	r := <-got
+	after := clock()
+	if r.err != nil {
+		t.Fatalf("the waiting call: %v", r.err)
+	}
+	if least, most := time.Duration(released-waiting), time.Duration(after-before); r.d < least || r.d > most {
+		t.Fatalf("timed %v; it waited at least %v and took at most %v", r.d, least, most)
+	}
+	// The limit the call ran under counted from after the wait: the
+	// timer was armed for a deadline past the release plus the limit.
+	if w := held.limit.wake.Load(); w < released+int64(limitLen) {
+		t.Fatalf("the call's deadline was %v after the release, want at least the limit %v",
+			time.Duration(w-released), limitLen)
 	}
 }

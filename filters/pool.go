@@ -118,9 +118,12 @@ func (p *pool) tryGet(ctx context.Context) (in *instance, err error, ok bool) {
 }
 
 // put returns a healthy instance.
-func (p *pool) put(in *instance) {
+func (p *pool) put(in *instance) { p.putAt(in, clock()) }
+
+// putAt is put at now (clock), for a caller that has just read it.
+func (p *pool) putAt(in *instance, now int64) {
 	p.busy.Add(-1)
-	in.idleSince = clock()
+	in.idleSince = now
 	if p.closed.Load() {
 		p.drop(in)
 		return

@@ -50,14 +50,49 @@ func BenchmarkFilterCall(b *testing.B) {
 	ex := &Exchange{req: r, maxBody: hostabi.DefaultMaxBodyBytes}
 	ctx := context.Background()
 	b.ReportAllocs()
+	cpu := startCPU()
 	for b.Loop() {
 		delete(r.Header, "X-Out")
 		if _, err := f.Call(ctx, hostabi.PhaseRequest, ex); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.report(b)
 	if r.Header.Get("X-Out") != "some-value-1234" {
 		b.Fatal("the filter did not set X-Out")
+	}
+}
+
+// BenchmarkGoGuest is the SDK's cost: the readset logic written with the
+// SDK (sdk) and on the raw imports (raw), as FilterCall measures a call.
+// For a ratio from one interleaved run, run it in a loop with -count 1
+// (-count repeats each sub-benchmark before the next):
+//
+//	go test -c -o /tmp/pipeline.test ./pipeline
+//	for i in $(seq 8); do (cd pipeline && /tmp/pipeline.test -test.run '^$' -test.bench GoGuest); done
+func BenchmarkGoGuest(b *testing.B) {
+	for _, g := range []struct{ name, dir string }{
+		{"sdk", readsetGuest},
+		{"raw", readsetRawGuest},
+	} {
+		b.Run(g.name, func(b *testing.B) {
+			f := loadBench(b, g.name, guest(b, g.dir))
+			r := benchRequest()
+			ex := &Exchange{req: r, maxBody: hostabi.DefaultMaxBodyBytes}
+			ctx := context.Background()
+			b.ReportAllocs()
+			cpu := startCPU()
+			for b.Loop() {
+				delete(r.Header, "X-Out")
+				if _, err := f.Call(ctx, hostabi.PhaseRequest, ex); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu.report(b)
+			if r.Header.Get("X-Out") != "some-value-1234" {
+				b.Fatal("the filter did not set X-Out")
+			}
+		})
 	}
 }
 
@@ -68,11 +103,13 @@ func BenchmarkFilterCallNoop(b *testing.B) {
 	ex := &Exchange{req: benchRequest(), maxBody: hostabi.DefaultMaxBodyBytes}
 	ctx := context.Background()
 	b.ReportAllocs()
+	cpu := startCPU()
 	for b.Loop() {
 		if _, err := f.Call(ctx, hostabi.PhaseRequest, ex); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.report(b)
 }
 
 func benchChain(b *testing.B, n int) {
@@ -85,12 +122,14 @@ func benchChain(b *testing.B, n int) {
 	w := &discardWriter{h: http.Header{}}
 	next := func(http.ResponseWriter, *http.Request) error { return nil }
 	b.ReportAllocs()
+	cpu := startCPU()
 	for b.Loop() {
 		delete(r.Header, "X-Out")
 		if err := c.Serve(w, r, next, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.report(b)
 	if r.Header.Get("X-Out") != "some-value-1234" {
 		b.Fatal("the chain did not set X-Out")
 	}
@@ -117,10 +156,12 @@ func benchNative(b *testing.B, n int) {
 	r := benchRequest()
 	w := &discardWriter{h: http.Header{}}
 	b.ReportAllocs()
+	cpu := startCPU()
 	for b.Loop() {
 		delete(r.Header, "X-Out")
 		h.ServeHTTP(w, r)
 	}
+	cpu.report(b)
 }
 
 func BenchmarkNative1(b *testing.B) { benchNative(b, 1) }
@@ -143,12 +184,14 @@ func benchResponse(b *testing.B, wasm []byte) {
 	w := &discardWriter{h: http.Header{}}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
+	cpu := startCPU()
 	for b.Loop() {
 		clear(w.h)
 		if err := c.Serve(w, r, next, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.report(b)
 }
 
 // BenchmarkResponseHeaderHook: a hook that sets one header; the body

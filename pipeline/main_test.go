@@ -23,12 +23,13 @@ const (
 
 // The test guests, by folder.
 const (
-	probeGuest    = "../filters/testdata/probe"
-	readsetGuest  = "testdata/readset"
-	noopGuest     = "testdata/noop"
-	resphdrGuest  = "testdata/resphdr"
-	respbodyGuest = "testdata/respbody"
-	readbodyGuest = "testdata/readbody"
+	probeGuest      = "../filters/testdata/probe"
+	readsetGuest    = "testdata/readset"
+	readsetRawGuest = "testdata/readsetraw"
+	noopGuest       = "testdata/noop"
+	resphdrGuest    = "testdata/resphdr"
+	respbodyGuest   = "testdata/respbody"
+	readbodyGuest   = "testdata/readbody"
 )
 
 var (

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/hostabi"
 )
 
@@ -178,9 +179,14 @@ func (hw *hookWriter) decide(state bodyState) {
 	if state == bodyBuffered {
 		ex.respBody = hw.buf.Bytes()
 	}
+	// Read after the rest of the route ran; then each hook's end is the
+	// next one's start.
+	now := filters.Now()
 	for j := len(ex.hooked) - 1; j >= 0; j-- {
 		i := ex.hooked[j]
-		action, err := hw.c.call(hw.ctx, i, PhaseResponse, ex)
+		var action hostabi.Action
+		var err error
+		action, now, err = hw.c.call(hw.ctx, i, PhaseResponse, ex, now)
 		if err != nil {
 			if hw.c.stages[i].OnError == Allow {
 				continue

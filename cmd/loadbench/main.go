@@ -1,10 +1,15 @@
 // Command loadbench measures what a chain costs Caddy in throughput: wrk
 // on loopback against one Caddy binary serving the same upstream with no
 // chain, then with chains of 1 and 5 header filters, in interleaved
-// rounds, printing the median requests per second of each and its ratio
-// to no chain.
+// rounds, printing the median requests per second of each, its ratio to
+// no chain, and the median of the runs' 50th and 99th latency percentiles
+// (wrk --latency).
 //
 //	go run ./cmd/loadbench -caddy bin/caddy
+//
+// With -waf it measures instead what the WAF (filters-examples/waf) adds
+// to the latency of a site that answers with respond, on a typical GET
+// and a 4 KiB JSON POST (see runTail).
 //
 // It needs wrk (Debian's package) and is run from the repository root,
 // where it builds its filter (pipeline/testdata/readset) from source.
@@ -37,16 +42,24 @@ func main() {
 	conns := flag.Int("c", 32, "wrk connections")
 	threads := flag.Int("t", 2, "wrk threads")
 	rounds := flag.Int("rounds", 3, "rounds; each runs every chain once")
+	waf := flag.Bool("waf", false, "measure the latency of the WAF alone before respond, against respond alone")
+	poolMax := flag.Int("pool", 0, "with -waf: also run the WAF with a pool of this size")
 	flag.Parse()
-	if err := run(*caddyBin, *duration, *conns, *threads, *rounds); err != nil {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		log.Fatal("wrk not found: run `make deps` (Debian package wrk)")
+	}
+	var err error
+	if *waf {
+		err = runTail(*caddyBin, *duration, *conns, *threads, *rounds, *poolMax)
+	} else {
+		err = run(*caddyBin, *duration, *conns, *threads, *rounds)
+	}
+	if err != nil {
 		log.Fatal(err)
 	}
 }
 
 func run(caddyBin string, d time.Duration, conns, threads, rounds int) error {
-	if _, err := exec.LookPath("wrk"); err != nil {
-		return errors.New("wrk not found: run `make deps` (Debian package wrk)")
-	}
 	dir, err := os.MkdirTemp("", "gojinn-loadbench")
 	if err != nil {
 		return err
@@ -63,24 +76,35 @@ func run(caddyBin string, d time.Duration, conns, threads, rounds int) error {
 	defer up.Close()
 
 	chains := []int{0, 1, 5}
-	results := make(map[int][]float64)
+	results := make(map[int][]result)
 	for round := 1; round <= rounds; round++ {
 		for _, n := range chains {
-			rps, err := measure(caddyBin, dir, filter, up.Addr().String(), n, d, conns, threads)
+			r, err := measure(caddyBin, dir, filter, up.Addr().String(), n, d, conns, threads)
 			if err != nil {
 				return fmt.Errorf("chain of %d: %w", n, err)
 			}
-			results[n] = append(results[n], rps)
-			fmt.Printf("round %d  chain of %d: %.0f req/s\n", round, n, rps)
+			results[n] = append(results[n], r)
+			fmt.Printf("round %d  chain of %d: %.0f req/s, p50 %v, p99 %v\n", round, n, r.rps, r.p50, r.p99)
 		}
 	}
-	base := median(results[0])
-	fmt.Printf("\n%-12s %12s %8s   (median of %d runs of %s, wrk -t%d -c%d)\n", "chain", "req/s", "ratio", rounds, d, threads, conns)
+	base := median(results[0], func(r result) float64 { return r.rps })
+	fmt.Printf("\n%-12s %12s %8s %10s %10s   (medians of %d runs of %s, wrk -t%d -c%d)\n",
+		"chain", "req/s", "ratio", "p50", "p99", rounds, d, threads, conns)
 	for _, n := range chains {
-		m := median(results[n])
-		fmt.Printf("%-12s %12.0f %7.1f%%\n", label(n), m, 100*m/base)
+		rs := results[n]
+		m := median(rs, func(r result) float64 { return r.rps })
+		p50 := time.Duration(median(rs, func(r result) float64 { return float64(r.p50) }))
+		p99 := time.Duration(median(rs, func(r result) float64 { return float64(r.p99) }))
+		fmt.Printf("%-12s %12.0f %7.1f%% %10v %10v\n", label(n), m, 100*m/base,
+			p50.Round(time.Microsecond), p99.Round(time.Microsecond))
 	}
 	return nil
+}
+
+// result is one wrk run: requests per second and two latency percentiles.
+type result struct {
+	rps      float64
+	p50, p99 time.Duration
 }
 
 func label(n int) string {
@@ -90,8 +114,11 @@ func label(n int) string {
 	return fmt.Sprintf("%d filter(s)", n)
 }
 
-func median(v []float64) float64 {
-	s := slices.Clone(v)
+func median[T any](v []T, of func(T) float64) float64 {
+	s := make([]float64, len(v))
+	for i, x := range v {
+		s[i] = of(x)
+	}
 	slices.Sort(s)
 	if len(s)%2 == 1 {
 		return s[len(s)/2]
@@ -113,13 +140,46 @@ func startUpstream() (net.Listener, error) {
 	return ln, nil
 }
 
-var rpsLine = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+var (
+	rpsLine = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	// In wrk --latency's distribution: "     99%   12.34ms".
+	percentileLine = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
+)
+
+// parseWrk reads the requests per second and the 50th and 99th latency
+// percentiles from wrk --latency's output.
+func parseWrk(out []byte) (result, error) {
+	var r result
+	m := rpsLine.FindSubmatch(out)
+	if m == nil {
+		return r, fmt.Errorf("no Requests/sec in wrk's output:\n%s", out)
+	}
+	var err error
+	if r.rps, err = strconv.ParseFloat(string(m[1]), 64); err != nil {
+		return r, fmt.Errorf("wrk's Requests/sec: %w", err)
+	}
+	for _, p := range percentileLine.FindAllSubmatch(out, -1) {
+		d, err := time.ParseDuration(string(p[2]) + string(p[3]))
+		if err != nil {
+			return r, fmt.Errorf("wrk's %s%% latency: %w", p[1], err)
+		}
+		if string(p[1]) == "50" {
+			r.p50 = d
+		} else {
+			r.p99 = d
+		}
+	}
+	if r.p50 == 0 || r.p99 == 0 {
+		return r, fmt.Errorf("no 50%% and 99%% latencies in wrk's output (--latency):\n%s", out)
+	}
+	return r, nil
+}
 
 // measure starts Caddy with a chain of n filters and runs wrk against it.
-func measure(caddyBin, dir, filter, upstream string, n int, d time.Duration, conns, threads int) (float64, error) {
+func measure(caddyBin, dir, filter, upstream string, n int, d time.Duration, conns, threads int) (result, error) {
 	port, err := freePort()
 	if err != nil {
-		return 0, err
+		return result{}, err
 	}
 	var chain strings.Builder
 	if n > 0 {
@@ -141,7 +201,7 @@ http://127.0.0.1:%d {
 `, port, port, chain.String(), upstream)
 	path := filepath.Join(dir, fmt.Sprintf("Caddyfile.%d", n))
 	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
-		return 0, err
+		return result{}, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, caddyBin, "run", "--adapter", "caddyfile", "--config", path)
@@ -150,7 +210,7 @@ http://127.0.0.1:%d {
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		cancel()
-		return 0, err
+		return result{}, err
 	}
 	defer func() {
 		cancel() // kills Caddy
@@ -158,21 +218,17 @@ http://127.0.0.1:%d {
 	}()
 	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
 	if err := waitReady(url, 60*time.Second); err != nil {
-		return 0, fmt.Errorf("%w\n%s", err, stderr.String())
+		return result{}, fmt.Errorf("%w\n%s", err, stderr.String())
 	}
-	out, err := exec.Command("wrk", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns),
+	out, err := exec.Command("wrk", "--latency", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns),
 		"-d"+d.String(), "-H", "X-In: loadbench", url).CombinedOutput()
 	if err != nil {
-		return 0, fmt.Errorf("wrk: %w\n%s", err, out)
+		return result{}, fmt.Errorf("wrk: %w\n%s", err, out)
 	}
 	if strings.Contains(string(out), "Non-2xx") {
-		return 0, fmt.Errorf("wrk saw errors:\n%s", out)
+		return result{}, fmt.Errorf("wrk saw errors:\n%s", out)
 	}
-	m := rpsLine.FindSubmatch(out)
-	if m == nil {
-		return 0, fmt.Errorf("no Requests/sec in wrk's output:\n%s", out)
-	}
-	return strconv.ParseFloat(string(m[1]), 64)
+	return parseWrk(out)
 }
 
 func freePort() (int, error) {

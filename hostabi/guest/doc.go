@@ -37,10 +37,14 @@
 // Message.BodySize whether there is one: a missing Content-Length is not
 // a missing body.
 //
-// Values returned by the SDK are fresh Go strings and slices: reading a
-// header or variable allocates the value and nothing else. Calls into the
-// host share one scratch buffer, which is safe because a wasm instance
-// runs one call at a time.
+// Strings returned by the SDK (header values, variables, the URI) are
+// ordinary immutable Go strings, but they do not cost an allocation each:
+// the host writes them into blocks of a few kilobytes that the SDK hands
+// out piece by piece, and never writes a piece twice. A string kept past
+// the request keeps its block alive, as a substring keeps its string;
+// strings.Clone one that a filter holds for long. Slices (Body, Config)
+// are fresh. Calls into the host share one scratch buffer, which is safe
+// because a wasm instance runs one call at a time.
 //
 // A filter that reads the same parts of every request can allocate
 // nothing at all: AppendURI, Header.AppendNames, Header.AppendValues and

@@ -93,6 +93,9 @@ func onResponse() int32 {
 // call at a time, so one buffer serves every call.
 var scratch = make([]byte, 2048)
 
+// strs holds the strings the SDK returns (see stringArena).
+var strs stringArena
+
 func bufPtr(b []byte) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(b)) }
 
 func strPtr(s string) unsafe.Pointer { return unsafe.Pointer(unsafe.StringData(s)) }
@@ -131,12 +134,19 @@ func appendFetch(dst []byte, call func(buf unsafe.Pointer, limit uint32) int32) 
 	}
 }
 
+// fetchString is fetch into the string arena.
 func fetchString(call func(buf unsafe.Pointer, limit uint32) int32) (string, int32) {
-	b, r := fetch(call)
-	if r < 0 {
-		return "", r
+	for {
+		free := strs.free()
+		n := call(bufPtr(free), uint32(len(free)))
+		if n < 0 {
+			return "", n
+		}
+		if int(n) <= len(free) {
+			return strs.take(int(n)), n
+		}
+		strs.room(int(n))
 	}
-	return string(b), r
 }
 
 // Method is the request method.
@@ -239,32 +249,39 @@ var (
 	Response = ResponseMessage{Message{Header: Header{hostabi.KindResponse}, kind: hostabi.KindResponse}}
 )
 
-func (h Header) raw(name string) ([]byte, bool) {
-	// Written out rather than through fetch: a closure here would cost an
-	// allocation on every header read.
-	for {
-		n := headerGet(uint32(h.kind), strPtr(name), uint32(len(name)), bufPtr(scratch), uint32(len(scratch)))
-		if n < 0 {
-			return nil, false
-		}
-		if int(n) <= len(scratch) {
-			return scratch[:n], true
-		}
-		scratch = make([]byte, int(n))
-	}
-}
-
 // Get returns the first value of the named header, or "" when absent.
 // Names are case-insensitive.
 func (h Header) Get(name string) string {
-	b, _ := h.raw(name)
-	return string(firstValue(b))
+	// Lookup's loop, written out: in wasm every call level costs (Go's
+	// frames live in linear memory), and Get is the SDK's hottest path.
+	for {
+		free := strs.free()
+		n := headerGet(uint32(h.kind), strPtr(name), uint32(len(name)), bufPtr(free), uint32(len(free)))
+		if n < 0 {
+			return ""
+		}
+		if int(n) <= len(free) {
+			return strs.take(firstLen(free[:n]))
+		}
+		strs.room(int(n))
+	}
 }
 
 // Lookup is Get that tells an absent header from an empty one.
 func (h Header) Lookup(name string) (string, bool) {
-	b, ok := h.raw(name)
-	return string(firstValue(b)), ok
+	// The host writes the list into the string arena; the first value
+	// is handed out where it lies, the rest is free space again.
+	for {
+		free := strs.free()
+		n := headerGet(uint32(h.kind), strPtr(name), uint32(len(name)), bufPtr(free), uint32(len(free)))
+		if n < 0 {
+			return "", false
+		}
+		if int(n) <= len(free) {
+			return strs.take(firstLen(free[:n])), true
+		}
+		strs.room(int(n))
+	}
 }
 
 // AppendValues appends the named header's values to dst, separated by
@@ -289,14 +306,20 @@ func (h Header) AppendValues(dst []byte, name string) (_ []byte, ok bool) {
 
 // Values returns every value of the named header, nil when absent.
 func (h Header) Values(name string) []string {
-	b, ok := h.raw(name)
-	if !ok {
-		return nil
+	for {
+		free := strs.free()
+		n := headerGet(uint32(h.kind), strPtr(name), uint32(len(name)), bufPtr(free), uint32(len(free)))
+		if n < 0 {
+			return nil
+		}
+		if n == 0 {
+			return []string{""}
+		}
+		if int(n) <= len(free) {
+			return splitValues(strs.take(int(n)))
+		}
+		strs.room(int(n))
 	}
-	if len(b) == 0 {
-		return []string{""}
-	}
-	return splitValues(string(b))
 }
 
 // Names lists the header names present, in canonical form.
@@ -326,7 +349,12 @@ func (h Header) AppendNames(dst []byte) []byte {
 
 // Set replaces the named header's values with value.
 func (h Header) Set(name, value string) error {
-	return resultError(headerSet(uint32(h.kind), strPtr(name), uint32(len(name)), strPtr(value), uint32(len(value))))
+	// The result is mapped to an error only on failure: the common path
+	// is one comparison.
+	if r := headerSet(uint32(h.kind), strPtr(name), uint32(len(name)), strPtr(value), uint32(len(value))); r < 0 {
+		return resultError(r)
+	}
+	return nil
 }
 
 // Add appends a value to the named header.
@@ -438,14 +466,15 @@ func RespondWith(status int, body []byte) Action {
 // Var returns a chain variable set by this or an earlier filter.
 func Var(name string) (string, bool) {
 	for {
-		n := varGet(strPtr(name), uint32(len(name)), bufPtr(scratch), uint32(len(scratch)))
+		free := strs.free()
+		n := varGet(strPtr(name), uint32(len(name)), bufPtr(free), uint32(len(free)))
 		if n < 0 {
 			return "", false
 		}
-		if int(n) <= len(scratch) {
-			return string(scratch[:n]), true
+		if int(n) <= len(free) {
+			return strs.take(int(n)), true
 		}
-		scratch = make([]byte, int(n))
+		strs.room(int(n))
 	}
 }
 

@@ -1,7 +1,6 @@
 package guest
 
 import (
-	"bytes"
 	"errors"
 	"strings"
 
@@ -45,14 +44,6 @@ func splitValues(s string) []string {
 		return nil
 	}
 	return strings.Split(s, "\x00")
-}
-
-// firstValue returns the first element of a NUL-separated list.
-func firstValue(b []byte) []byte {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		return b[:i]
-	}
-	return b
 }
 
 // Action is what a handler returns: Continue or Respond.

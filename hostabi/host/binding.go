@@ -49,6 +49,8 @@ type Binding struct {
 
 	keyBuf     []byte            // canonical form of the header name at hand
 	headerKeys map[string]string // canonical header names seen, to set without allocating
+	values     map[string]string // short header values set, to set them again without allocating
+	valueSlab  []string          // unused one-value slices for header_set (see valueSlice)
 	names      []string          // header_names' sort buffer
 	leaves     leafWalk          // json_leaves' walk in progress
 	subject    []byte            // a header or URI a regex matches
@@ -118,6 +120,51 @@ func (b *Binding) internKey(canon []byte) string {
 }
 
 const maxInternedKeys = 512
+
+// internValue returns v as a string, allocating only the first time this
+// instance sets a short value: filters set the same few values again and
+// again ("nosniff", "yes", a content type). Long values and those past
+// the table's bound are copied each time, so that a guest setting unique
+// values (request ids) costs what it would without the table.
+func (b *Binding) internValue(v []byte) string {
+	if len(v) > maxInternedValueLen {
+		return string(v)
+	}
+	if s, ok := b.values[string(v)]; ok {
+		return s
+	}
+	s := string(v)
+	if b.values == nil {
+		b.values = make(map[string]string)
+	}
+	if len(b.values) < maxInternedValues {
+		b.values[s] = s
+	}
+	return s
+}
+
+const (
+	maxInternedValues   = 256
+	maxInternedValueLen = 64
+)
+
+// valueSlice returns a slice holding v, of length and capacity 1, for a
+// header that had no values: carved from a slab so that a header set
+// allocates its []string once per valueSlabLen sets. The capacity is
+// capped, so an append to the header copies rather than writes into the
+// next slot, and no two headers share a slot. A slab stays alive while
+// any header holds one of its slots, at most valueSlabLen strings.
+func (b *Binding) valueSlice(v string) []string {
+	if len(b.valueSlab) == 0 {
+		b.valueSlab = make([]string, valueSlabLen)
+	}
+	vs := b.valueSlab[:1:1]
+	b.valueSlab = b.valueSlab[1:]
+	vs[0] = v
+	return vs
+}
+
+const valueSlabLen = 32
 
 type bindingKey struct{}
 

@@ -366,17 +366,19 @@ func headerWrite(b *Binding, mem api.Memory, stack []uint64, add bool) {
 	}
 	h := b.Exchange.Header(k)
 	key := b.internKey(b.keyBuf)
-	if add {
-		h[key] = append(h[key], string(val))
-	} else if vs := h[key]; len(vs) == 1 && vs[0] == string(val) {
+	vs := h[key]
+	switch {
+	case add && len(vs) > 0:
+		h[key] = append(vs, b.internValue(val))
+	case len(vs) == 1 && vs[0] == string(val):
 		// Unchanged: keep the slice and the string it holds.
-	} else if cap(vs) > 0 && len(vs) > 0 {
+	case len(vs) > 0:
 		// Reuse the slice; values are replaced, never shared with the guest.
 		vs = vs[:1]
-		vs[0] = string(val)
+		vs[0] = b.internValue(val)
 		h[key] = vs
-	} else {
-		h[key] = []string{string(val)}
+	default:
+		h[key] = b.valueSlice(b.internValue(val))
 	}
 	setResult(stack, hostabi.ResultOK)
 }

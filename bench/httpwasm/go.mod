@@ -1,0 +1,17 @@
+module github.com/gojinn/gojinn/bench/httpwasm
+
+go 1.26.8
+
+replace github.com/gojinn/gojinn => ../..
+
+require (
+	github.com/gojinn/gojinn v0.0.0-00010101000000-000000000000
+	github.com/http-wasm/http-wasm-host-go v0.7.0
+	github.com/tetratelabs/wazero v1.12.0
+	golang.org/x/sys v0.48.0
+)
+
+require (
+	go.uber.org/multierr v1.11.0 // indirect
+	go.uber.org/zap v1.28.0 // indirect
+)
