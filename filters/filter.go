@@ -146,6 +146,8 @@ type Filter struct {
 	observer Observer
 	pool     *pool
 	features hostabi.Feature
+	// hash is the module's sha256 prefix, as logs and traces show it.
+	hash string
 
 	// snap is the snapshot of a configured instance, nil when the module
 	// cannot be restored from one; configured is what that configure left
@@ -202,6 +204,7 @@ func (e *Engine) load(ctx context.Context, cfg Config) (*Filter, error) {
 		logger:   cfg.Logger,
 		keys:     cfg.KeySets.host(),
 		observer: cfg.Observer,
+		hash:     fmt.Sprintf("%x", key[:moduleHashPrefix]),
 	}
 	if err := check(c.mod, e.wasiFuncs, uint64(f.pages)*wasmPage); err != nil {
 		e.release(ctx, key)
@@ -220,7 +223,7 @@ func (e *Engine) load(ctx context.Context, cfg Config) (*Filter, error) {
 	fields := []zap.Field{
 		zap.String("filter", f.name),
 		zap.String("path", cfg.Path),
-		zap.String("sha256", fmt.Sprintf("%x", key[:8])),
+		zap.String("sha256", f.hash),
 		zap.Duration("compile", compiledIn),
 		zap.Duration("total", time.Since(start)),
 		zap.Int("pool_min", cfg.PoolMin),
@@ -312,14 +315,41 @@ func (f *Filter) Features() hostabi.Feature { return f.features }
 // HasResponse reports whether the filter runs in the response phase.
 func (f *Filter) HasResponse() bool { return f.features&hostabi.FeatureResponse != 0 }
 
+// ModuleHash is the start of the module's sha256 in hex (16 digits): what
+// logs and traces name the module by, so that two loads of one name can
+// be told apart.
+func (f *Filter) ModuleHash() string { return f.hash }
+
+const moduleHashPrefix = 8 // bytes
+
+// CallInfo is what a call tells of itself beyond its action and error,
+// for a host that traces calls.
+type CallInfo struct {
+	// ColdStart reports that no idle instance was there: the call made
+	// the instance it ran on (restored from the snapshot, or started
+	// from scratch) and waited for it.
+	ColdStart bool
+}
+
 // Call runs one phase of the filter on ex and returns the guest's action.
 // A failed call returns a *CallError; the instance it ran on is closed and
 // never reused.
 func (f *Filter) Call(ctx context.Context, phase hostabi.Phase, ex host.Exchange) (hostabi.Action, error) {
+	return f.CallWithInfo(ctx, phase, ex, nil)
+}
+
+// CallWithInfo is Call that also fills info, when it is not nil, with
+// what the call learnt of itself. A call that failed before it had an
+// instance (busy, closed) leaves info as it was.
+func (f *Filter) CallWithInfo(ctx context.Context, phase hostabi.Phase, ex host.Exchange, info *CallInfo) (hostabi.Action, error) {
 	in, err := f.pool.get(ctx)
 	if err != nil {
 		return 0, poolFailure(f.name, ctx, err)
 	}
+	if info != nil {
+		info.ColdStart = in.madeForCall
+	}
+	in.madeForCall = false
 	fn := in.onRequest
 	if phase == hostabi.PhaseResponse {
 		fn = in.onResponse

@@ -39,6 +39,9 @@ type instance struct {
 	// last went back to the pool (clock).
 	slot      int
 	idleSince int64
+	// madeForCall is set when a call's pool take made the instance (a
+	// cold start) and cleared by that call, which reports it.
+	madeForCall bool
 }
 
 // call runs fn under the time limit d and returns its i32 result.
