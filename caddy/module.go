@@ -157,6 +157,7 @@ func (c *Chain) Provision(ctx caddy.Context) error {
 	c.chain = pipeline.New(stages, pipeline.Options{
 		MaxBodyBytes: c.MaxBodyBytes,
 		BodyTimeout:  time.Duration(c.BodyTimeout),
+		Name:         c.Name,
 		Logger:       c.logger,
 		Observer:     c.metrics,
 	})

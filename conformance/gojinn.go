@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/gojinn/gojinn/filters"
@@ -66,7 +67,7 @@ type Outcomes struct {
 }
 
 // FilterCall implements pipeline.Observer.
-func (o *Outcomes) FilterCall(_ int, _ pipeline.Phase, out pipeline.Outcome, _ time.Duration) {
+func (o *Outcomes) FilterCall(_ int, _ pipeline.Phase, out pipeline.Outcome, _ time.Duration, _ trace.SpanContext) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.count == nil {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
@@ -92,7 +93,7 @@ type callLog struct {
 	calls []string
 }
 
-func (c *callLog) FilterCall(stage int, phase Phase, outcome Outcome, _ time.Duration) {
+func (c *callLog) FilterCall(stage int, phase Phase, outcome Outcome, _ time.Duration, _ trace.SpanContext) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls = append(c.calls, fmt.Sprintf("probe%d:%s:%s", stage, phase, outcome))
