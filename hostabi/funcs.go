@@ -100,6 +100,7 @@ var hostFuncs = []HostFunc{
 	{FuncKeysetOpen, []Param{{"spec", rp}, {"spec_len", rl}}, true},
 	{FuncSignatureVerify, []Param{{"keyset", rv}, {"alg", rp}, {"alg_len", rl}, {"kid", rp}, {"kid_len", rl},
 		{"msg", rp}, {"msg_len", rl}, {"sig", rp}, {"sig_len", rl}}, true},
+	{FuncTraceContextGet, []Param{{"buf", rp}, {"limit", rl}}, true},
 }
 
 // Short names for the table's roles.

@@ -142,6 +142,17 @@ func (ex *Exchange) spanContext() trace.SpanContext {
 	return trace.SpanContextFromContext(ex.req.Context())
 }
 
+// AppendTraceParent implements host.Exchange: the traceparent of the
+// filter call's span when the chain traces the request, else of the
+// request's span context (valid but not recorded here, say), else none.
+func (ex *Exchange) AppendTraceParent(dst []byte) ([]byte, bool) {
+	sc := ex.spanContext()
+	if !sc.IsValid() {
+		return dst, false
+	}
+	return appendTraceParent(dst, sc), true
+}
+
 // appendTraceParent appends sc as a W3C traceparent header value:
 // version 00, trace id, parent (span) id, flags.
 func appendTraceParent(dst []byte, sc trace.SpanContext) []byte {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -69,6 +70,12 @@ const (
 
 func (ts *tracedServer) get(t *testing.T, header map[string]string) int {
 	t.Helper()
+	code, _ := ts.getBody(t, header)
+	return code
+}
+
+func (ts *tracedServer) getBody(t *testing.T, header map[string]string) (int, string) {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, ts.srv.URL+"/", nil)
 	req.Header.Set("Traceparent", traceparent)
 	for k, v := range header {
@@ -78,8 +85,12 @@ func (ts *tracedServer) get(t *testing.T, header map[string]string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	return resp.StatusCode
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
 }
 
 // spans returns the ended spans by name, and fails unless every one is in
@@ -277,5 +288,42 @@ func TestUntracedAddsNothing(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTraceContextForGuests: trace_context_get gives a traced call its
+// own span as the parent, in the client's trace; an untraced request
+// has none.
+func TestTraceContextForGuests(t *testing.T) {
+	t.Parallel()
+	stages := loadStages(t, nil, stageSpec{})
+	ts := newTracedServer(t, stages)
+	code, body := ts.getBody(t, op("traceparent", ""))
+	if code != http.StatusOK {
+		t.Fatalf("status %d: %s", code, body)
+	}
+	calls := ts.spans(t)[FilterSpanName]
+	if len(calls) != 1 {
+		t.Fatalf("%d filter spans", len(calls))
+	}
+	want := "00-" + clientTrace + "-" + calls[0].SpanContext().SpanID().String() + "-01"
+	if body != want {
+		t.Errorf("traced: the guest got %q, want %q", body, want)
+	}
+
+	untraced := httptest.NewServer(New(stages, Options{}).Middleware(&upstream{}))
+	t.Cleanup(untraced.Close)
+	req, _ := http.NewRequest(http.MethodGet, untraced.URL+"/", nil)
+	for k, v := range op("traceparent", "") {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("Traceparent", traceparent) // no tracing server takes it
+	resp, err := untraced.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if b, _ := io.ReadAll(resp.Body); string(b) != "none" {
+		t.Errorf("untraced: the guest got %q, want none", b)
 	}
 }

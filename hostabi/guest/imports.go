@@ -79,3 +79,6 @@ func keysetOpen(spec unsafe.Pointer, specLen uint32) int32
 //go:wasmimport gojinn signature_verify
 func signatureVerify(keyset int32, alg unsafe.Pointer, algLen uint32, kid unsafe.Pointer, kidLen uint32,
 	msg unsafe.Pointer, msgLen uint32, sig unsafe.Pointer, sigLen uint32) int32
+
+//go:wasmimport gojinn trace_context_get
+func traceContextGet(buf unsafe.Pointer, limit uint32) int32

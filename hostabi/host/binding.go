@@ -46,6 +46,8 @@ type Binding struct {
 	keyBuf     []byte            // canonical form of the header name at hand
 	headerKeys map[string]string // canonical header names seen, to set without allocating
 	names      []string          // header_names' sort buffer
+
+	traceParent [hostabi.TraceParentLen]byte // trace_context_get's
 }
 
 // Features is what the guest declared with features_set during configure.

@@ -42,6 +42,10 @@ type Exchange interface {
 	Var(name []byte) (string, bool)
 	// SetVar sets a chain variable; the Exchange copies name and value.
 	SetVar(name, value []byte) error
+	// AppendTraceParent appends to dst the W3C traceparent
+	// (hostabi.TraceParentLen bytes) of the trace the call runs in, and
+	// reports whether the request is traced at all.
+	AppendTraceParent(dst []byte) ([]byte, bool)
 }
 
 // Errors an Exchange returns, mapped to result codes by the host functions.

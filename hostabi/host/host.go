@@ -55,6 +55,7 @@ var handlers = map[string]hostFunc{
 	hostabi.FuncLogEnabled:      logEnabled,
 	hostabi.FuncKeysetOpen:      keysetOpen,
 	hostabi.FuncSignatureVerify: signatureVerify,
+	hostabi.FuncTraceContextGet: traceContextGet,
 }
 
 // ParamTypes are the wasm parameter types of an ABI function: all i32.
@@ -619,4 +620,17 @@ func signatureVerify(b *Binding, mem api.Memory, stack []uint64) {
 		return
 	}
 	setResult(stack, b.keysets[h].Verify(string(alg), string(kid), msg, sig))
+}
+
+func traceContextGet(b *Binding, mem api.Memory, stack []uint64) {
+	read(mem, stack[0], stack[1]) // a bad buffer traps in every phase
+	if !inExchange(b, stack) {
+		return
+	}
+	tp, ok := b.Exchange.AppendTraceParent(b.traceParent[:0])
+	if !ok {
+		setResult(stack, hostabi.ErrNotFound)
+		return
+	}
+	setResult(stack, writeOut(mem, stack[0], stack[1], tp))
 }

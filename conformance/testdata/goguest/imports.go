@@ -74,3 +74,6 @@ func hostKeysetOpen(spec, n uint32) int32
 
 //go:wasmimport gojinn signature_verify
 func hostSignatureVerify(keyset int32, alg, algLen, kid, kidLen, msg, msgLen, sig, sigLen uint32) int32
+
+//go:wasmimport gojinn trace_context_get
+func hostTraceContextGet(buf, limit uint32) int32
