@@ -67,6 +67,11 @@ type Config struct {
 	KeySets *KeySets
 	// Observer is told of every instance made; nil tells no one.
 	Observer Observer
+	// TraceLogs makes each log line of the guest that Logger writes
+	// during a call an event of the call's span too, when the host
+	// traces it (host.Exchange's TraceLog). Off by default: a guest's
+	// logs may hold request data.
+	TraceLogs bool
 }
 
 // Observer is told how the filter's instances come to be: made from

@@ -72,6 +72,9 @@ func (f *Filter) instantiate(ctx context.Context, snap *snapshot.Snapshot) (*ins
 			Logger:  f.logger,
 			KeySets: f.keys,
 			Phase:   hostabi.PhaseConfigure,
+			// The guest's state does not depend on it: snapshots
+			// are shared whatever it is.
+			TraceLogs: f.cfg.TraceLogs,
 		},
 		limit:  newLimit(),
 		stderr: newLogWriter(f.logger, "filter", f.name),

@@ -118,6 +118,7 @@ func (e *exchange) SetVar(name, value []byte) error { return nil }
 func (e *exchange) AppendTraceParent(dst []byte) ([]byte, bool) {
 	return dst, false
 }
+func (e *exchange) TraceLog(string, []byte) {}
 
 // blockingExchange is an exchange whose request body read blocks until
 // release is closed, after closing entered: it holds the guest that reads

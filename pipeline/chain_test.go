@@ -75,6 +75,8 @@ type stageSpec struct {
 	timeout  time.Duration
 	poolMax  int
 	poolWait time.Duration
+	// traceLogs turns the filter's TraceLogs on.
+	traceLogs bool
 }
 
 type harness struct {
@@ -122,6 +124,7 @@ func loadStages(t *testing.T, logger *zap.Logger, specs ...stageSpec) []Stage {
 			PoolMax:     s.poolMax,
 			PoolWait:    s.poolWait,
 			Logger:      logger,
+			TraceLogs:   s.traceLogs,
 		})
 		if err != nil {
 			t.Fatal(err)

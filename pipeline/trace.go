@@ -153,6 +153,16 @@ func (ex *Exchange) AppendTraceParent(dst []byte) ([]byte, bool) {
 	return appendTraceParent(dst, sc), true
 }
 
+// TraceLog implements host.Exchange: a guest's log line becomes an event
+// of the filter call's span, when there is one.
+func (ex *Exchange) TraceLog(level string, msg []byte) {
+	if ex.trace.call == nil {
+		return
+	}
+	ex.trace.call.AddEvent(LogEventName, trace.WithAttributes(
+		AttrLogLevel.String(level), AttrLogMessage.String(string(msg))))
+}
+
 // appendTraceParent appends sc as a W3C traceparent header value:
 // version 00, trace id, parent (span) id, flags.
 func appendTraceParent(dst []byte, sc trace.SpanContext) []byte {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/gojinn/gojinn/hostabi"
 )
@@ -325,5 +328,46 @@ func TestTraceContextForGuests(t *testing.T) {
 	defer resp.Body.Close()
 	if b, _ := io.ReadAll(resp.Body); string(b) != "none" {
 		t.Errorf("untraced: the guest got %q, want none", b)
+	}
+}
+
+// TestTraceLogs: with TraceLogs, a guest's log line is also an event of
+// its call's span; without, the span has none. The line is logged either
+// way.
+func TestTraceLogs(t *testing.T) {
+	t.Parallel()
+	for _, on := range []bool{false, true} {
+		t.Run(fmt.Sprintf("trace_logs %v", on), func(t *testing.T) {
+			t.Parallel()
+			core, logs := observer.New(zap.InfoLevel)
+			ts := newTracedServer(t, loadStages(t, zap.New(core), stageSpec{traceLogs: on}))
+			if code := ts.get(t, op("log", "hi")); code != http.StatusOK {
+				t.Fatalf("status %d", code)
+			}
+			if n := logs.FilterMessage("probe says hi").Len(); n != 1 {
+				t.Errorf("%d log lines, want 1", n)
+			}
+			calls := ts.spans(t)[FilterSpanName]
+			if len(calls) != 1 {
+				t.Fatalf("%d filter spans", len(calls))
+			}
+			events := calls[0].Events()
+			if !on {
+				if len(events) != 0 {
+					t.Fatalf("events %v with trace_logs off", events)
+				}
+				return
+			}
+			if len(events) != 1 || events[0].Name != LogEventName {
+				t.Fatalf("events %v, want one %s", events, LogEventName)
+			}
+			got := map[attribute.Key]string{}
+			for _, kv := range events[0].Attributes {
+				got[kv.Key] = kv.Value.AsString()
+			}
+			if got[AttrLogLevel] != "warn" || got[AttrLogMessage] != "probe says hi" {
+				t.Errorf("event attributes %v", got)
+			}
+		})
 	}
 }

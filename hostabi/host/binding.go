@@ -33,6 +33,10 @@ type Binding struct {
 	// KeySets serves keyset_open; nil makes it answer
 	// hostabi.ErrUnavailable.
 	KeySets KeySets
+	// TraceLogs hands each log line the Logger writes during a call to
+	// the Exchange's TraceLog too. Off by default: logs may hold data
+	// that a trace backend should not see.
+	TraceLogs bool
 
 	// Exchange and Phase are set by the runtime for each call.
 	Exchange Exchange

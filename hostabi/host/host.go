@@ -570,6 +570,9 @@ func logWrite(b *Binding, mem api.Memory, stack []uint64) {
 	if ce == nil {
 		return
 	}
+	if b.TraceLogs && b.Exchange != nil {
+		b.Exchange.TraceLog(lvl.String(), msg)
+	}
 	ce.Message = string(msg)
 	ce.Write(zap.String("filter", b.Filter))
 }
