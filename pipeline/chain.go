@@ -264,13 +264,11 @@ func (c *Chain) call(ctx context.Context, i int, phase Phase, ex *Exchange) (hos
 	span := c.startCall(ex, i, phase)
 	var info filters.CallInfo
 	action, err := s.Filter.CallWithInfo(ctx, phase.abi(), ex, &info)
-	var sc trace.SpanContext
 	if span != nil {
 		ex.endCall(span, outcomeOf(action, err), info)
-		sc = span.SpanContext()
 	}
 	if c.observer != nil {
-		c.observer.FilterCall(i, phase, outcomeOf(action, err), time.Since(start), sc)
+		c.observer.FilterCall(i, phase, outcomeOf(action, err), time.Since(start), spanContextOf(span))
 	}
 	if err != nil && s.OnError == Allow {
 		c.logger.Warn("filter failed; skipped by its on_error allow policy",

@@ -133,6 +133,14 @@ func (ex *Exchange) endCall(span trace.Span, outcome Outcome, info filters.CallI
 	ex.trace.call = nil
 }
 
+// spanContextOf is span's context, the zero one for no span.
+func spanContextOf(span trace.Span) trace.SpanContext {
+	if span == nil {
+		return trace.SpanContext{}
+	}
+	return span.SpanContext()
+}
+
 // spanContext is the span context the current trace gives a filter call:
 // its own span's when the chain records one, else the request's (valid
 // but not sampled, say), else none.
