@@ -73,7 +73,7 @@ STRESS_PKGS  := ./filters/... ./pipeline/ ./conformance/ ./caddy/ ./functions/ .
 STRESS_TESTS := ^(TestFaults|TestPoolBusy|TestTimeoutUnderGC|TestLoadChecks|TestLoadConfigErrors|TestConcurrentCalls|TestLimit.*|$\
 TestInterruptStopsLoop|TestCallAtCountsTheWait|TestErrorPolicy|TestBusyAnswers503|TestResponseBodyHooks|$\
 TestBadPointersTrap|TestRunnerFaults|TestRunnerFaultsInResponse|TestModulesThatMustNotLoad|TestModulesThatFailEachCall|FuzzHostCall|TestSoak|TestSoakCaddy|$\
-TestCaddyChain|TestCaddyErrorPolicyAllow|TestCaddyReload|TestCaddyJWT|$\
+TestCaddyChain|TestCaddyErrorPolicyAllow|TestCaddyReload|TestCaddyJWT|TestTraceFailure|TestCallInfoAfterTrap|TestCaddyTracing|$\
 TestRemoteFetchTimeout|TestRemoteSlowRefetch|TestOpenDoesNotWaitForProvider|TestWasmSlowIdentityProvider|$\
 TestScaleToZeroBurst|TestIdleInstancesAreReaped|TestMemoryLimitIsExact|TestDyingGuestIsATrap|$\
 TestReadBodyAhead.*|TestSlowClientHoldsNoInstance|TestBodyHookHoldsNoInstanceWhileRouteWrites|TestCaddyWAFBodies|$\

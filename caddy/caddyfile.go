@@ -42,6 +42,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        pool_wait   <duration>      # default 1s
 //	        idle_timeout <duration>     # default 2m
 //	        on_error    block|allow     # default block
+//	        trace_logs                  # log lines become span events
 //	    }
 //	    filter <name> <path>            # the block is optional
 //	}
@@ -176,6 +177,11 @@ func unmarshalFilter(d *caddyfile.Dispenser) (Filter, error) {
 				return f, d.Errf("on_error is %q, want block or allow", v)
 			}
 			f.OnError = v
+		case "trace_logs":
+			if len(args) != 0 {
+				return f, d.Err("trace_logs takes no value")
+			}
+			f.TraceLogs = true
 		default:
 			return f, d.Errf("unknown filter option %q", opt)
 		}

@@ -31,6 +31,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 				"    pool_wait 200ms\n" +
 				"    idle_timeout 30s\n" +
 				"    on_error allow\n" +
+				"    trace_logs\n" +
 				"  }\n" +
 				"  filter hello /w/hello.wasm\n" +
 				"  filter jwt /w/jwt.wasm {\n" +
@@ -41,7 +42,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 				{Name: "waf", Path: "/w/waf.wasm", Config: json.RawMessage(`{"mode": "block"}`),
 					Timeout: caddy.Duration(50 * time.Millisecond), MemoryLimit: 32 << 20,
 					PoolMin: 2, PoolMax: 8, PoolWait: caddy.Duration(200 * time.Millisecond),
-					IdleTimeout: caddy.Duration(30 * time.Second), OnError: "allow"},
+					IdleTimeout: caddy.Duration(30 * time.Second), OnError: "allow", TraceLogs: true},
 				{Name: "hello", Path: "/w/hello.wasm"},
 				{Name: "jwt", Path: "/w/jwt.wasm", ConfigFile: "/etc/jwt.json"},
 			}},
@@ -55,6 +56,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{name: "bad policy", input: "gojinn_chain {\n filter a a.wasm {\n on_error maybe\n }\n}", err: `on_error is "maybe"`},
 		{name: "bad duration", input: "gojinn_chain {\n filter a a.wasm {\n timeout soon\n }\n}", err: "timeout"},
 		{name: "bad size", input: "gojinn_chain {\n filter a a.wasm {\n memory_limit lots\n }\n}", err: "memory_limit"},
+		{name: "trace_logs with a value", input: "gojinn_chain {\n filter a a.wasm {\n trace_logs on\n }\n}", err: "trace_logs takes no value"},
 		{name: "bad pool", input: "gojinn_chain {\n filter a a.wasm {\n pool 1\n }\n}", err: "pool wants two numbers"},
 		{name: "unknown option", input: "gojinn_chain {\n filter a a.wasm {\n turbo on\n }\n}", err: `unknown filter option "turbo"`},
 		{name: "bad body timeout", input: "gojinn_chain {\n body_timeout slow\n filter a a.wasm\n}", err: "body_timeout"},

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/pipeline"
@@ -76,7 +77,13 @@ type chainMetrics struct {
 	name     string
 	filters  []*filters.Filter
 	calls    [][pipeline.NumPhases][pipeline.NumOutcomes]prometheus.Counter
-	duration [][pipeline.NumPhases]prometheus.Observer
+	duration [][pipeline.NumPhases]durationObserver
+}
+
+// durationObserver is a call-duration histogram, which takes exemplars.
+type durationObserver interface {
+	prometheus.Observer
+	prometheus.ExemplarObserver
 }
 
 func newChainMetrics(reg *prometheus.Registry, chain string, fs []*filters.Filter) *chainMetrics {
@@ -89,14 +96,15 @@ func newChainMetrics(reg *prometheus.Registry, chain string, fs []*filters.Filte
 		name:     chain,
 		filters:  fs,
 		calls:    make([][pipeline.NumPhases][pipeline.NumOutcomes]prometheus.Counter, len(fs)),
-		duration: make([][pipeline.NumPhases]prometheus.Observer, len(fs)),
+		duration: make([][pipeline.NumPhases]durationObserver, len(fs)),
 	}
 	for i, f := range fs {
 		for p := range pipeline.Phase(pipeline.NumPhases) {
 			for o := range pipeline.Outcome(pipeline.NumOutcomes) {
 				m.calls[i][p][o] = filterCalls.WithLabelValues(chain, f.Name(), p.String(), o.String())
 			}
-			m.duration[i][p] = filterDuration.WithLabelValues(chain, f.Name(), p.String())
+			// A histogram observes exemplars too.
+			m.duration[i][p] = filterDuration.WithLabelValues(chain, f.Name(), p.String()).(durationObserver)
 		}
 	}
 	pools.add(m)
@@ -113,9 +121,18 @@ func register(reg *prometheus.Registry, c prometheus.Collector) {
 	}
 }
 
-// FilterCall implements pipeline.Observer.
-func (m *chainMetrics) FilterCall(stage int, phase pipeline.Phase, outcome pipeline.Outcome, d time.Duration) {
+// FilterCall implements pipeline.Observer. A call the chain traced in a
+// sampled trace leaves its trace and span ids as the duration's exemplar,
+// so that a slow bucket leads to a trace that shows why.
+func (m *chainMetrics) FilterCall(stage int, phase pipeline.Phase, outcome pipeline.Outcome, d time.Duration, span trace.SpanContext) {
 	m.calls[stage][phase][outcome].Inc()
+	if span.IsSampled() {
+		m.duration[stage][phase].ObserveWithExemplar(d.Seconds(), prometheus.Labels{
+			"trace_id": span.TraceID().String(),
+			"span_id":  span.SpanID().String(),
+		})
+		return
+	}
 	m.duration[stage][phase].Observe(d.Seconds())
 }
 

@@ -97,6 +97,10 @@ type Filter struct {
 	// OnError is "block" (default: the request fails with 500, 503 or 504)
 	// or "allow" (the filter is skipped and the failure logged).
 	OnError string `json:"on_error,omitempty"`
+	// TraceLogs makes the filter's log lines events of its calls' spans
+	// too, when Caddy's tracing traces the request. Off by default: a
+	// filter's logs may hold request data.
+	TraceLogs bool `json:"trace_logs,omitempty"`
 }
 
 // CaddyModule returns the Caddy module information.
@@ -157,6 +161,7 @@ func (c *Chain) Provision(ctx caddy.Context) error {
 	c.chain = pipeline.New(stages, pipeline.Options{
 		MaxBodyBytes: c.MaxBodyBytes,
 		BodyTimeout:  time.Duration(c.BodyTimeout),
+		Name:         c.Name,
 		Logger:       c.logger,
 		Observer:     c.metrics,
 	})
@@ -176,6 +181,7 @@ func (f Filter) filterConfig() filters.Config {
 		PoolMax:     f.PoolMax,
 		PoolWait:    time.Duration(f.PoolWait),
 		IdleTimeout: time.Duration(f.IdleTimeout),
+		TraceLogs:   f.TraceLogs,
 	}
 }
 

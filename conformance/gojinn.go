@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/gojinn/gojinn/filters"
@@ -55,7 +57,21 @@ func (g *Gojinn) Load(fs []Filter, next http.Handler) (http.Handler, func(), err
 		stages = append(stages, pipeline.Stage{Filter: lf})
 	}
 	chain := pipeline.New(stages, pipeline.Options{Logger: logger, Observer: g.Observer})
-	return chain.Middleware(next), release, nil
+	return withTraceContext(chain.Middleware(next)), release, nil
+}
+
+// withTraceContext gives a request that carries a W3C traceparent its
+// trace, as a tracing server in front of the chain would. The context is
+// remote: nothing here records spans, so the chain records none either
+// and its guests see the client's traceparent as sent.
+func withTraceContext(h http.Handler) http.Handler {
+	var tc propagation.TraceContext
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ctx := tc.Extract(r.Context(), propagation.HeaderCarrier(r.Header)); trace.SpanContextFromContext(ctx).IsValid() {
+			r = r.WithContext(ctx)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Outcomes is a pipeline.Observer that counts the outcome of every call.
@@ -66,7 +82,7 @@ type Outcomes struct {
 }
 
 // FilterCall implements pipeline.Observer.
-func (o *Outcomes) FilterCall(_ int, _ pipeline.Phase, out pipeline.Outcome, _ time.Duration) {
+func (o *Outcomes) FilterCall(_ int, _ pipeline.Phase, out pipeline.Outcome, _ time.Duration, _ trace.SpanContext) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.count == nil {

@@ -41,8 +41,10 @@ type Filter struct {
 // chain that answers a failed filter with 500 (trap, bad action, memory
 // limit) or 504 (time limit), no key source for keyset_open, a request
 // body limit of hostabi.DefaultMaxBodyBytes, the request body read before
-// the call of a filter that declared hostabi.FeatureRequestBody, and logs
-// enabled from the info level up.
+// the call of a filter that declared hostabi.FeatureRequestBody, logs
+// enabled from the info level up, and a request's trace taken from its
+// W3C traceparent header, with no span of the host's own recorded: the
+// guest's trace_context_get then answers the client's traceparent.
 type Host interface {
 	// Load builds a chain of filters, in order, in front of next. It
 	// returns the chain as a handler and a function that releases it, or

@@ -67,6 +67,11 @@ type Config struct {
 	KeySets *KeySets
 	// Observer is told of every instance made; nil tells no one.
 	Observer Observer
+	// TraceLogs makes each log line of the guest that Logger writes
+	// during a call an event of the call's span too, when the host
+	// traces it (host.Exchange's TraceLog). Off by default: a guest's
+	// logs may hold request data.
+	TraceLogs bool
 }
 
 // Observer is told how the filter's instances come to be: made from
@@ -146,6 +151,8 @@ type Filter struct {
 	observer Observer
 	pool     *pool
 	features hostabi.Feature
+	// hash is the module's sha256 prefix, as logs and traces show it.
+	hash string
 
 	// snap is the snapshot of a configured instance, nil when the module
 	// cannot be restored from one; configured is what that configure left
@@ -202,6 +209,7 @@ func (e *Engine) load(ctx context.Context, cfg Config) (*Filter, error) {
 		logger:   cfg.Logger,
 		keys:     cfg.KeySets.host(),
 		observer: cfg.Observer,
+		hash:     fmt.Sprintf("%x", key[:moduleHashPrefix]),
 	}
 	if err := check(c.mod, e.wasiFuncs, uint64(f.pages)*wasmPage); err != nil {
 		e.release(ctx, key)
@@ -220,7 +228,7 @@ func (e *Engine) load(ctx context.Context, cfg Config) (*Filter, error) {
 	fields := []zap.Field{
 		zap.String("filter", f.name),
 		zap.String("path", cfg.Path),
-		zap.String("sha256", fmt.Sprintf("%x", key[:8])),
+		zap.String("sha256", f.hash),
 		zap.Duration("compile", compiledIn),
 		zap.Duration("total", time.Since(start)),
 		zap.Int("pool_min", cfg.PoolMin),
@@ -312,11 +320,27 @@ func (f *Filter) Features() hostabi.Feature { return f.features }
 // HasResponse reports whether the filter runs in the response phase.
 func (f *Filter) HasResponse() bool { return f.features&hostabi.FeatureResponse != 0 }
 
+// ModuleHash is the start of the module's sha256 in hex (16 digits): what
+// logs and traces name the module by, so that two loads of one name can
+// be told apart.
+func (f *Filter) ModuleHash() string { return f.hash }
+
+const moduleHashPrefix = 8 // bytes
+
+// CallInfo is what a call tells of itself beyond its action and error,
+// for a host that traces calls.
+type CallInfo struct {
+	// ColdStart reports that no idle instance was there: the call made
+	// the instance it ran on (restored from the snapshot, or started
+	// from scratch) and waited for it.
+	ColdStart bool
+}
+
 // Call runs one phase of the filter on ex and returns the guest's action.
 // A failed call returns a *CallError; the instance it ran on is closed and
 // never reused.
 func (f *Filter) Call(ctx context.Context, phase hostabi.Phase, ex host.Exchange) (hostabi.Action, error) {
-	a, _, err := f.CallAt(ctx, phase, ex, Now())
+	a, _, err := f.CallAt(ctx, phase, ex, Now(), nil)
 	return a, err
 }
 
@@ -340,11 +364,19 @@ func (t Instant) Sub(u Instant) time.Duration { return time.Duration(t - u) }
 // (it was returned after start), when the limit begins once it is there.
 // A failed call's end is read before the filter logs the failure: a
 // caller that goes on after one reads the clock again.
-func (f *Filter) CallAt(ctx context.Context, phase hostabi.Phase, ex host.Exchange, start Instant) (hostabi.Action, Instant, error) {
+//
+// When info is not nil, the call fills it with what it learnt of itself
+// (for a host that traces calls); a call that failed before it had an
+// instance (busy, closed) leaves it as it was.
+func (f *Filter) CallAt(ctx context.Context, phase hostabi.Phase, ex host.Exchange, start Instant, info *CallInfo) (hostabi.Action, Instant, error) {
 	in, err := f.pool.get(ctx)
 	if err != nil {
 		return 0, Now(), poolFailure(f.name, ctx, err)
 	}
+	if info != nil {
+		info.ColdStart = in.madeForCall
+	}
+	in.madeForCall = false
 	fn := in.onRequest
 	if phase == hostabi.PhaseResponse {
 		fn = in.onResponse

@@ -2,6 +2,8 @@ package filters
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -443,4 +445,59 @@ func TestTimeoutUnderGC(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// TestCallInfoColdStart: a call reports a cold start when it made the
+// instance it ran on, and only then; instances made at load are warm,
+// and so is an instance's second call.
+func TestCallInfoColdStart(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t)
+	for _, tc := range []struct {
+		name    string
+		poolMin int
+		want    []bool // by call, in order
+	}{
+		{"scale from zero", 0, []bool{true, false, false}},
+		{"warm pool", 1, []bool{false, false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := loadProbe(t, e, Config{PoolMin: tc.poolMin, PoolMax: 1})
+			for i, want := range tc.want {
+				info := CallInfo{ColdStart: !want}
+				if _, _, err := f.CallAt(context.Background(), hostabi.PhaseRequest, newTestExchange("", ""), Now(), &info); err != nil {
+					t.Fatal(err)
+				}
+				if info.ColdStart != want {
+					t.Errorf("call %d: cold start %v, want %v", i, info.ColdStart, want)
+				}
+			}
+		})
+	}
+}
+
+// TestCallInfoAfterTrap: the instance that replaces a trapped one is made
+// by the next call, which is a cold start again.
+func TestCallInfoAfterTrap(t *testing.T) {
+	t.Parallel()
+	f := loadProbe(t, newEngine(t), Config{PoolMin: 1, PoolMax: 1})
+	if _, err := f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("panic", "")); !errors.Is(err, ErrTrap) {
+		t.Fatalf("panic op: %v, want a trap", err)
+	}
+	var info CallInfo
+	if _, _, err := f.CallAt(context.Background(), hostabi.PhaseRequest, newTestExchange("", ""), Now(), &info); err != nil {
+		t.Fatal(err)
+	}
+	if !info.ColdStart {
+		t.Error("the call after a trap was not a cold start")
+	}
+}
+
+func TestModuleHash(t *testing.T) {
+	t.Parallel()
+	f := loadProbe(t, newEngine(t), Config{})
+	sum := sha256.Sum256(probeWasm(t))
+	if want := hex.EncodeToString(sum[:8]); f.ModuleHash() != want {
+		t.Fatalf("ModuleHash() = %q, want %q", f.ModuleHash(), want)
+	}
 }

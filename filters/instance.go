@@ -39,6 +39,9 @@ type instance struct {
 	// last went back to the pool (clock).
 	slot      int
 	idleSince int64
+	// madeForCall is set when a call's pool take made the instance (a
+	// cold start) and cleared by that call, which reports it.
+	madeForCall bool
 }
 
 // call runs fn under the time limit d and returns its i32 result.
@@ -75,6 +78,9 @@ func (f *Filter) instantiate(ctx context.Context, snap *snapshot.Snapshot) (*ins
 			Logger:  f.logger,
 			KeySets: f.keys,
 			Phase:   hostabi.PhaseConfigure,
+			// The guest's state does not depend on it: snapshots
+			// are shared whatever it is.
+			TraceLogs: f.cfg.TraceLogs,
 		},
 		limit:  newLimit(),
 		stderr: newLogWriter(f.logger, "filter", f.name),

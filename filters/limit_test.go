@@ -150,7 +150,7 @@ func TestCallAtCountsTheWait(t *testing.T) {
 	before := clock()
 	go func() {
 		start := Now()
-		_, end, err := f.CallAt(context.Background(), hostabi.PhaseRequest, newTestExchange("", ""), start)
+		_, end, err := f.CallAt(context.Background(), hostabi.PhaseRequest, newTestExchange("", ""), start, nil)
 		got <- result{end.Sub(start), err}
 	}()
 	for give := time.Now().Add(hang); f.pool.waiters.Load() == 0; time.Sleep(time.Millisecond) {

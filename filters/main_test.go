@@ -115,6 +115,10 @@ func (e *exchange) Status() int                     { return e.status }
 func (e *exchange) SetStatus(c int)                 { e.status = c }
 func (e *exchange) Var([]byte) (string, bool)       { return "", false }
 func (e *exchange) SetVar(name, value []byte) error { return nil }
+func (e *exchange) AppendTraceParent(dst []byte) ([]byte, bool) {
+	return dst, false
+}
+func (e *exchange) TraceLog(string, []byte) {}
 
 // blockingExchange is an exchange whose request body read blocks until
 // release is closed, after closing entered: it holds the guest that reads

@@ -114,6 +114,7 @@ func (p *pool) tryGet(ctx context.Context) (in *instance, err error, ok bool) {
 		return nil, err, true
 	}
 	p.place(in, i)
+	in.madeForCall = true
 	return in, nil, true
 }
 

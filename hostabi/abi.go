@@ -194,7 +194,13 @@ const (
 	FuncLogEnabled      = "log_enabled"
 	FuncKeysetOpen      = "keyset_open"
 	FuncSignatureVerify = "signature_verify"
+	FuncTraceContextGet = "trace_context_get"
 )
+
+// TraceParentLen is the length of the W3C traceparent (version 00) that
+// trace_context_get returns: "00-" trace id "-" parent id "-" flags, in
+// lowercase hex.
+const TraceParentLen = 55
 
 // Names of headers and methods are RFC 9110 tokens (section 5.6.2): the
 // host refuses any other, and a guest checks its config by the same rule.

@@ -107,6 +107,7 @@ var hostFuncs = []HostFunc{
 	{FuncRegexFind, []Param{{"regex", rv}, {"target", rv}, {"kind", rv}, {"data", rp}, {"data_len", rl}, {"buf", rp}, {"limit", rl}}, true},
 	{FuncPatternsCompile, []Param{{"patterns", rp}, {"patterns_len", rl}, {"flags", rv}}, true},
 	{FuncPatternsScan, []Param{{"set", rv}, {"target", rv}, {"kind", rv}, {"data", rp}, {"data_len", rl}, {"buf", rp}, {"limit", rl}}, true},
+	{FuncTraceContextGet, []Param{{"buf", rp}, {"limit", rl}}, true},
 }
 
 // Short names for the table's roles.

@@ -86,6 +86,9 @@
 #define GOJINN_MAX_LOG_LEN 8192
 #define GOJINN_DEFAULT_MAX_BODY_BYTES 1048576
 
+/* The length of the traceparent gojinn_trace_context_get returns. */
+#define GOJINN_TRACEPARENT_LEN 55
+
 /* GOJINN_EXPORT(name) exports a function under name. */
 #define GOJINN_EXPORT(name) __attribute__((export_name(name)))
 
@@ -134,6 +137,11 @@ GOJINN_IMPORT("keyset_open") int32_t gojinn_keyset_open(const void *spec, uint32
 GOJINN_IMPORT("signature_verify")
 int32_t gojinn_signature_verify(int32_t keyset, const void *alg, uint32_t alg_len, const void *kid, uint32_t kid_len,
 				const void *msg, uint32_t msg_len, const void *sig, uint32_t sig_len);
+/* gojinn_trace_context_get: the W3C traceparent of the trace the call runs
+ * in (GOJINN_TRACEPARENT_LEN bytes, "00-<trace id>-<parent id>-<flags>"),
+ * for the filter's logs or its own outbound calls; GOJINN_ERR_NOT_FOUND
+ * when the request is not traced. */
+GOJINN_IMPORT("trace_context_get") int32_t gojinn_trace_context_get(void *buf, uint32_t limit);
 
 /*
  * Native primitives: work done by the host at native speed over data it

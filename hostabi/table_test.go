@@ -90,6 +90,7 @@ func TestHeaderConstantsMatchABI(t *testing.T) {
 		"GOJINN_MAX_VARS":                itoa(MaxVars),
 		"GOJINN_MAX_URI_LEN":             itoa(MaxURILen),
 		"GOJINN_MAX_LOG_LEN":             itoa(MaxLogLen),
+		"GOJINN_TRACEPARENT_LEN":         itoa(TraceParentLen),
 		"GOJINN_DEFAULT_MAX_BODY_BYTES":  itoa(DefaultMaxBodyBytes),
 		"GOJINN_JSON_NULL":               itoa(int64(JSONNull)),
 		"GOJINN_JSON_FALSE":              itoa(int64(JSONFalse)),

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
@@ -135,7 +136,7 @@ func (c *countingReader) Close() error { return nil }
 // calls counts the filter calls a chain reports.
 type calls struct{ n atomic.Int64 }
 
-func (c *calls) FilterCall(int, Phase, Outcome, time.Duration) { c.n.Add(1) }
+func (c *calls) FilterCall(int, Phase, Outcome, time.Duration, trace.SpanContext) { c.n.Add(1) }
 
 func TestReadBodyAheadRefusesALargeLengthUnread(t *testing.T) {
 	seen := &calls{}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/gojinn/gojinn/filters"
@@ -94,13 +95,17 @@ func (o Outcome) String() string {
 
 // Observer is told of every filter call, by the stage's index in the
 // chain; nil observes nothing. Caddy's module feeds its metrics from it.
+// span is the call's span context when the chain traced the call (see
+// trace.go), the zero SpanContext otherwise: a sampled one is what a
+// metric's exemplar points to.
 type Observer interface {
-	FilterCall(stage int, phase Phase, outcome Outcome, d time.Duration)
+	FilterCall(stage int, phase Phase, outcome Outcome, d time.Duration, span trace.SpanContext)
 }
 
 // Chain runs an ordered list of filters over each request. Build it with
 // New; it is safe for concurrent use and holds no per-request state.
 type Chain struct {
+	name        string
 	stages      []Stage
 	maxBody     int64
 	bodyTimeout time.Duration
@@ -125,8 +130,10 @@ type Options struct {
 	// reads ahead for a filter that declared hostabi.FeatureRequestBody;
 	// zero means DefaultBodyTimeout.
 	BodyTimeout time.Duration
-	Logger      *zap.Logger
-	Observer    Observer
+	// Name names the chain in its spans.
+	Name     string
+	Logger   *zap.Logger
+	Observer Observer
 }
 
 // New returns a chain of stages, run in order.
@@ -140,7 +147,7 @@ func New(stages []Stage, opts Options) *Chain {
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
-	c := &Chain{stages: stages, maxBody: opts.MaxBodyBytes, bodyTimeout: opts.BodyTimeout,
+	c := &Chain{name: opts.Name, stages: stages, maxBody: opts.MaxBodyBytes, bodyTimeout: opts.BodyTimeout,
 		readBodyAt: len(stages), logger: opts.Logger, observer: opts.Observer}
 	for i, s := range stages {
 		if s.Filter.Features()&hostabi.FeatureRequestBody != 0 {
@@ -165,7 +172,8 @@ type Next func(http.ResponseWriter, *http.Request) error
 // Middleware). Otherwise Serve returns what next returns. visit, when not
 // nil, sees the Exchange when the request phase ends (before next, or
 // before a filter's answer or failure goes out), so a host can expose the
-// chain's variables.
+// chain's variables. When r's span records, the chain traces the request
+// under it (see trace.go).
 func (c *Chain) Serve(w http.ResponseWriter, r *http.Request, next Next, visit func(*Exchange)) error {
 	ex := c.exchanges.Get().(*Exchange)
 	ex.req, ex.maxBody = r, c.maxBody
@@ -173,6 +181,18 @@ func (c *Chain) Serve(w http.ResponseWriter, r *http.Request, next Next, visit f
 		ex.reset()
 		c.exchanges.Put(ex)
 	}()
+	span := trace.SpanFromContext(r.Context())
+	if !span.IsRecording() {
+		return c.serve(w, ex, next, visit)
+	}
+	c.startTrace(ex, span)
+	err := c.serve(w, ex, next, visit)
+	ex.trace.end(err)
+	return err
+}
+
+func (c *Chain) serve(w http.ResponseWriter, ex *Exchange, next Next, visit func(*Exchange)) error {
+	r := ex.req
 	ctx := r.Context()
 	hooks, bodyHooks := false, false
 	// One clock read per call: each call's end is the next one's start.
@@ -245,9 +265,14 @@ func (c *Chain) Middleware(next http.Handler) http.Handler {
 // the difference: timing costs no clock read of its own.
 func (c *Chain) call(ctx context.Context, i int, phase Phase, ex *Exchange, start filters.Instant) (hostabi.Action, filters.Instant, error) {
 	s := &c.stages[i]
-	action, end, err := s.Filter.CallAt(ctx, phase.abi(), ex, start)
+	span := c.startCall(ex, i, phase)
+	var info filters.CallInfo
+	action, end, err := s.Filter.CallAt(ctx, phase.abi(), ex, start, &info)
+	if span != nil {
+		ex.endCall(span, outcomeOf(action, err), info)
+	}
 	if c.observer != nil {
-		c.observer.FilterCall(i, phase, outcomeOf(action, err), end.Sub(start))
+		c.observer.FilterCall(i, phase, outcomeOf(action, err), end.Sub(start), spanContextOf(span))
 	}
 	if err != nil && s.OnError == Allow {
 		c.logger.Warn("filter failed; skipped by its on_error allow policy",

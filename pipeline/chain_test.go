@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
@@ -74,6 +75,8 @@ type stageSpec struct {
 	timeout  time.Duration
 	poolMax  int
 	poolWait time.Duration
+	// traceLogs turns the filter's TraceLogs on.
+	traceLogs bool
 }
 
 type harness struct {
@@ -92,7 +95,7 @@ type callLog struct {
 	calls []string
 }
 
-func (c *callLog) FilterCall(stage int, phase Phase, outcome Outcome, _ time.Duration) {
+func (c *callLog) FilterCall(stage int, phase Phase, outcome Outcome, _ time.Duration, _ trace.SpanContext) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls = append(c.calls, fmt.Sprintf("probe%d:%s:%s", stage, phase, outcome))
@@ -121,6 +124,7 @@ func loadStages(t *testing.T, logger *zap.Logger, specs ...stageSpec) []Stage {
 			PoolMax:     s.poolMax,
 			PoolWait:    s.poolWait,
 			Logger:      logger,
+			TraceLogs:   s.traceLogs,
 		})
 		if err != nil {
 			t.Fatal(err)

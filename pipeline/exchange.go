@@ -39,6 +39,8 @@ type Exchange struct {
 	// where scanning the slice would cost more than hashing the name.
 	varIndex map[string]int
 	hooked   []int // stages whose response hooks run, in chain order
+
+	trace exchangeTrace
 }
 
 type chainVar struct{ name, value string }
@@ -80,6 +82,7 @@ func (e *Exchange) reset() {
 	e.vars = e.vars[:0]
 	clear(e.varIndex)
 	e.hooked = e.hooked[:0]
+	e.trace = exchangeTrace{}
 }
 
 // Request implements host.Exchange.

@@ -35,6 +35,10 @@ type Binding struct {
 	// KeySets serves keyset_open; nil makes it answer
 	// hostabi.ErrUnavailable.
 	KeySets KeySets
+	// TraceLogs hands each log line the Logger writes during a call to
+	// the Exchange's TraceLog too. Off by default: logs may hold data
+	// that a trace backend should not see.
+	TraceLogs bool
 
 	// Exchange and Phase are set by the runtime for each call.
 	Exchange Exchange
@@ -57,6 +61,8 @@ type Binding struct {
 	regexIDs   []uint32          // regex_match's and patterns_scan's result
 	// patternScratch is each pattern set's scan memory, this instance's.
 	patternScratch []patternset.Scratch
+
+	traceParent [hostabi.TraceParentLen]byte // trace_context_get's
 }
 
 // Features is what the guest declared with features_set during configure.

@@ -42,6 +42,15 @@ type Exchange interface {
 	Var(name []byte) (string, bool)
 	// SetVar sets a chain variable; the Exchange copies name and value.
 	SetVar(name, value []byte) error
+	// AppendTraceParent appends to dst the W3C traceparent
+	// (hostabi.TraceParentLen bytes) of the trace the call runs in, and
+	// reports whether the request is traced at all.
+	AppendTraceParent(dst []byte) ([]byte, bool)
+	// TraceLog records a guest's log line, at a level named as zap
+	// names it, as an event of the call's span when the host traces the
+	// call, and does nothing otherwise. msg is the guest's memory: an
+	// Exchange that keeps it copies it.
+	TraceLog(level string, msg []byte)
 }
 
 // Errors an Exchange returns, mapped to result codes by the host functions.

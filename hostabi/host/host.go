@@ -62,6 +62,7 @@ var handlers = map[string]hostFunc{
 	hostabi.FuncRegexFind:       regexFind,
 	hostabi.FuncPatternsCompile: patternsCompile,
 	hostabi.FuncPatternsScan:    patternsScan,
+	hostabi.FuncTraceContextGet: traceContextGet,
 }
 
 // ParamTypes are the wasm parameter types of an ABI function: all i32.
@@ -578,6 +579,9 @@ func logWrite(b *Binding, mem api.Memory, stack []uint64) {
 	if ce == nil {
 		return
 	}
+	if b.TraceLogs && b.Exchange != nil {
+		b.Exchange.TraceLog(lvl.String(), msg)
+	}
 	ce.Message = string(msg)
 	ce.Write(zap.String("filter", b.Filter))
 }
@@ -628,4 +632,17 @@ func signatureVerify(b *Binding, mem api.Memory, stack []uint64) {
 		return
 	}
 	setResult(stack, b.keysets[h].Verify(string(alg), string(kid), msg, sig))
+}
+
+func traceContextGet(b *Binding, mem api.Memory, stack []uint64) {
+	read(mem, stack[0], stack[1]) // a bad buffer traps in every phase
+	if !inExchange(b, stack) {
+		return
+	}
+	tp, ok := b.Exchange.AppendTraceParent(b.traceParent[:0])
+	if !ok {
+		setResult(stack, hostabi.ErrNotFound)
+		return
+	}
+	setResult(stack, writeOut(mem, stack[0], stack[1], tp))
 }

@@ -212,6 +212,7 @@ static void raw(char **a, int n) {
 	else if (!strcmp(f, "regex_find")) r = gojinn_regex_find((int32_t)v[0], v[1], v[2], p[3], v[4], p[5], v[6]);
 	else if (!strcmp(f, "patterns_compile")) r = gojinn_patterns_compile(p[0], v[1], v[2]);
 	else if (!strcmp(f, "patterns_scan")) r = gojinn_patterns_scan((int32_t)v[0], v[1], v[2], p[3], v[4], p[5], v[6]);
+	else if (!strcmp(f, "trace_context_get")) r = gojinn_trace_context_get(p[0], v[1]);
 	else {
 		puts_("unknown-raw");
 		return;
@@ -235,7 +236,7 @@ static int32_t step(char **a, int n, int phase) {
 #define ARG_S(i) str s##i = arg_str(i < n ? a[i] : "''")
 #define ARG_I(k) uint32_t i##k = arg_int(k < n ? a[k] : "0")
 	if (!strcmp(op, "method_get") || !strcmp(op, "uri_get") || !strcmp(op, "proto_get") ||
-	    !strcmp(op, "client_addr_get") || !strcmp(op, "config_get")) {
+	    !strcmp(op, "client_addr_get") || !strcmp(op, "config_get") || !strcmp(op, "trace_context_get")) {
 		ARG_I(1);
 		unsigned char *b = buffer(i1);
 		int32_t r;
@@ -243,6 +244,7 @@ static int32_t step(char **a, int n, int phase) {
 		else if (!strcmp(op, "uri_get")) r = gojinn_uri_get(b, i1);
 		else if (!strcmp(op, "proto_get")) r = gojinn_proto_get(b, i1);
 		else if (!strcmp(op, "client_addr_get")) r = gojinn_client_addr_get(b, i1);
+		else if (!strcmp(op, "trace_context_get")) r = gojinn_trace_context_get(b, i1);
 		else r = gojinn_config_get(b, i1);
 		report_data(r, b, i1);
 	} else if (!strcmp(op, "method_set") || !strcmp(op, "uri_set") || !strcmp(op, "keyset_open")) {

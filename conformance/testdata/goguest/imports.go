@@ -95,3 +95,6 @@ func hostPatternsCompile(patterns, n, flags uint32) int32
 
 //go:wasmimport gojinn patterns_scan
 func hostPatternsScan(set int32, target, kind, data, dataLen, buf, limit uint32) int32
+
+//go:wasmimport gojinn trace_context_get
+func hostTraceContextGet(buf, limit uint32) int32

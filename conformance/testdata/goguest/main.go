@@ -232,12 +232,13 @@ func itoa(r int32) string { return strconv.Itoa(int(r)) }
 // phase (-1 to go on).
 func step(a []string, phase int) (string, int32) {
 	switch op := a[0]; op {
-	case "method_get", "uri_get", "proto_get", "client_addr_get", "config_get":
+	case "method_get", "uri_get", "proto_get", "client_addr_get", "config_get", "trace_context_get":
 		limit := argInt(a, 1)
 		b := buffer(limit)
 		fn := map[string]func(uint32, uint32) int32{
 			"method_get": hostMethodGet, "uri_get": hostURIGet, "proto_get": hostProtoGet,
 			"client_addr_get": hostClientAddrGet, "config_get": hostConfigGet,
+			"trace_context_get": hostTraceContextGet,
 		}[op]
 		return reportData(fn(ptr(b), limit), b, limit), -1
 	case "method_set", "uri_set", "keyset_open":
@@ -465,6 +466,8 @@ func raw(a []string) string {
 		return itoa(hostPatternsCompile(v[0], v[1], v[2]))
 	case "patterns_scan":
 		return itoa(hostPatternsScan(int32(v[0]), v[1], v[2], v[3], v[4], v[5], v[6]))
+	case "trace_context_get":
+		return itoa(hostTraceContextGet(v[0], v[1]))
 	}
 	return "unknown-raw"
 }

@@ -186,6 +186,12 @@ func onRequest() guest.Action {
 		return reply(200, "ok")
 	case "config":
 		return reply(200, string(guest.Config()))
+	case "traceparent":
+		tp, ok := guest.TraceParent()
+		if !ok {
+			return reply(200, "none")
+		}
+		return reply(200, tp)
 	case "log":
 		guest.Log(guest.LevelWarn, "probe says "+arg)
 		return reply(200, strconv.FormatBool(guest.LogEnabled(guest.LevelDebug)))
