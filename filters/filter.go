@@ -172,11 +172,7 @@ type Filter struct {
 func (e *Engine) Load(ctx context.Context, cfg Config) (*Filter, error) {
 	f, err := e.load(ctx, cfg)
 	if err != nil {
-		where := cfg.Name
-		if cfg.Path != "" {
-			where += " (" + cfg.Path + ")"
-		}
-		return nil, fmt.Errorf("filter %s: %w", where, err)
+		return nil, loadError("filter", cfg.Name, cfg.Path, err)
 	}
 	return f, nil
 }
@@ -187,14 +183,7 @@ func (e *Engine) load(ctx context.Context, cfg Config) (*Filter, error) {
 	}
 	cfg = cfg.withDefaults()
 	start := time.Now()
-	var c *compiled
-	var key moduleKey
-	var err error
-	if cfg.Wasm != nil {
-		c, key, err = e.compile(ctx, cfg.Wasm)
-	} else {
-		c, key, err = e.compileFile(ctx, cfg.Path)
-	}
+	c, key, err := e.compileSource(ctx, cfg.Wasm, cfg.Path)
 	if err != nil {
 		return nil, err
 	}

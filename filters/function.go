@@ -178,11 +178,7 @@ type Function struct {
 func (e *Engine) LoadFunction(ctx context.Context, cfg FunctionConfig) (*Function, error) {
 	f, err := e.loadFunction(ctx, cfg)
 	if err != nil {
-		where := cfg.Name
-		if cfg.Path != "" {
-			where += " (" + cfg.Path + ")"
-		}
-		return nil, fmt.Errorf("function %s: %w", where, err)
+		return nil, loadError("function", cfg.Name, cfg.Path, err)
 	}
 	return f, nil
 }
@@ -193,14 +189,7 @@ func (e *Engine) loadFunction(ctx context.Context, cfg FunctionConfig) (*Functio
 	}
 	cfg = cfg.withDefaults()
 	start := time.Now()
-	var c *compiled
-	var key moduleKey
-	var err error
-	if cfg.Wasm != nil {
-		c, key, err = e.compile(ctx, cfg.Wasm)
-	} else {
-		c, key, err = e.compileFile(ctx, cfg.Path)
-	}
+	c, key, err := e.compileSource(ctx, cfg.Wasm, cfg.Path)
 	if err != nil {
 		return nil, err
 	}

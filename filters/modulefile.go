@@ -2,6 +2,7 @@ package filters
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"time"
 )
@@ -29,6 +30,25 @@ func statModule(path string) (fileID, error) {
 	id := fileID{path: path, size: fi.Size(), modTime: fi.ModTime()}
 	id.inode, id.change = inodeAndChange(fi)
 	return id, nil
+}
+
+// compileSource compiles the module a config names: its bytes when it
+// has them, else its file.
+func (e *Engine) compileSource(ctx context.Context, wasm []byte, path string) (*compiled, moduleKey, error) {
+	if wasm != nil {
+		return e.compile(ctx, wasm)
+	}
+	return e.compileFile(ctx, path)
+}
+
+// loadError names what failed to load (a filter or a function) and its
+// file.
+func loadError(kind, name, path string, err error) error {
+	where := name
+	if path != "" {
+		where += " (" + path + ")"
+	}
+	return fmt.Errorf("%s %s: %w", kind, where, err)
 }
 
 // compileFile is compile for a module file: the file is read and hashed
