@@ -163,11 +163,11 @@ xcaddy-check:
 	GOPROXY='$(XCADDY_GOPROXY)' $(GO) run $(XCADDY) build $$caddy_version \
 		--with github.com/gojinn/gojinn/caddy --replace github.com/gojinn/gojinn=$(CURDIR) \
 		--output "$$tmp/caddy" && \
-	if "$$tmp/caddy" list-modules | grep -qx 'http.handlers.gojinn_chain'; then \
-		echo "xcaddy-check: Caddy $$caddy_version built by xcaddy lists http.handlers.gojinn_chain"; \
-	else \
-		echo "xcaddy-check: http.handlers.gojinn_chain missing from the xcaddy build" >&2; exit 1; \
-	fi
+	for m in http.handlers.gojinn_chain http.handlers.gojinn; do \
+		"$$tmp/caddy" list-modules | grep -qx "$$m" || \
+			{ echo "xcaddy-check: $$m missing from the xcaddy build" >&2; exit 1; }; \
+	done && \
+	echo "xcaddy-check: Caddy $$caddy_version built by xcaddy lists http.handlers.gojinn_chain and http.handlers.gojinn"
 
 # Installs the Debian packages the C guests and the load benchmark need,
 # when one is missing. Non-interactive; uses sudo when not root.
