@@ -2,11 +2,11 @@ package gojinn
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"testing"
 
 	"github.com/gojinn/gojinn/internal/filtertest"
+	"github.com/gojinn/gojinn/internal/loopback"
 	"github.com/gojinn/gojinn/internal/wasmbuild"
 )
 
@@ -20,7 +20,7 @@ var adminPort, caddyPort int
 
 func TestMain(m *testing.M) {
 	for _, p := range []*int{&adminPort, &caddyPort} {
-		port, err := freePort()
+		port, err := loopback.FreePort()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -42,16 +42,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// freePort returns a loopback port that was free a moment ago.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // The guests the end-to-end tests load, each built from source once per
 // machine (filtertest), by the path Caddy loads it from.
 func helloWasm(t *testing.T) string      { return filtertest.Path(t, "../filters-examples/hello") }
@@ -64,19 +54,10 @@ func wafWasm(t *testing.T) string        { return filtertest.Path(t, "../filters
 // The function probe as a command (a plain go build, nothing of Gojinn in
 // it) and as a reactor (the Go SDK).
 func fnCommandWasm(t testing.TB) string {
-	return build(t, wasmbuild.GoCommand, "../functions/testdata/probe/command")
+	return filtertest.CommandPath(t, "../functions/testdata/probe/command")
 }
 func fnReactorWasm(t testing.TB) string {
-	return build(t, wasmbuild.Go, "../functions/testdata/probe/reactor")
-}
-
-func build(t testing.TB, build func(string) (string, error), pkgDir string) string {
-	t.Helper()
-	path, err := build(pkgDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return filtertest.Path(t, "../functions/testdata/probe/reactor")
 }
 
 // patient is the time limit of every filter in these tests but the one

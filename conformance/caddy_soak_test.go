@@ -3,7 +3,6 @@ package conformance
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +14,7 @@ import (
 	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/reverseproxy"
 
 	gojinn "github.com/gojinn/gojinn/caddy"
+	"github.com/gojinn/gojinn/internal/loopback"
 	"github.com/gojinn/gojinn/internal/wasmbuild"
 )
 
@@ -86,12 +86,12 @@ func caddyServer(t *testing.T, routes []soakRoute) (string, func()) {
 
 // freePort returns a loopback port that was free a moment ago.
 func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	t.Helper()
+	port, err := loopback.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 func TestSoakCaddy(t *testing.T) {

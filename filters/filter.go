@@ -162,7 +162,7 @@ type Filter struct {
 	shared     *sharedSnapshot
 	configured host.Configured
 
-	stats struct{ fresh, restored atomic.Int64 }
+	stats startCounts
 }
 
 // Load reads, checks and compiles a filter, configures it once (or finds
@@ -430,20 +430,29 @@ type Stats struct {
 	SnapshotBytes, SnapshotResident uint64
 }
 
-// Stats reports the filter's instances so far.
-func (f *Filter) Stats() Stats {
+// startCounts counts the instances a filter or function made, by how.
+type startCounts struct{ fresh, restored atomic.Int64 }
+
+// of is the Stats of the instances counted in c, pooled in p, restored
+// from snap (nil without one).
+func (c *startCounts) of(p *pool, snap *snapshot.Snapshot) Stats {
 	s := Stats{
-		Live:     f.pool.live.Load(),
-		Busy:     f.pool.busy.Load(),
-		Waits:    f.pool.waits.Load(),
-		Fresh:    f.stats.fresh.Load(),
-		Restored: f.stats.restored.Load(),
-		Reaped:   f.pool.reaped.Load(),
+		Live:     p.live.Load(),
+		Busy:     p.busy.Load(),
+		Waits:    p.waits.Load(),
+		Fresh:    c.fresh.Load(),
+		Restored: c.restored.Load(),
+		Reaped:   p.reaped.Load(),
 	}
-	if f.snap != nil {
-		s.SnapshotBytes, s.SnapshotResident = f.snap.MemorySize(), f.snap.Resident()
+	if snap != nil {
+		s.SnapshotBytes, s.SnapshotResident = snap.MemorySize(), snap.Resident()
 	}
 	return s
+}
+
+// Stats reports the filter's instances so far.
+func (f *Filter) Stats() Stats {
+	return f.stats.of(f.pool, f.snap)
 }
 
 // Close closes the filter's instances (busy ones when they come back) and

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -168,7 +167,7 @@ type Function struct {
 	snapKey snapshotKey
 	shared  *sharedSnapshot
 
-	stats struct{ fresh, restored atomic.Int64 }
+	stats startCounts
 }
 
 // LoadFunction reads, checks and compiles a function, tells its kind from
@@ -392,18 +391,7 @@ func poolFailure(who string, ctx context.Context, err error) *CallError {
 
 // Stats reports the function's instances so far.
 func (f *Function) Stats() Stats {
-	s := Stats{
-		Live:     f.pool.live.Load(),
-		Busy:     f.pool.busy.Load(),
-		Waits:    f.pool.waits.Load(),
-		Fresh:    f.stats.fresh.Load(),
-		Restored: f.stats.restored.Load(),
-		Reaped:   f.pool.reaped.Load(),
-	}
-	if f.snap != nil {
-		s.SnapshotBytes, s.SnapshotResident = f.snap.MemorySize(), f.snap.Resident()
-	}
-	return s
+	return f.stats.of(f.pool, f.snap)
 }
 
 // Close closes the function's instances (busy ones when they come back)

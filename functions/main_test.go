@@ -2,41 +2,17 @@ package functions
 
 import (
 	"context"
-	"os"
-	"sync"
 	"testing"
 
 	"github.com/gojinn/gojinn/filters"
+	"github.com/gojinn/gojinn/internal/filtertest"
 	"github.com/gojinn/gojinn/internal/wasmbuild"
 )
 
-// The test function (testdata/probe) in its two forms, each built once per
-// test binary (and once per machine for the same sources: wasmbuild keeps
-// builds): the command with a plain go build and nothing of Gojinn in it,
-// the reactor with the Go SDK.
-var (
-	buildCommand = sync.OnceValues(func() ([]byte, error) { return readBuilt(wasmbuild.GoCommand("testdata/probe/command")) })
-	buildReactor = sync.OnceValues(func() ([]byte, error) { return readBuilt(wasmbuild.Go("testdata/probe/reactor")) })
-)
-
-func readBuilt(path string, err error) ([]byte, error) {
-	if err != nil {
-		return nil, err
-	}
-	return os.ReadFile(path)
-}
-
-func commandWasm(t testing.TB) []byte { return must(t, buildCommand) }
-func reactorWasm(t testing.TB) []byte { return must(t, buildReactor) }
-
-func must(t testing.TB, build func() ([]byte, error)) []byte {
-	t.Helper()
-	b, err := build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// The test function (testdata/probe) in its two forms: the command with a
+// plain go build and nothing of Gojinn in it, the reactor with the Go SDK.
+func commandWasm(t testing.TB) []byte { return filtertest.BuildCommand(t, "testdata/probe/command") }
+func reactorWasm(t testing.TB) []byte { return filtertest.Build(t, "testdata/probe/reactor") }
 
 // newEngine returns an engine closed when the test ends, whose compiled
 // code is kept in the folder every test binary of the machine shares.

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/gojinn/gojinn/internal/cpumeter"
+
 	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/hostabi"
 )
@@ -50,14 +52,14 @@ func BenchmarkFilterCall(b *testing.B) {
 	ex := &Exchange{req: r, maxBody: hostabi.DefaultMaxBodyBytes}
 	ctx := context.Background()
 	b.ReportAllocs()
-	cpu := startCPU()
+	cpu := cpumeter.Start()
 	for b.Loop() {
 		delete(r.Header, "X-Out")
 		if _, err := f.Call(ctx, hostabi.PhaseRequest, ex); err != nil {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 	if r.Header.Get("X-Out") != "some-value-1234" {
 		b.Fatal("the filter did not set X-Out")
 	}
@@ -81,14 +83,14 @@ func BenchmarkGoGuest(b *testing.B) {
 			ex := &Exchange{req: r, maxBody: hostabi.DefaultMaxBodyBytes}
 			ctx := context.Background()
 			b.ReportAllocs()
-			cpu := startCPU()
+			cpu := cpumeter.Start()
 			for b.Loop() {
 				delete(r.Header, "X-Out")
 				if _, err := f.Call(ctx, hostabi.PhaseRequest, ex); err != nil {
 					b.Fatal(err)
 				}
 			}
-			cpu.report(b)
+			cpu.Report(b)
 			if r.Header.Get("X-Out") != "some-value-1234" {
 				b.Fatal("the filter did not set X-Out")
 			}
@@ -103,13 +105,13 @@ func BenchmarkFilterCallNoop(b *testing.B) {
 	ex := &Exchange{req: benchRequest(), maxBody: hostabi.DefaultMaxBodyBytes}
 	ctx := context.Background()
 	b.ReportAllocs()
-	cpu := startCPU()
+	cpu := cpumeter.Start()
 	for b.Loop() {
 		if _, err := f.Call(ctx, hostabi.PhaseRequest, ex); err != nil {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 func benchChain(b *testing.B, n int) {
@@ -122,14 +124,14 @@ func benchChain(b *testing.B, n int) {
 	w := &discardWriter{h: http.Header{}}
 	next := func(http.ResponseWriter, *http.Request) error { return nil }
 	b.ReportAllocs()
-	cpu := startCPU()
+	cpu := cpumeter.Start()
 	for b.Loop() {
 		delete(r.Header, "X-Out")
 		if err := c.Serve(w, r, next, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 	if r.Header.Get("X-Out") != "some-value-1234" {
 		b.Fatal("the chain did not set X-Out")
 	}
@@ -156,12 +158,12 @@ func benchNative(b *testing.B, n int) {
 	r := benchRequest()
 	w := &discardWriter{h: http.Header{}}
 	b.ReportAllocs()
-	cpu := startCPU()
+	cpu := cpumeter.Start()
 	for b.Loop() {
 		delete(r.Header, "X-Out")
 		h.ServeHTTP(w, r)
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 func BenchmarkNative1(b *testing.B) { benchNative(b, 1) }
@@ -184,14 +186,14 @@ func benchResponse(b *testing.B, wasm []byte) {
 	w := &discardWriter{h: http.Header{}}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
-	cpu := startCPU()
+	cpu := cpumeter.Start()
 	for b.Loop() {
 		clear(w.h)
 		if err := c.Serve(w, r, next, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 // BenchmarkResponseHeaderHook: a hook that sets one header; the body

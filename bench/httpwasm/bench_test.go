@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gojinn/gojinn/internal/cpumeter"
+
 	httpwasmhandler "github.com/http-wasm/http-wasm-host-go/handler"
 	wasm "github.com/http-wasm/http-wasm-host-go/handler/nethttp"
 	"github.com/tetratelabs/wazero"
@@ -163,13 +165,13 @@ func serve(b *testing.B, h http.Handler, wantOut string) {
 	r := benchRequest()
 	w := &discardWriter{h: http.Header{}}
 	b.ReportAllocs()
-	cpu := startCPU()
+	cpu := cpumeter.Start()
 	for b.Loop() {
 		delete(r.Header, "X-Out")
 		clear(w.h)
 		h.ServeHTTP(w, r)
 	}
-	cpu.report(b)
+	cpu.Report(b)
 	if got := r.Header.Get("X-Out"); got != wantOut {
 		b.Fatalf("X-Out = %q, want %q", got, wantOut)
 	}

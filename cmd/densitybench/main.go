@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -36,6 +35,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gojinn/gojinn/internal/loopback"
 	"github.com/gojinn/gojinn/internal/wasmbuild"
 )
 
@@ -79,7 +79,7 @@ func run(caddyBin string, sites int, idleWindow, wafLoad time.Duration) error {
 			return err
 		}
 	}
-	up, err := startUpstream()
+	up, err := loopback.Upstream()
 	if err != nil {
 		return err
 	}
@@ -215,7 +215,7 @@ type caddy struct {
 var siteCount = regexp.MustCompile(`http://site\d+\.test`)
 
 func (b *bench) start(config func(port int) string) (*caddy, error) {
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -372,27 +372,4 @@ func tail(s string) string {
 		return s[len(s)-4000:]
 	}
 	return s
-}
-
-// startUpstream serves a small fixed answer, as a typical API would.
-func startUpstream() (net.Listener, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	body := []byte(`{"status":"ok","items":[1,2,3]}`)
-	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(body)
-	}))
-	return ln, nil
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }

@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -33,6 +32,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gojinn/gojinn/internal/loopback"
 	"github.com/gojinn/gojinn/internal/wasmbuild"
 )
 
@@ -69,7 +69,7 @@ func run(caddyBin string, d time.Duration, conns, threads, rounds int) error {
 	if err != nil {
 		return err
 	}
-	up, err := startUpstream()
+	up, err := loopback.Upstream()
 	if err != nil {
 		return err
 	}
@@ -126,20 +126,6 @@ func median[T any](v []T, of func(T) float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// startUpstream serves a small fixed answer, as a typical API would.
-func startUpstream() (net.Listener, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	body := []byte(`{"status":"ok","items":[1,2,3]}`)
-	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(body)
-	}))
-	return ln, nil
-}
-
 var (
 	rpsLine = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
 	// In wrk --latency's distribution: "     99%   12.34ms".
@@ -177,7 +163,7 @@ func parseWrk(out []byte) (result, error) {
 
 // measure starts Caddy with a chain of n filters and runs wrk against it.
 func measure(caddyBin, dir, filter, upstream string, n int, d time.Duration, conns, threads int) (result, error) {
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return result{}, err
 	}
@@ -229,15 +215,6 @@ http://127.0.0.1:%d {
 		return result{}, fmt.Errorf("wrk saw errors:\n%s", out)
 	}
 	return parseWrk(out)
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 func waitReady(url string, limit time.Duration) error {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gojinn/gojinn/filters-examples/waf/benchreq"
 	"github.com/gojinn/gojinn/filters-examples/waf/detect"
+	"github.com/gojinn/gojinn/internal/loopback"
 	"github.com/gojinn/gojinn/internal/wasmbuild"
 )
 
@@ -141,11 +142,11 @@ func (c filterCounts) callQuantile(q float64) time.Duration {
 }
 
 func measureTail(caddyBin, dir, chain string, req *detect.Request, script string, d time.Duration, conns, threads int) (result, filterCounts, error) {
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return result{}, filterCounts{}, err
 	}
-	admin, err := freePort()
+	admin, err := loopback.FreePort()
 	if err != nil {
 		return result{}, filterCounts{}, err
 	}

@@ -44,11 +44,35 @@ func Path(t testing.TB, pkgDir string) string {
 	return path
 }
 
+// CommandPath builds the Go program in pkgDir as a WASI command (a plain
+// go build: what a function's author makes) and returns its path. The
+// file is shared: do not modify it.
+func CommandPath(t testing.TB, pkgDir string) string {
+	t.Helper()
+	path, err := wasmbuild.GoCommand(pkgDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // Build builds the Go filter in pkgDir (relative to the test's package)
 // and returns its bytes, read once per test binary. Do not modify them.
 func Build(t testing.TB, pkgDir string) []byte {
 	t.Helper()
-	path := Path(t, pkgDir)
+	return read(t, Path(t, pkgDir))
+}
+
+// BuildCommand is Build for a WASI command (see CommandPath).
+func BuildCommand(t testing.TB, pkgDir string) []byte {
+	t.Helper()
+	return read(t, CommandPath(t, pkgDir))
+}
+
+// read returns the bytes of the built module at path, read once per test
+// binary.
+func read(t testing.TB, path string) []byte {
+	t.Helper()
 	mu.Lock()
 	defer mu.Unlock()
 	if b, ok := wasms[path]; ok {

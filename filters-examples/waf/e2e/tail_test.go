@@ -12,10 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/gojinn/gojinn/filters-examples/waf/benchreq"
 	"github.com/gojinn/gojinn/filters-examples/waf/detect"
+	"github.com/gojinn/gojinn/internal/cpumeter"
 )
 
 // BenchmarkChainTail is BenchmarkChain's calls one at a time, reporting
@@ -40,11 +39,11 @@ func BenchmarkChainTail(b *testing.B) {
 			for b.Loop() {
 				body.Reset(r.Body)
 				req.Body, req.ContentLength = io.NopCloser(body), int64(len(r.Body))
-				start, cpu := time.Now(), threadCPU()
+				start, cpu := time.Now(), cpumeter.Thread()
 				if err := c.Serve(w, req, next, nil); err != nil {
 					b.Fatal(err)
 				}
-				cpus, walls = append(cpus, time.Duration(threadCPU()-cpu)), append(walls, time.Since(start))
+				cpus, walls = append(cpus, time.Duration(cpumeter.Thread()-cpu)), append(walls, time.Since(start))
 			}
 			for _, d := range []struct {
 				unit string
@@ -60,12 +59,4 @@ func BenchmarkChainTail(b *testing.B) {
 			}
 		})
 	}
-}
-
-func threadCPU() int64 {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
-		panic("clock_gettime(CLOCK_THREAD_CPUTIME_ID): " + err.Error())
-	}
-	return ts.Nano()
 }
