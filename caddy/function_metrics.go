@@ -1,7 +1,6 @@
 package gojinn
 
 import (
-	"errors"
 	"sync"
 	"time"
 
@@ -10,58 +9,6 @@ import (
 	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/functions"
 )
-
-// A function request's outcome, as the metrics label it: the function
-// answered (ok), or why Gojinn answered for it.
-type functionOutcome int
-
-const (
-	fnOK             functionOutcome = iota // the function's own response
-	fnContract                              // output that breaks the contract (502)
-	fnExit                                  // an exit with a non-zero code (502)
-	fnTrap                                  // a trap (502)
-	fnMemoryLimit                           // the memory limit (502)
-	fnOutputTooLarge                        // stdout over max_output (502)
-	fnTimeout                               // the time limit (504)
-	fnBusy                                  // no instance in time, or unloaded (503)
-	fnBodyTooLarge                          // the request body over max_body (413)
-	fnBodyRead                              // the request body could not be read (400)
-	numFunctionOutcomes
-)
-
-var functionOutcomeNames = [numFunctionOutcomes]string{
-	"ok", "contract", "exit", "trap", "memory_limit", "output_too_large", "timeout", "busy", "body_too_large", "body_read",
-}
-
-func (o functionOutcome) String() string { return functionOutcomeNames[o] }
-
-// functionOutcomeOf classifies what Handler.Serve returned.
-func functionOutcomeOf(err error) functionOutcome {
-	var ce *filters.CallError
-	switch {
-	case err == nil:
-		return fnOK
-	case errors.Is(err, functions.ErrContract):
-		return fnContract
-	case errors.Is(err, functions.ErrBodyTooLarge):
-		return fnBodyTooLarge
-	case errors.Is(err, functions.ErrBodyRead):
-		return fnBodyRead
-	case errors.Is(err, filters.ErrTimeout):
-		return fnTimeout
-	case errors.Is(err, filters.ErrBusy), errors.Is(err, filters.ErrClosed):
-		return fnBusy
-	case errors.Is(err, filters.ErrMemoryLimit):
-		return fnMemoryLimit
-	case errors.Is(err, filters.ErrOutputTooLarge):
-		return fnOutputTooLarge
-	case errors.As(err, &ce):
-		if _, exited := ce.ExitCode(); exited {
-			return fnExit
-		}
-	}
-	return fnTrap
-}
 
 var (
 	functionRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -87,7 +34,7 @@ var (
 // its counters looked up once, at provision.
 type functionMetrics struct {
 	handler  *functions.Handler
-	requests [numFunctionOutcomes]prometheus.Counter
+	requests [functions.NumOutcomes]prometheus.Counter
 	duration prometheus.Observer
 }
 
@@ -98,15 +45,21 @@ func newFunctionMetrics(reg *prometheus.Registry, h *functions.Handler) *functio
 		}
 	}
 	m := &functionMetrics{handler: h, duration: functionDuration.WithLabelValues(h.Name())}
-	for o := range functionOutcome(numFunctionOutcomes) {
+	for o := range functions.Outcome(functions.NumOutcomes) {
 		m.requests[o] = functionRequests.WithLabelValues(h.Name(), o.String())
 	}
 	functionPools.add(m)
 	return m
 }
 
+// served counts a request that Handler.Serve answered with err: nil, or
+// the *functions.Failure it returns as it is.
 func (m *functionMetrics) served(err error, d time.Duration) {
-	m.requests[functionOutcomeOf(err)].Inc()
+	outcome := functions.OutcomeOK
+	if fl, ok := err.(*functions.Failure); ok {
+		outcome = fl.Outcome
+	}
+	m.requests[outcome].Inc()
 	m.duration.Observe(d.Seconds())
 }
 

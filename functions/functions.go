@@ -190,9 +190,35 @@ func (h *Handler) Close(ctx context.Context) { h.fn.Close(ctx) }
 // answer with and the reason, which is for the log, not for the client.
 // Serve writes nothing when it returns one.
 type Failure struct {
-	Status int
-	Err    error
+	Status  int
+	Outcome Outcome
+	Err     error
 }
+
+// Outcome is how a request ended, as the metrics count it: the function
+// answered (OutcomeOK, never in a Failure), or why the host answered for
+// it.
+type Outcome int
+
+const (
+	OutcomeOK             Outcome = iota // the function's own response
+	OutcomeContract                      // output that breaks the contract (502)
+	OutcomeExit                          // an exit with a non-zero code (502)
+	OutcomeTrap                          // a trap (502)
+	OutcomeMemoryLimit                   // the memory limit (502)
+	OutcomeOutputTooLarge                // stdout over the output limit (502)
+	OutcomeTimeout                       // the time limit (504)
+	OutcomeBusy                          // no instance in time, or unloaded (503)
+	OutcomeBodyTooLarge                  // the request body over its limit (413)
+	OutcomeBodyRead                      // the request body could not be read (400)
+	NumOutcomes                          // the number of outcomes
+)
+
+var outcomeNames = [NumOutcomes]string{
+	"ok", "contract", "exit", "trap", "memory_limit", "output_too_large", "timeout", "busy", "body_too_large", "body_read",
+}
+
+func (o Outcome) String() string { return outcomeNames[o] }
 
 func (f *Failure) Error() string { return f.Err.Error() }
 
@@ -217,7 +243,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request) error {
 	}
 	resp, err := parseResponse(b.out)
 	if err != nil {
-		return h.fail(&Failure{Status: http.StatusBadGateway, Err: err})
+		return h.fail(&Failure{Status: http.StatusBadGateway, Outcome: OutcomeContract, Err: err})
 	}
 	resp.write(w, r)
 	return nil
@@ -271,7 +297,7 @@ func readBody(r *http.Request, limit int64, buf []byte) ([]byte, *Failure) {
 		return buf, nil
 	}
 	if r.ContentLength > limit {
-		return buf, &Failure{Status: http.StatusRequestEntityTooLarge,
+		return buf, &Failure{Status: http.StatusRequestEntityTooLarge, Outcome: OutcomeBodyTooLarge,
 			Err: fmt.Errorf("%w: Content-Length %d is over %d bytes", ErrBodyTooLarge, r.ContentLength, limit)}
 	}
 	if r.ContentLength > 0 && int64(cap(buf)) <= r.ContentLength {
@@ -285,7 +311,7 @@ func readBody(r *http.Request, limit int64, buf []byte) ([]byte, *Failure) {
 		n, err := r.Body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if int64(len(buf)) > limit {
-			return buf, &Failure{Status: http.StatusRequestEntityTooLarge,
+			return buf, &Failure{Status: http.StatusRequestEntityTooLarge, Outcome: OutcomeBodyTooLarge,
 				Err: fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, limit)}
 		}
 		switch {
@@ -294,9 +320,9 @@ func readBody(r *http.Request, limit int64, buf []byte) ([]byte, *Failure) {
 		case err != nil:
 			var tooLarge *http.MaxBytesError // a limit of Caddy's request_body
 			if errors.As(err, &tooLarge) {
-				return buf, &Failure{Status: http.StatusRequestEntityTooLarge, Err: fmt.Errorf("%w: %w", ErrBodyTooLarge, err)}
+				return buf, &Failure{Status: http.StatusRequestEntityTooLarge, Outcome: OutcomeBodyTooLarge, Err: fmt.Errorf("%w: %w", ErrBodyTooLarge, err)}
 			}
-			return buf, &Failure{Status: http.StatusBadRequest, Err: fmt.Errorf("%w: %w", ErrBodyRead, err)}
+			return buf, &Failure{Status: http.StatusBadRequest, Outcome: OutcomeBodyRead, Err: fmt.Errorf("%w: %w", ErrBodyRead, err)}
 		}
 	}
 }
@@ -307,24 +333,25 @@ func readBody(r *http.Request, limit int64, buf []byte) ([]byte, *Failure) {
 func (h *Handler) describe(err error) *Failure {
 	var ce *filters.CallError
 	if !errors.As(err, &ce) {
-		return &Failure{Status: http.StatusBadGateway, Err: err}
+		return &Failure{Status: http.StatusBadGateway, Outcome: OutcomeTrap, Err: err}
 	}
-	status, msg := http.StatusBadGateway, ""
+	status, outcome, msg := http.StatusBadGateway, OutcomeTrap, ""
 	switch {
 	case errors.Is(ce, filters.ErrTimeout):
-		status, msg = http.StatusGatewayTimeout, fmt.Sprintf("the function ran past its timeout of %v", h.timeout)
+		status, outcome = http.StatusGatewayTimeout, OutcomeTimeout
+		msg = fmt.Sprintf("the function ran past its timeout of %v", h.timeout)
 	case errors.Is(ce, filters.ErrBusy), errors.Is(ce, filters.ErrClosed):
-		status, msg = http.StatusServiceUnavailable, "no instance of the function was free in time"
+		status, outcome, msg = http.StatusServiceUnavailable, OutcomeBusy, "no instance of the function was free in time"
 		if errors.Is(ce, filters.ErrClosed) {
 			msg = "the function was unloaded"
 		}
 	case errors.Is(ce, filters.ErrMemoryLimit):
-		msg = fmt.Sprintf("the function hit its memory limit of %d bytes", h.memory)
+		outcome, msg = OutcomeMemoryLimit, fmt.Sprintf("the function hit its memory limit of %d bytes", h.memory)
 	case errors.Is(ce, filters.ErrOutputTooLarge):
-		msg = fmt.Sprintf("the function wrote more than its limit of %d bytes on stdout", h.maxOut)
+		outcome, msg = OutcomeOutputTooLarge, fmt.Sprintf("the function wrote more than its limit of %d bytes on stdout", h.maxOut)
 	default:
 		if code, exited := ce.ExitCode(); exited {
-			msg = fmt.Sprintf("the function exited with code %d", code)
+			outcome, msg = OutcomeExit, fmt.Sprintf("the function exited with code %d", code)
 		} else {
 			msg = "the function trapped"
 			if ce.Cause != nil {
@@ -332,7 +359,7 @@ func (h *Handler) describe(err error) *Failure {
 			}
 		}
 	}
-	return &Failure{Status: status, Err: &reason{msg: msg, err: ce}}
+	return &Failure{Status: status, Outcome: outcome, Err: &reason{msg: msg, err: ce}}
 }
 
 // reason is a failure's message in the function's terms over the
