@@ -94,6 +94,8 @@ func (c Config) Validate() error {
 		return errors.New("timeout cannot be negative")
 	case c.PoolMin < 0 || c.PoolMax < 0:
 		return errors.New("pool sizes cannot be negative")
+	case c.PoolMin > maxSlots || c.PoolMax > maxSlots:
+		return fmt.Errorf("a pool of over %d instances is refused", maxSlots)
 	case c.PoolWait < 0:
 		return errors.New("pool wait cannot be negative")
 	case c.IdleTimeout < 0:
@@ -438,7 +440,7 @@ type startCounts struct{ fresh, restored atomic.Int64 }
 func (c *startCounts) of(p *pool, snap *snapshot.Snapshot) Stats {
 	s := Stats{
 		Live:     p.live.Load(),
-		Busy:     p.busy.Load(),
+		Busy:     p.busy(),
 		Waits:    p.waits.Load(),
 		Fresh:    c.fresh.Load(),
 		Restored: c.restored.Load(),

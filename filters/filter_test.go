@@ -322,6 +322,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"not wasm", Config{Name: "x", Wasm: []byte("hello")}, "not a wasm module"},
 		{"no name", Config{Wasm: probe}, "needs a name"},
 		{"pool min over max", Config{Name: "x", Wasm: probe, PoolMin: 3, PoolMax: 2}, "pool min 3 is over pool max 2"},
+		{"pool over the most", Config{Name: "x", Wasm: probe, PoolMax: 1 << 16}, "a pool of over 65535 instances"},
 		{"refused", Config{Name: "x", Wasm: probe, GuestConfig: []byte(`{"refuse":"the key is missing"}`)}, "configure: the key is missing"},
 		{"bad json", Config{Name: "x", Wasm: probe, GuestConfig: []byte(`{`)}, "configure: unexpected end of JSON input"},
 		{"configure panics", Config{Name: "x", Wasm: probe, GuestConfig: []byte(`{"panic_configure":true}`)}, "gojinn_configure: x: filter trapped"},

@@ -106,6 +106,8 @@ func (c FunctionConfig) Validate() error {
 		return errors.New("timeout cannot be negative")
 	case c.PoolMax < 0:
 		return errors.New("pool size cannot be negative")
+	case c.PoolMax > maxSlots:
+		return fmt.Errorf("a pool of over %d instances is refused", maxSlots)
 	case c.PoolWait < 0:
 		return errors.New("pool wait cannot be negative")
 	case c.IdleTimeout < 0:

@@ -340,6 +340,7 @@ func TestFunctionConfigErrors(t *testing.T) {
 		{FunctionConfig{Name: "f", Path: "x", Env: []string{"SECRET=s3cr\x00t"}}, `"SECRET" holds a NUL`},
 		{FunctionConfig{Name: "f", Path: "x", MaxOutput: -1}, "output limit"},
 		{FunctionConfig{Name: "f", Path: "x", MemoryLimit: 8 << 30}, "over wasm32's 4 GiB"},
+		{FunctionConfig{Name: "f", Path: "x", PoolMax: 1 << 16}, "a pool of over 65535 instances"},
 	}
 	for _, tt := range tests {
 		err := tt.cfg.Validate()

@@ -105,8 +105,14 @@ func (w *logWriter) endCall() {
 func (w *logWriter) dying() bool { return w.dyingSeen.Load() }
 
 // reset readies the writer for the next call. It takes no lock: the
-// line budget is renewed by the call's first write.
+// line budget is renewed by the call's first write. It stores only what
+// changed: after a call that wrote nothing, as most do, the loads find
+// the state reset already, and a store would cost a locked instruction.
 func (w *logWriter) reset() {
-	w.dyingSeen.Store(false)
-	w.resetPending.Store(true)
+	if w.dyingSeen.Load() {
+		w.dyingSeen.Store(false)
+	}
+	if !w.resetPending.Load() {
+		w.resetPending.Store(true)
+	}
 }

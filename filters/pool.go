@@ -2,6 +2,7 @@ package filters
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,9 +45,9 @@ type pool struct {
 	// it without the lock, so that a put does not take one.
 	armed atomic.Bool
 
-	live   atomic.Int64 // instances that exist, idle or busy
-	busy   atomic.Int64 // instances out of the pool
-	nidle  atomic.Int64 // instances on the idle stack
+	// live counts the instances that exist: the idle ones are on the
+	// idle stack, which counts them, and the rest are busy.
+	live   atomic.Int64
 	waits  atomic.Int64 // calls that had to wait
 	reaped atomic.Int64 // idle instances closed by the reaper
 }
@@ -100,8 +101,6 @@ func (p *pool) tryGet(ctx context.Context) (in *instance, err error, ok bool) {
 		return nil, ErrClosed, true
 	}
 	if i := p.idle.pop(); i >= 0 {
-		p.nidle.Add(-1)
-		p.busy.Add(1)
 		return p.slots[i], nil, true
 	}
 	i := p.empty.pop()
@@ -123,14 +122,13 @@ func (p *pool) put(in *instance) { p.putAt(in, clock()) }
 
 // putAt is put at now (clock), for a caller that has just read it.
 func (p *pool) putAt(in *instance, now int64) {
-	p.busy.Add(-1)
 	in.idleSince = now
 	if p.closed.Load() {
 		p.drop(in)
 		return
 	}
 	p.idle.push(in.slot)
-	if n := p.nidle.Add(1); int(n) > p.min {
+	if p.idle.len() > p.min {
 		p.armReaper()
 	}
 	p.signal()
@@ -142,7 +140,6 @@ func (p *pool) putAt(in *instance, now int64) {
 
 // discard closes an instance that faulted; its slot is free for a new one.
 func (p *pool) discard(in *instance) {
-	p.busy.Add(-1)
 	p.drop(in)
 }
 
@@ -184,7 +181,7 @@ func (p *pool) adopt(in *instance) bool {
 
 // fill makes instances until n are idle, or the slots run out.
 func (p *pool) fill(ctx context.Context, n int) error {
-	for int(p.nidle.Load()) < n {
+	for p.idle.len() < n {
 		i := p.empty.pop()
 		if i < 0 {
 			return nil
@@ -205,7 +202,6 @@ func (p *pool) place(in *instance, i int) {
 	in.slot = i
 	p.slots[i] = in
 	p.live.Add(1)
-	p.busy.Add(1)
 }
 
 // armReaper makes the reaper run a full timeout from now, unless it is
@@ -235,7 +231,6 @@ func (p *pool) reap() {
 	p.mu.Unlock()
 	var taken []*instance // warmest first
 	for i := p.idle.pop(); i >= 0; i = p.idle.pop() {
-		p.nidle.Add(-1)
 		taken = append(taken, p.slots[i])
 	}
 	now := clock()
@@ -257,7 +252,6 @@ func (p *pool) reap() {
 	}
 	for i := len(kept) - 1; i >= 0; i-- { // coldest first, so the warmest ends on top
 		p.idle.push(kept[i].slot)
-		p.nidle.Add(1)
 	}
 	p.signal()
 	if next != 0 {
@@ -276,7 +270,6 @@ func (p *pool) reap() {
 // drainIdle closes every idle instance.
 func (p *pool) drainIdle() {
 	for i := p.idle.pop(); i >= 0; i = p.idle.pop() {
-		p.nidle.Add(-1)
 		p.drop(p.slots[i])
 	}
 }
@@ -301,19 +294,35 @@ func (p *pool) close() {
 // slotStack is a bounded lock-free LIFO of slot numbers (a Treiber stack
 // over an array). The head holds a version beside the top, so that a pop
 // that raced with a pop and a push of the same slot fails its swap
-// rather than corrupt the list (the ABA problem).
+// rather than corrupt the list (the ABA problem), and the number of
+// slots on the stack, so that counting them costs no atomic operation of
+// its own: a call's take and return are one swap each.
 type slotStack struct {
-	head atomic.Uint64 // version<<32 | top+1; top+1 == 0 when empty
+	head atomic.Uint64 // version<<32 | len<<16 | top+1; top+1 == 0 when empty
 	next []atomic.Uint32
 }
 
-func newSlotStack(n int) slotStack { return slotStack{next: make([]atomic.Uint32, n)} }
+// maxSlots is the most slots a stack holds: its head has 16 bits for the
+// top and for the length.
+const maxSlots = 1<<16 - 1
+
+func newSlotStack(n int) slotStack {
+	if n > maxSlots {
+		panic(fmt.Sprintf("filters: a pool of %d slots is over %d", n, maxSlots))
+	}
+	return slotStack{next: make([]atomic.Uint32, n)}
+}
+
+// stackHead packs a head: the version, the length and top+1.
+func stackHead(version, length, top1 uint32) uint64 {
+	return uint64(version)<<32 | uint64(length)<<16 | uint64(top1)
+}
 
 func (s *slotStack) push(slot int) {
 	for {
 		h := s.head.Load()
-		s.next[slot].Store(uint32(h))
-		if s.head.CompareAndSwap(h, (h>>32+1)<<32|uint64(slot+1)) {
+		s.next[slot].Store(uint32(h) & 0xffff)
+		if s.head.CompareAndSwap(h, stackHead(uint32(h>>32)+1, uint32(h>>16)&0xffff+1, uint32(slot+1))) {
 			return
 		}
 	}
@@ -323,13 +332,20 @@ func (s *slotStack) push(slot int) {
 func (s *slotStack) pop() int {
 	for {
 		h := s.head.Load()
-		top := uint32(h)
+		top := uint32(h) & 0xffff
 		if top == 0 {
 			return -1
 		}
 		below := s.next[top-1].Load()
-		if s.head.CompareAndSwap(h, (h>>32+1)<<32|uint64(below)) {
+		if s.head.CompareAndSwap(h, stackHead(uint32(h>>32)+1, uint32(h>>16)&0xffff-1, below)) {
 			return int(top - 1)
 		}
 	}
 }
+
+// len is how many slots the stack holds.
+func (s *slotStack) len() int { return int(s.head.Load()>>16) & 0xffff }
+
+// busy is how many instances are out of the pool, serving calls. Read
+// while calls come and go, it is a moment's estimate, never below zero.
+func (p *pool) busy() int64 { return max(p.live.Load()-int64(p.idle.len()), 0) }

@@ -17,13 +17,40 @@ func TestSlotStack(t *testing.T) {
 	if s.pop() != -1 {
 		t.Fatal("a new stack is not empty")
 	}
-	for _, i := range []int{2, 0, 3} {
+	for n, i := range []int{2, 0, 3} {
 		s.push(i)
+		if s.len() != n+1 {
+			t.Fatalf("len = %d after %d pushes", s.len(), n+1)
+		}
 	}
-	for _, want := range []int{3, 0, 2, -1} {
+	for n, want := range []int{3, 0, 2, -1} {
 		if got := s.pop(); got != want {
 			t.Fatalf("pop = %d, want %d", got, want)
 		}
+		if want := max(2-n, 0); s.len() != want {
+			t.Fatalf("len = %d after pop %d, want %d", s.len(), n+1, want)
+		}
+	}
+}
+
+// TestSlotStackFull: a stack of the most slots its head can number holds
+// and counts all of them; the length and the top do not spill into each
+// other or into the version.
+func TestSlotStackFull(t *testing.T) {
+	s := newSlotStack(maxSlots)
+	for i := range maxSlots {
+		s.push(i)
+	}
+	if s.len() != maxSlots {
+		t.Fatalf("len = %d, want %d", s.len(), maxSlots)
+	}
+	for want := maxSlots - 1; want >= 0; want-- {
+		if got := s.pop(); got != want {
+			t.Fatalf("pop = %d, want %d", got, want)
+		}
+	}
+	if s.pop() != -1 || s.len() != 0 {
+		t.Fatalf("drained stack: len %d", s.len())
 	}
 }
 
@@ -53,6 +80,9 @@ func TestSlotStackConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	if s.len() != n {
+		t.Fatalf("len = %d after the churn, want %d", s.len(), n)
+	}
 	seen := map[int]bool{}
 	for i := s.pop(); i >= 0; i = s.pop() {
 		if seen[i] {

@@ -122,8 +122,13 @@ func (m *Memory) Free() {
 // since the last Reset.
 func (m *Memory) Refused() bool { return m.refused.Load() }
 
-// Reset forgets an earlier refusal, at the start of a call.
-func (m *Memory) Reset() { m.refused.Store(false) }
+// Reset forgets an earlier refusal, at the start of a call. A load first:
+// a refusal is rare, and a store would cost a locked instruction a call.
+func (m *Memory) Reset() {
+	if m.refused.Load() {
+		m.refused.Store(false)
+	}
+}
 
 // Err is why the memory could not be reserved, nil when it was.
 func (m *Memory) Err() error { return m.failed }
