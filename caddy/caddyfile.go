@@ -38,7 +38,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        config_file <path>
 //	        timeout     <duration>      # default 1s
 //	        memory_limit <size>         # default 64MiB
-//	        pool        <min> <max>     # default 0 and 4 per CPU
+//	        pool        <min> <max>     # default 0 and 4 per CPU; max at most 65535
 //	        pool_wait   <duration>      # default 1s
 //	        idle_timeout <duration>     # default 2m
 //	        on_error    block|allow     # default block
