@@ -13,7 +13,7 @@ WASMS     := $(FILTERS:%=$(WASM_DIR)/%.wasm)
 FN_DIR    := build/functions
 FUNCTIONS := $(patsubst functions-examples/%/command/main.go,%,$(wildcard functions-examples/*/command/main.go))
 FN_WASMS  := $(FUNCTIONS:%=$(FN_DIR)/%-command.wasm) $(FUNCTIONS:%=$(FN_DIR)/%-reactor.wasm)
-APT_PKGS  := clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt wrk
+APT_PKGS  := clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt wrk redis-server
 
 .PHONY: all build filters functions run run-functions test test-stress race vet conformance bench bench-go bench-load bench-httpwasm bench-density fuzz deps xcaddy-check clean
 

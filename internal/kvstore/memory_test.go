@@ -39,9 +39,16 @@ func get(t *testing.T, s Store, key string) (string, bool) {
 	return string(v), ok
 }
 
-// TestMemoryOperations runs each operation's cases on a fresh store
-// holding k=v.
 func TestMemoryOperations(t *testing.T) {
+	testOperations(t, func(t *testing.T) Store {
+		m, _ := newTestMemory(t, MemoryConfig{})
+		return m
+	})
+}
+
+// testOperations runs each operation's cases on a fresh store holding
+// k=v: every Store must pass them.
+func testOperations(t *testing.T, newStore func(*testing.T) Store) {
 	type result struct {
 		ok    bool // set, swapped, deleted, found
 		n     int64
@@ -136,7 +143,7 @@ func TestMemoryOperations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, _ := newTestMemory(t, MemoryConfig{})
+			m := newStore(t)
 			if err := m.Set(ctx, []byte("k"), []byte("v"), 0); err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,224 @@
+package kvstore
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gojinn/gojinn/internal/loopback"
+)
+
+// redisServer is a real redis-server on a loopback port, for one test.
+type redisServer struct {
+	port int
+	cmd  *exec.Cmd
+	dir  string
+}
+
+// startRedis starts redis-server (the Makefile's deps install it) with
+// no persistence and waits until it answers.
+func startRedis(t testing.TB) *redisServer {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Fatal("redis-server is not installed: run `make deps`")
+	}
+	port, err := loopback.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &redisServer{port: port, dir: t.TempDir()}
+	s.start(t)
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *redisServer) start(t testing.TB) {
+	t.Helper()
+	s.cmd = exec.Command("redis-server", "--port", fmt.Sprint(s.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", s.dir)
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Up when it answers PING; a guard that only fires on a hang.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if s.ping() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("redis-server did not answer within 30 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (s *redisServer) ping() bool {
+	c, err := net.DialTimeout("tcp", s.addr(), time.Second)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return false
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	return err == nil && strings.HasPrefix(line, "+PONG")
+}
+
+func (s *redisServer) stop() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		_ = s.cmd.Process.Kill()
+		_ = s.cmd.Wait()
+		s.cmd = nil
+	}
+}
+
+func (s *redisServer) addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
+func (s *redisServer) url() string  { return "redis://" + s.addr() + "/0" }
+
+// patientRedis is a store whose timeout cannot fire on a loaded machine:
+// the tests are about outcomes, not speed.
+func patientRedis(t *testing.T, url string, breaker BreakerConfig) *Redis {
+	t.Helper()
+	r, err := NewRedis(RedisConfig{URL: url, Timeout: 10 * time.Second, Breaker: breaker})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Close() })
+	return r
+}
+
+func TestRedisOperations(t *testing.T) {
+	srv := startRedis(t)
+	r := patientRedis(t, srv.url(), BreakerConfig{})
+	testOperations(t, func(t *testing.T) Store {
+		if err := r.client.FlushDB(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	})
+}
+
+// TestRedisTTL: a window's TTL is set by its first count and not
+// extended by later ones, and an entry with a TTL ends.
+func TestRedisTTL(t *testing.T) {
+	srv := startRedis(t)
+	r := patientRedis(t, srv.url(), BreakerConfig{})
+	if _, err := r.Incr(ctx, []byte("w"), 1, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Incr(ctx, []byte("w"), 1, 10*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if ttl := r.client.PTTL(ctx, "w").Val(); ttl <= 0 || ttl > time.Hour {
+		t.Fatalf("window TTL %v: want the first count's hour, not extended", ttl)
+	}
+	if n, err := r.Incr(ctx, []byte("forever"), 3, 0); err != nil || n != 3 {
+		t.Fatalf("Incr: %d, %v", n, err)
+	}
+	if ttl := r.client.PTTL(ctx, "forever").Val(); ttl != -1 {
+		t.Fatalf("a count without a TTL has TTL %v", ttl)
+	}
+	if err := r.Set(ctx, []byte("brief"), []byte("x"), time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := r.SetIfAbsent(ctx, []byte("claim"), []byte("x"), 2*time.Millisecond); err != nil || !ok {
+		t.Fatalf("claim: %v, %v", ok, err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		_, brief, _ := r.Get(ctx, []byte("brief"), nil)
+		_, claim, _ := r.Get(ctx, []byte("claim"), nil)
+		if !brief && !claim {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("entries with a TTL of a millisecond still there after 30 s")
+		}
+	}
+}
+
+// TestRedisDown: with the server gone, operations fail as unavailable
+// (never hang: the guard is far past the timeout), the breaker opens and
+// then refuses calls without asking; once the server is back, calls
+// succeed again without a new store.
+func TestRedisDown(t *testing.T) {
+	srv := startRedis(t)
+	r, err := NewRedis(RedisConfig{URL: srv.url(), Timeout: 10 * time.Second,
+		Breaker: BreakerConfig{Failures: 3, Cooldown: 10 * time.Millisecond, MaxCooldown: 20 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.Incr(ctx, []byte("c"), 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	srv.stop()
+	for i := range 10 {
+		_, err := r.Incr(ctx, []byte("c"), 1, 0)
+		if !errors.Is(err, ErrUnavailable) {
+			t.Fatalf("call %d with the server down: %v, want ErrUnavailable", i, err)
+		}
+	}
+	if st := r.breaker.Stats(); st.Opened == 0 || st.Rejected == 0 {
+		t.Fatalf("breaker %+v: want it opened and refusing", st)
+	}
+	srv.start(t)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		n, err := r.Incr(ctx, []byte("c"), 1, 0)
+		if err == nil {
+			if n != 1 { // a server without persistence came back empty
+				t.Fatalf("count %d after the restart", n)
+			}
+			break
+		}
+		if !errors.Is(err, ErrUnavailable) {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still failing 30 s after the server came back: %v", err)
+		}
+	}
+	if st := r.breaker.Stats(); st.Open {
+		t.Fatalf("breaker %+v: still open after a success", st)
+	}
+}
+
+func TestRedisConfigErrors(t *testing.T) {
+	for _, tt := range []struct {
+		cfg  RedisConfig
+		want string
+	}{
+		{RedisConfig{URL: "http://x"}, "redis store http://x"},
+		{RedisConfig{URL: "redis://user:s3cret@host:6379/x"}, "redis://user:xxxxx@host:6379/x"},
+		{RedisConfig{URL: "redis://host:6379", Timeout: -1}, "timeout cannot be negative"},
+		{RedisConfig{URL: "redis://host:6379", Breaker: BreakerConfig{Cooldown: time.Minute, MaxCooldown: time.Second}}, "max cooldown"},
+	} {
+		_, err := NewRedis(tt.cfg)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%+v: %v, want %q and no password", tt.cfg, err, tt.want)
+		}
+	}
+}
+
+// BenchmarkRedisIncr is the rate-limit primitive through a real
+// redis-server on loopback: a script call, one round trip.
+func BenchmarkRedisIncr(b *testing.B) {
+	srv := startRedis(b)
+	r, err := NewRedis(RedisConfig{URL: srv.url(), Timeout: time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	key := []byte("ratelimit:203.0.113.7:window")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Incr(ctx, key, 1, time.Minute); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
