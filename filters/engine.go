@@ -13,6 +13,7 @@ import (
 	"github.com/gojinn/gojinn/filters/internal/interrupt"
 	"github.com/gojinn/gojinn/filters/internal/snapshot"
 	"github.com/gojinn/gojinn/hostabi/host"
+	"github.com/gojinn/gojinn/hostabi/httpwasm"
 )
 
 // Engine compiles and runs filters. One Engine serves a whole process: it
@@ -70,6 +71,10 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		return nil, fmt.Errorf("instantiating WASI: %w", err)
 	}
 	if _, err := host.Instantiate(ctx, rt); err != nil {
+		_ = rt.Close(ctx)
+		return nil, err
+	}
+	if _, err := httpwasm.Instantiate(ctx, rt); err != nil {
 		_ = rt.Close(ctx)
 		return nil, err
 	}

@@ -39,6 +39,11 @@ type Exchange struct {
 	// where scanning the slice would cost more than hashing the name.
 	varIndex map[string]int
 	hooked   []int // stages whose response hooks run, in chain order
+	// held are what filters keep until the exchange ends (hold.go).
+	held []heldValue
+	// carryHeader: a filter that passed the request on asked for the
+	// response header fields it set to go out with the route's response.
+	carryHeader bool
 
 	trace exchangeTrace
 }
@@ -64,6 +69,8 @@ var _ host.Exchange = (*Exchange)(nil)
 // reset readies e for the next request of its chain. Nothing of the
 // request may be kept: the next one must not see it.
 func (e *Exchange) reset() {
+	e.releaseHeld()
+	e.carryHeader = false
 	e.req = nil
 	e.reqBody = nil
 	e.reqState = bodyUnread

@@ -1,0 +1,104 @@
+package filters
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/gojinn/gojinn/hostabi"
+	"github.com/gojinn/gojinn/internal/wasmtest"
+)
+
+func TestDialectChecks(t *testing.T) {
+	t.Parallel()
+	i64 := []byte{wasmtest.I64}
+	i32x2 := []byte{wasmtest.I32, wasmtest.I32}
+	// valid is the smallest http-wasm guest: handle_request returns 1
+	// (next) and nothing is imported.
+	valid := func() *wasmtest.Module {
+		return &wasmtest.Module{MemoryPages: 1, Funcs: []wasmtest.Func{
+			{Type: wasmtest.FuncType{Results: i64}, Body: []byte{0x42, 0x01}, Export: "handle_request"},
+		}}
+	}
+	withImport := func(module, name string, ft wasmtest.FuncType) func() *wasmtest.Module {
+		return func() *wasmtest.Module {
+			m := valid()
+			m.Imports = []wasmtest.Import{{Module: module, Name: name, Type: ft}}
+			return m
+		}
+	}
+	tests := []struct {
+		name    string
+		mod     func() *wasmtest.Module
+		dialect dialect
+		want    string
+	}{
+		{"by exports", valid, dialectHTTPWasm, ""},
+		{"by imports", withImport("http_handler", "get_status_code", wasmtest.FuncType{Results: []byte{wasmtest.I32}}),
+			dialectHTTPWasm, ""},
+		{"gojinn", func() *wasmtest.Module { return wasmtest.ABIGuest(nil, wasmtest.Const(0)) }, dialectGojinn, ""},
+		{"both", func() *wasmtest.Module {
+			m := wasmtest.ABIGuest([]wasmtest.Import{
+				{Module: "gojinn", Name: "status_get", Type: wasmtest.FuncType{Results: []byte{wasmtest.I32}}},
+				{Module: "http_handler", Name: "get_status_code", Type: wasmtest.FuncType{Results: []byte{wasmtest.I32}}},
+			}, wasmtest.Const(0))
+			return m
+		}, 0, `imports from both "gojinn" (Gojinn's ABI) and "http_handler" (the http-wasm ABI)`},
+		{"unknown function", withImport("http_handler", "get_trailer_names", wasmtest.FuncType{}), 0,
+			"imports unknown host function http_handler.get_trailer_names"},
+		{"wrong signature", withImport("http_handler", "read_body", wasmtest.FuncType{Params: i32x2}), 0,
+			"imports http_handler.read_body with signature (i32, i32) -> (), the http-wasm ABI has (i32, i32, i32) -> (i64)"},
+		{"other module", func() *wasmtest.Module {
+			m := withImport("http_handler", "get_status_code", wasmtest.FuncType{Results: []byte{wasmtest.I32}})()
+			m.Imports = append(m.Imports, wasmtest.Import{Module: "env", Name: "abort"})
+			return m
+		}, 0, `imports env.abort from module "env": an http-wasm filter may import from "http_handler" and "wasi_snapshot_preview1" only`},
+		{"no handle_request", func() *wasmtest.Module {
+			m := withImport("http_handler", "get_status_code", wasmtest.FuncType{Results: []byte{wasmtest.I32}})()
+			m.Funcs[0].Export = "other"
+			return m
+		}, 0, `does not export "handle_request": not an http-wasm handler`},
+		{"handle_request wrong signature", func() *wasmtest.Module {
+			m := valid()
+			m.Funcs[0] = wasmtest.Func{Type: wasmtest.Action, Body: wasmtest.Const(1), Export: "handle_request"}
+			return m
+		}, 0, `exports "handle_request" with signature () -> (i32), want () -> (i64)`},
+		{"handle_response wrong signature", func() *wasmtest.Module {
+			m := valid()
+			m.Funcs = append(m.Funcs, wasmtest.Func{Type: wasmtest.Void, Export: "handle_response"})
+			return m
+		}, 0, `exports "handle_response" with signature () -> (), want (i32, i32) -> ()`},
+		{"no memory", func() *wasmtest.Module { m := valid(); m.MemoryPages = 0; return m }, 0, `does not export "memory"`},
+	}
+	e := newEngine(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := e.Load(context.Background(), Config{Name: "m", Wasm: tt.mod().Encode(), Timeout: patientTimeout})
+			if tt.want != "" {
+				if err == nil {
+					f.Close(context.Background())
+					t.Fatalf("loaded; want an error with %q", tt.want)
+				}
+				if !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("error %q, want it to contain %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close(context.Background())
+			if f.dialect != tt.dialect {
+				t.Fatalf("dialect %s, want %s", f.dialect, tt.dialect)
+			}
+			if tt.dialect == dialectHTTPWasm {
+				// next=1 is the chain's continue; without handle_response
+				// there is no response phase.
+				a, err := f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("", ""))
+				if err != nil || a != hostabi.ActionContinue || f.HasResponse() {
+					t.Fatalf("call: action %d, err %v, response phase %v", a, err, f.HasResponse())
+				}
+			}
+		})
+	}
+}
