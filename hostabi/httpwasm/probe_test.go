@@ -226,7 +226,7 @@ func TestResponseSide(t *testing.T) {
 	}
 }
 
-func TestTraps(t *testing.T) {
+func TestHTTPWasmTraps(t *testing.T) {
 	oob := []string{"get_config", "log", "get_method", "set_method", "get_uri", "set_uri", "get_protocol_version",
 		"get_source_addr", "get_header_names", "get_header_values", "get_header_values/buf", "set_header_value",
 		"add_header_value", "remove_header", "read_body", "write_body"}
@@ -278,10 +278,10 @@ func TestTraps(t *testing.T) {
 	}
 }
 
-// TestHeldInstanceReleased: an instance held for handle_response goes back
+// TestHTTPWasmHeldInstanceReleased: an instance held for handle_response goes back
 // to the pool when the response phase never comes (a later filter
 // answered), so a pool of one serves the next request.
-func TestHeldInstanceReleased(t *testing.T) {
+func TestHTTPWasmHeldInstanceReleased(t *testing.T) {
 	holder := loadProbe(t, "holder", "", 1)
 	answerer := loadProbe(t, "answerer", "op=answer", 1)
 	chain := pipeline.New([]pipeline.Stage{{Filter: holder}, {Filter: answerer}}, pipeline.Options{})
@@ -300,10 +300,10 @@ func TestHeldInstanceReleased(t *testing.T) {
 	}
 }
 
-// TestCloseWhileHeld: a filter closed (a reload) while one of its
+// TestHTTPWasmCloseWhileHeld: a filter closed (a reload) while one of its
 // instances is held across a slow route leaves no instance behind once
 // the request ends.
-func TestCloseWhileHeld(t *testing.T) {
+func TestHTTPWasmCloseWhileHeld(t *testing.T) {
 	e := filtertest.Engine(t)
 	f, err := e.Load(context.Background(), filters.Config{Name: "probe", Wasm: filtertest.Build(t, "testdata/probe"),
 		Timeout: filtertest.PatientTimeout})
