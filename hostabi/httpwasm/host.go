@@ -386,13 +386,7 @@ func headerWrite(fn string, b *Binding, mem api.Memory, stack []uint64, add bool
 			return
 		}
 	}
-	h := ex.Header(k)
-	key := string(b.keyBuf) // canonical
-	if add {
-		h[key] = append(h[key], string(val))
-		return
-	}
-	h[key] = []string{string(val)}
+	b.Host.PutHeaderValue(ex.Header(k), b.keyBuf, val, add)
 }
 
 func setHeaderValue(b *Binding, mem api.Memory, stack []uint64) {
