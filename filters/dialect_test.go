@@ -102,3 +102,43 @@ func TestDialectChecks(t *testing.T) {
 		})
 	}
 }
+
+func TestEmptyHandleResponse(t *testing.T) {
+	t.Parallel()
+	i64 := []byte{wasmtest.I64}
+	i32x2 := []byte{wasmtest.I32, wasmtest.I32}
+	guest := func(response []byte, imports int) []byte {
+		m := &wasmtest.Module{MemoryPages: 1, Funcs: []wasmtest.Func{
+			{Type: wasmtest.FuncType{Results: i64}, Body: []byte{0x42, 0x01}, Export: "handle_request"},
+			{Type: wasmtest.FuncType{Params: i32x2}, Body: response, Export: "handle_response"},
+		}}
+		for range imports {
+			m.Imports = append(m.Imports, wasmtest.Import{Module: "http_handler", Name: "get_status_code",
+				Type: wasmtest.FuncType{Results: []byte{wasmtest.I32}}})
+		}
+		return m.Encode()
+	}
+	tests := []struct {
+		name     string
+		wasm     []byte
+		response bool // the filter runs in the response phase
+	}{
+		{"empty", guest(nil, 0), false},
+		{"empty after imports", guest(nil, 2), false},
+		{"does something", guest([]byte{wasmtest.OpUnreachable}, 0), true},
+		{"calls the host", guest(append(wasmtest.Call(0), wasmtest.OpDrop), 1), true},
+	}
+	e := newEngine(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := e.Load(context.Background(), Config{Name: "m", Wasm: tt.wasm, Timeout: patientTimeout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close(context.Background())
+			if f.HasResponse() != tt.response {
+				t.Fatalf("response phase %v, want %v", f.HasResponse(), tt.response)
+			}
+		})
+	}
+}

@@ -48,6 +48,9 @@ type compiled struct {
 	mod  wazero.CompiledModule
 	plan snapshot.Plan
 	refs int
+	// noopHandleResponse: an http-wasm guest's handle_response is empty,
+	// so it needs no response phase (emptyexport.go).
+	noopHandleResponse bool
 }
 
 // NewEngine returns an Engine.
@@ -121,7 +124,7 @@ func (e *Engine) compile(ctx context.Context, wasm []byte) (*compiled, moduleKey
 	if err != nil {
 		return nil, key, fmt.Errorf("compiling: %w", err)
 	}
-	c := &compiled{mod: mod, plan: plan, refs: 1}
+	c := &compiled{mod: mod, plan: plan, refs: 1, noopHandleResponse: emptyExport(wasm, httpwasm.ExportHandleResponse)}
 	e.modules[key] = c
 	return c, key, nil
 }

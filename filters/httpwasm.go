@@ -68,14 +68,17 @@ func (f *Filter) bindDialect(in *instance) {
 	in.hw = hw
 	in.ctx = httpwasm.WithBinding(in.ctx, &hw.binding)
 	in.onRequest = in.mod.ExportedFunction(httpwasm.ExportHandleRequest)
-	in.onResponse = in.mod.ExportedFunction(httpwasm.ExportHandleResponse)
+	in.onResponse = nil
+	if !f.compiled.noopHandleResponse {
+		in.onResponse = in.mod.ExportedFunction(httpwasm.ExportHandleResponse)
+	}
 }
 
 // dialectFeatures is what the filter's dialect adds to the features its
 // guest declared: an http-wasm guest runs in the response phase when it
-// exports handle_response.
+// exports a handle_response that does something.
 func (f *Filter) dialectFeatures() {
-	if f.dialect != dialectHTTPWasm {
+	if f.dialect != dialectHTTPWasm || f.compiled.noopHandleResponse {
 		return
 	}
 	if _, ok := f.compiled.mod.ExportedFunctions()[httpwasm.ExportHandleResponse]; ok {
