@@ -70,10 +70,10 @@ func (b *Binding) startWrites() {
 	b.writing = [2]bool{}
 }
 
-// ToGojinn maps http-wasm features onto the Gojinn features that make a
+// toGojinn maps http-wasm features onto the Gojinn features that make a
 // chain do the same: buffer_request reads the request body ahead,
 // buffer_response holds the response for the response phase.
-func ToGojinn(f Feature) hostabi.Feature {
+func toGojinn(f Feature) hostabi.Feature {
 	var g hostabi.Feature
 	if f&FeatureBufferRequest != 0 {
 		g |= hostabi.FeatureRequestBody

@@ -145,7 +145,7 @@ func enableFeatures(b *Binding, _ api.Memory, stack []uint64) {
 	asked := Feature(uint32(stack[0])) & (FeatureBufferRequest | FeatureBufferResponse)
 	switch {
 	case b.Host.Phase == hostabi.PhaseConfigure:
-		b.Host.SetFeatures(b.Host.Features() | ToGojinn(asked))
+		b.Host.SetFeatures(b.Host.Features() | toGojinn(asked))
 	case b.Host.Phase == hostabi.PhaseRequest:
 		// Within one request, the request body can be had on demand;
 		// whether the response is held was decided for all requests at
