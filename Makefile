@@ -81,7 +81,7 @@ TestScaleToZeroBurst|TestIdleInstancesAreReaped|TestMemoryLimitIsExact|TestDying
 TestReadBodyAhead.*|TestSlowClientHoldsNoInstance|TestBodyHookHoldsNoInstanceWhileRouteWrites|TestCaddyWAFBodies|$\
 TestFunctionFailures|TestFunctionBusy|TestFunctionConcurrentCalls|TestServeViolations|TestCaddyFunction|$\
 TestCaddyManySitesShareSnapshots|TestCaddyIdleInstancesReaped|$\
-TestDialectChecks|TestHTTPWasmTraps|TestHTTPWasmHeldInstanceReleased|TestHTTPWasmCloseWhileHeld)$$
+TestDialectChecks|TestHTTPWasmLimits|TestHTTPWasmTraps|TestHTTPWasmHeldInstanceReleased|TestHTTPWasmCloseWhileHeld)$$
 
 test-stress: deps
 	@loops=""; \

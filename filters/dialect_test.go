@@ -2,8 +2,10 @@ package filters
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gojinn/gojinn/hostabi"
 	"github.com/gojinn/gojinn/internal/wasmtest"
@@ -138,6 +140,50 @@ func TestEmptyHandleResponse(t *testing.T) {
 			defer f.Close(context.Background())
 			if f.HasResponse() != tt.response {
 				t.Fatalf("response phase %v, want %v", f.HasResponse(), tt.response)
+			}
+		})
+	}
+}
+
+// TestHTTPWasmLimits: an http-wasm filter meets the time and memory limits
+// as a Gojinn filter does, and the instance that met one is closed.
+func TestHTTPWasmLimits(t *testing.T) {
+	t.Parallel()
+	i64 := []byte{wasmtest.I64}
+	guest := func(body []byte) []byte {
+		return (&wasmtest.Module{MemoryPages: 1, Funcs: []wasmtest.Func{
+			{Type: wasmtest.FuncType{Results: i64}, Body: body, Export: "handle_request"},
+		}}).Encode()
+	}
+	spin := []byte{wasmtest.OpLoop, 0x40, wasmtest.OpBr, 0x00, wasmtest.OpEnd, 0x42, 0x01}
+	grow := append(wasmtest.Const(16), 0x40, 0x00, wasmtest.OpDrop, 0x42, 0x01) // memory.grow 16 pages
+	tests := []struct {
+		name    string
+		wasm    []byte
+		timeout time.Duration
+		want    error
+	}{
+		// The spin is the only code that can meet the limit.
+		{"time", guest(spin), 50 * time.Millisecond, ErrTimeout},
+		{"memory", guest(grow), patientTimeout, ErrMemoryLimit},
+	}
+	e := newEngine(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := e.Load(context.Background(), Config{Name: "m", Wasm: tt.wasm, Timeout: tt.timeout,
+				MemoryLimit: wasmPage, PoolMax: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close(context.Background())
+			for range 2 {
+				_, err := f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("", ""))
+				if !errors.Is(err, tt.want) {
+					t.Fatalf("err = %v, want %v", err, tt.want)
+				}
+				if s := f.Stats(); s.Live != 0 || s.Busy != 0 {
+					t.Fatalf("stats %+v: want the instance closed", s)
+				}
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package filters
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -131,6 +132,11 @@ func (f *Filter) callHTTPWasm(ctx context.Context, phase hostabi.Phase, ex host.
 	in.binding.Exchange, in.binding.Phase = ex, phase
 	err := in.callWithStack(limitStart, fn, hw.stack[:], f.timeout)
 	in.binding.Exchange = nil
+	if err == nil && in.mem.Refused() {
+		// docs/ABI.md: a guest refused memory fails the call, whatever
+		// it did next.
+		err = errMemoryRefused
+	}
 	end := clock()
 	if err != nil {
 		ce := f.classify(in, err, f.timeout)
@@ -176,6 +182,10 @@ func (f *Filter) callHTTPWasm(ctx context.Context, phase hostabi.Phase, ex host.
 		return 0, Instant(end), err
 	}
 }
+
+// errMemoryRefused is the cause of a call that returned after the guest
+// was refused memory (classify makes it ErrMemoryLimit).
+var errMemoryRefused = errors.New("memory.grow past the memory limit")
 
 // releaseHeld returns an instance held for a response phase that never
 // came; it did not fail, so it goes back to its pool.
