@@ -131,6 +131,9 @@ func (f *Filter) callHTTPWasm(ctx context.Context, phase hostabi.Phase, ex host.
 	}
 	in.binding.Exchange, in.binding.Phase = ex, phase
 	err := in.callWithStack(limitStart, fn, hw.stack[:], f.timeout)
+	if err == nil {
+		err = hw.binding.FlushBodies()
+	}
 	in.binding.Exchange = nil
 	if err == nil && in.mem.Refused() {
 		// docs/ABI.md: a guest refused memory fails the call, whatever

@@ -2,6 +2,8 @@ package httpwasm
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/gojinn/gojinn/hostabi"
 	"github.com/gojinn/gojinn/hostabi/host"
@@ -25,9 +27,12 @@ type Binding struct {
 	read [2]int
 	// written is what write_body wrote to each body in this phase;
 	// writing reports that a write has begun, so that the next one
-	// appends.
+	// appends; dirty that the Exchange has not been given it yet (see
+	// FlushBodies).
 	written [2][]byte
 	writing [2]bool
+	dirty   [2]bool
+	flushed [2]int // the length of written the Exchange last got
 	// answered: handle_request set the response's status or wrote its
 	// body, which makes the response the guest's (see Answered).
 	answered bool
@@ -68,6 +73,35 @@ func (b *Binding) startWrites() {
 	// in the instance for the next.
 	b.written = [2][]byte{}
 	b.writing = [2]bool{}
+	b.dirty = [2]bool{}
+	b.flushed = [2]int{}
+}
+
+// FlushBodies gives the Exchange the bodies write_body wrote during the
+// call, once each: a guest that writes a body in many pieces costs one
+// copy of it, not one per piece. The runtime calls it after each call
+// that returned; an error (a body over the host's limit, wrapping
+// ErrTooLarge) fails the call.
+func (b *Binding) FlushBodies() error {
+	for k := range b.dirty {
+		if b.dirty[k] {
+			if err := b.flush(hostabi.Kind(k)); err != nil {
+				return fmt.Errorf("write_body: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+func (b *Binding) flush(k hostabi.Kind) error {
+	b.dirty[k], b.flushed[k] = false, len(b.written[k])
+	if err := b.Host.Exchange.SetBody(k, b.written[k]); err != nil {
+		if errors.Is(err, host.ErrBodyTooLarge) {
+			return ErrTooLarge
+		}
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	return nil
 }
 
 // toGojinn maps http-wasm features onto the Gojinn features that make a

@@ -445,6 +445,12 @@ func readBody(b *Binding, mem api.Memory, stack []uint64) {
 		b.Features()&FeatureBufferResponse == 0 && !b.writing[k] {
 		trap(FuncReadBody, ErrNotBuffered, "")
 	}
+	if b.dirty[k] {
+		// What this call wrote reads back.
+		if err := b.flush(k); err != nil {
+			trap(FuncReadBody, err, "")
+		}
+	}
 	body, err := ex.Body(k)
 	if err != nil {
 		bodyError(FuncReadBody, err)
@@ -460,10 +466,11 @@ func readBody(b *Binding, mem api.Memory, stack []uint64) {
 }
 
 // writeBody replaces the body on its first call in a phase and appends on
-// the next ones.
+// the next ones. The Exchange gets the body when the call returns (or
+// when the guest reads it back): see Binding.FlushBodies.
 func writeBody(b *Binding, mem api.Memory, stack []uint64) {
 	data := host.Read(mem, stack[1], stack[2])
-	ex := exchange(FuncWriteBody, b)
+	exchange(FuncWriteBody, b)
 	k := bodyKind(FuncWriteBody, stack[0])
 	if k == hostabi.KindRequest && b.Host.Phase == hostabi.PhaseResponse {
 		trap(FuncWriteBody, ErrAfterNext, "")
@@ -475,10 +482,20 @@ func writeBody(b *Binding, mem api.Memory, stack []uint64) {
 		b.answered = true
 	}
 	b.written[k] = append(b.written[k], data...)
-	if err := ex.SetBody(k, b.written[k]); err != nil {
-		bodyError(FuncWriteBody, err)
+	b.dirty[k] = true
+	if len(b.written[k]) >= 2*max(b.flushed[k], minEagerFlush) {
+		// The Exchange sees the body each time it has doubled, so that it
+		// applies the chain's limit before the host holds twice that: the
+		// copies still add up to twice the body at most.
+		if err := b.flush(k); err != nil {
+			trap(FuncWriteBody, err, "")
+		}
 	}
 }
+
+// minEagerFlush is the size under which write_body's pieces are only
+// gathered until the call returns.
+const minEagerFlush = 64 << 10
 
 func getStatusCode(b *Binding, _ api.Memory, stack []uint64) {
 	code := exchange(FuncGetStatusCode, b).Status()

@@ -131,6 +131,24 @@ func TestRequestBody(t *testing.T) {
 	}
 }
 
+func TestBodyInPieces(t *testing.T) {
+	f := loadProbe(t, "probe", "", 0)
+	chain := pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{})
+	resp, err := serve(chain, &route{}, probeRequest(http.MethodPost, "/", "pieces", "replaced"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "route body:" + strings.Repeat("0123456789", 100*300)
+	if got := bodyOf(t, resp); got != want || resp.Header.Get("X-Next-X-Readback-Len") != "300000" {
+		t.Fatalf("route got %d bytes (want %d), read back %s", len(got), len(want), resp.Header.Get("X-Next-X-Readback-Len"))
+	}
+	// Over the chain's limit (1 MiB by default), the call fails.
+	_, err = serve(chain, &route{}, probeRequest(http.MethodPost, "/", "too-big", "replaced"))
+	if !errors.Is(err, httpwasm.ErrTooLarge) {
+		t.Fatalf("err = %v, want it to wrap ErrTooLarge", err)
+	}
+}
+
 func TestAnswers(t *testing.T) {
 	f := loadProbe(t, "probe", "", 0)
 	chain := pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{})

@@ -226,6 +226,18 @@ func handleRequest() uint64 {
 		write(kindRequest, body)
 		write(kindRequest, ">")
 		return 1
+	case op == "pieces" || op == "too-big":
+		// A body written in many pieces, then read back.
+		n := 300
+		if op == "too-big" {
+			n = 2000 // 2 MB, over the chain's 1 MiB
+		}
+		piece := strings.Repeat("0123456789", 100)
+		for range n {
+			write(kindRequest, piece)
+		}
+		set(kindRequest, "X-Readback-Len", strconv.Itoa(len(readAll(kindRequest))))
+		return 1
 	case op == "answer":
 		setStatusCode(418)
 		set(kindResponse, "X-Answer", "yes")
