@@ -14,6 +14,7 @@ import (
 	"github.com/gojinn/gojinn/hostabi/host"
 	"github.com/gojinn/gojinn/hostabi/httpwasm"
 	"github.com/gojinn/gojinn/internal/filtertest"
+	"github.com/gojinn/gojinn/internal/wasmbuild"
 	"github.com/gojinn/gojinn/pipeline"
 )
 
@@ -367,5 +368,41 @@ func TestMixedChain(t *testing.T) {
 	}
 	if resp.Header.Get("X-Same-Instance") != "yes" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatalf("headers %v, want both filters' work", resp.Header)
+	}
+}
+
+// TestHTTPWasmReloadCycles: loading and closing an http-wasm filter again
+// and again (what a Caddy reload does), with requests that held instances
+// in between, leaves no instance and no compiled module behind.
+func TestHTTPWasmReloadCycles(t *testing.T) {
+	dir, err := wasmbuild.CompilationCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := filters.NewEngine(filters.EngineConfig{CacheDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close(context.Background()) })
+	wasm := filtertest.Build(t, "testdata/probe")
+	for cycle := range 5 {
+		f, err := e.Load(context.Background(), filters.Config{Name: "probe", Wasm: wasm, Timeout: filtertest.PatientTimeout})
+		if err != nil {
+			t.Fatal(err)
+		}
+		chain := pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{})
+		for _, probe := range []string{"response", "next7", "response"} {
+			_, _ = serve(chain, &route{}, probeRequest(http.MethodGet, "/", probe, ""))
+		}
+		if s := f.Stats(); s.Busy != 0 {
+			t.Fatalf("cycle %d: stats %+v before the close, want nothing busy", cycle, s)
+		}
+		f.Close(context.Background())
+		if s := f.Stats(); s.Live != 0 || s.Busy != 0 {
+			t.Fatalf("cycle %d: stats %+v after the close, want no instance", cycle, s)
+		}
+		if n := e.Modules(); n != 0 {
+			t.Fatalf("cycle %d: the engine holds %d compiled modules after the close, want 0", cycle, n)
+		}
 	}
 }
