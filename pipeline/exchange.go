@@ -44,6 +44,9 @@ type Exchange struct {
 	// carryHeader: a filter that passed the request on asked for the
 	// response header fields it set to go out with the route's response.
 	carryHeader bool
+	// hooks is the writer the route writes to when the chain has
+	// response hooks (response.go).
+	hooks hookWriter
 
 	trace exchangeTrace
 }
@@ -89,6 +92,7 @@ func (e *Exchange) reset() {
 	e.vars = e.vars[:0]
 	clear(e.varIndex)
 	e.hooked = e.hooked[:0]
+	e.hooks = hookWriter{}
 	e.trace = exchangeTrace{}
 }
 
