@@ -61,6 +61,7 @@ run-functions: $(CADDY) functions
 # test-guests (GOJINN_TEST_CACHE moves it; deleting it is always safe).
 test: deps
 	$(GO) test -race -timeout 30m ./...
+	cd conformance/httpwasm && $(GO) test -race -timeout 30m ./...
 
 # The tests of faults, time limits, busy pools and soaks, STRESS_RUNS times
 # in a row with -race, while a busy loop holds each core: no assertion may
@@ -69,7 +70,8 @@ test: deps
 # size (every kind of fault still in it); nothing is skipped.
 STRESS_RUNS  ?= 5
 STRESS_LOOPS ?= $(shell nproc 2>/dev/null || echo 2)
-STRESS_PKGS  := ./filters/... ./pipeline/ ./conformance/ ./caddy/ ./functions/ ./internal/keyset/ ./filters-examples/jwt/
+STRESS_PKGS  := ./filters/... ./pipeline/ ./conformance/ ./caddy/ ./functions/ ./internal/keyset/ ./filters-examples/jwt/ \
+	./hostabi/httpwasm/
 STRESS_TESTS := ^(TestFaults|TestPoolBusy|TestTimeoutUnderGC|TestLoadChecks|TestLoadConfigErrors|TestConcurrentCalls|TestLimit.*|$\
 TestInterruptStopsLoop|TestCallAtCountsTheWait|TestErrorPolicy|TestBusyAnswers503|TestResponseBodyHooks|$\
 TestBadPointersTrap|TestRunnerFaults|TestRunnerFaultsInResponse|TestModulesThatMustNotLoad|TestModulesThatFailEachCall|FuzzHostCall|TestSoak|TestSoakCaddy|$\
@@ -78,7 +80,8 @@ TestRemoteFetchTimeout|TestRemoteSlowRefetch|TestOpenDoesNotWaitForProvider|Test
 TestScaleToZeroBurst|TestIdleInstancesAreReaped|TestMemoryLimitIsExact|TestDyingGuestIsATrap|$\
 TestReadBodyAhead.*|TestSlowClientHoldsNoInstance|TestBodyHookHoldsNoInstanceWhileRouteWrites|TestCaddyWAFBodies|$\
 TestFunctionFailures|TestFunctionBusy|TestFunctionConcurrentCalls|TestServeViolations|TestCaddyFunction|$\
-TestCaddyManySitesShareSnapshots|TestCaddyIdleInstancesReaped)$$
+TestCaddyManySitesShareSnapshots|TestCaddyIdleInstancesReaped|$\
+TestDialectChecks|TestHTTPWasmLimits|TestHTTPWasmTraps|TestHTTPWasmHeldInstanceReleased|TestHTTPWasmCloseWhileHeld)$$
 
 test-stress: deps
 	@loops=""; \
@@ -98,7 +101,8 @@ vet:
 		./filters/testdata/probe ./pipeline/testdata/noop ./pipeline/testdata/readset \
 		./pipeline/testdata/resphdr ./pipeline/testdata/respbody ./pipeline/testdata/readbody ./filters-examples/jwt/testdata/floor \
 		./functions-examples/... ./filters/testdata/fnprobe/... ./functions/testdata/probe/... \
-		./functions/testdata/hello/...
+		./functions/testdata/hello/... ./hostabi/httpwasm/testdata/probe
+	cd conformance/httpwasm && $(GO) vet ./...
 
 conformance: deps
 	$(GO) run ./conformance/cmd/conformance
@@ -138,7 +142,8 @@ FUZZ_TARGETS := \
 	./filters-examples/jwt/jwtauth:FuzzForEachMember ./filters-examples/jwt/jwtauth:FuzzScanString \
 	./filters-examples/redact/redactor:FuzzRedact ./filters-examples/waf/detect:FuzzViews \
 	./filters-examples/waf/detect:FuzzInspect ./filters-examples/waf/detect:FuzzIndexByteWords \
-	./filters-examples/waf/detect:FuzzFastPaths ./filters-examples/waf/detect:FuzzKeywordScan
+	./filters-examples/waf/detect:FuzzFastPaths ./filters-examples/waf/detect:FuzzKeywordScan \
+	./hostabi/httpwasm:FuzzHostCall
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t#*:} in $${t%%:*}"; \

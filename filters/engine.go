@@ -13,6 +13,7 @@ import (
 	"github.com/gojinn/gojinn/filters/internal/interrupt"
 	"github.com/gojinn/gojinn/filters/internal/snapshot"
 	"github.com/gojinn/gojinn/hostabi/host"
+	"github.com/gojinn/gojinn/hostabi/httpwasm"
 )
 
 // Engine compiles and runs filters. One Engine serves a whole process: it
@@ -47,6 +48,9 @@ type compiled struct {
 	mod  wazero.CompiledModule
 	plan snapshot.Plan
 	refs int
+	// noopHandleResponse: an http-wasm guest's handle_response is empty,
+	// so it needs no response phase (emptyexport.go).
+	noopHandleResponse bool
 }
 
 // NewEngine returns an Engine.
@@ -70,6 +74,10 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		return nil, fmt.Errorf("instantiating WASI: %w", err)
 	}
 	if _, err := host.Instantiate(ctx, rt); err != nil {
+		_ = rt.Close(ctx)
+		return nil, err
+	}
+	if _, err := httpwasm.Instantiate(ctx, rt); err != nil {
 		_ = rt.Close(ctx)
 		return nil, err
 	}
@@ -116,7 +124,7 @@ func (e *Engine) compile(ctx context.Context, wasm []byte) (*compiled, moduleKey
 	if err != nil {
 		return nil, key, fmt.Errorf("compiling: %w", err)
 	}
-	c := &compiled{mod: mod, plan: plan, refs: 1}
+	c := &compiled{mod: mod, plan: plan, refs: 1, noopHandleResponse: emptyExport(wasm, httpwasm.ExportHandleResponse)}
 	e.modules[key] = c
 	return c, key, nil
 }

@@ -153,6 +153,7 @@ type Filter struct {
 	observer Observer
 	pool     *pool
 	features hostabi.Feature
+	dialect  dialect
 	// hash is the module's sha256 prefix, as logs and traces show it.
 	hash string
 
@@ -202,7 +203,7 @@ func (e *Engine) load(ctx context.Context, cfg Config) (*Filter, error) {
 		observer: cfg.Observer,
 		hash:     fmt.Sprintf("%x", key[:moduleHashPrefix]),
 	}
-	if err := check(c.mod, e.wasiFuncs, uint64(f.pages)*wasmPage); err != nil {
+	if f.dialect, err = checkModule(c.mod, e.wasiFuncs, uint64(f.pages)*wasmPage); err != nil {
 		e.release(ctx, key)
 		return nil, err
 	}
@@ -212,6 +213,7 @@ func (e *Engine) load(ctx context.Context, cfg Config) (*Filter, error) {
 		f.Close(ctx)
 		return nil, err
 	}
+	f.dialectFeatures()
 	if err := f.pool.fill(ctx, cfg.PoolMin); err != nil {
 		f.Close(ctx)
 		return nil, err
@@ -360,6 +362,9 @@ func (t Instant) Sub(u Instant) time.Duration { return time.Duration(t - u) }
 // (for a host that traces calls); a call that failed before it had an
 // instance (busy, closed) leaves it as it was.
 func (f *Filter) CallAt(ctx context.Context, phase hostabi.Phase, ex host.Exchange, start Instant, info *CallInfo) (hostabi.Action, Instant, error) {
+	if f.dialect == dialectHTTPWasm {
+		return f.callHTTPWasm(ctx, phase, ex, start, info)
+	}
 	in, err := f.pool.get(ctx)
 	if err != nil {
 		return 0, Now(), poolFailure(f.name, ctx, err)

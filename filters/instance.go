@@ -33,7 +33,10 @@ type instance struct {
 	onResponse api.Function
 	// fn is a function's standard input and output and its entry
 	// points; nil for a filter.
-	fn    *functionIO
+	fn *functionIO
+	// hw is an http-wasm filter's binding and call state; nil for
+	// Gojinn's dialect.
+	hw    *httpWasmInstance
 	stack [1]uint64
 	// slot is the instance's place in its pool; idleSince is when it
 	// last went back to the pool (clock).
@@ -98,6 +101,7 @@ func (f *Filter) instantiate(ctx context.Context, snap *snapshot.Snapshot) (*ins
 	}
 	in.onRequest = in.mod.ExportedFunction(hostabi.ExportOnRequest)
 	in.onResponse = in.mod.ExportedFunction(hostabi.ExportOnResponse)
+	f.bindDialect(in)
 	return in, nil
 }
 
@@ -162,7 +166,7 @@ func (f *Filter) newFresh(ctx context.Context) (*instance, error) {
 		return nil, err
 	}
 	// Under the limit, scaled for a runtime's start-up.
-	if err := in.initialize(f.name, f.initLimit(), snapshot.DataInit, interrupt.Start, hostabi.ExportInitialize); err != nil {
+	if err := in.initialize(f.name, f.initLimit(), f.dialect.startExports()...); err != nil {
 		in.close()
 		return nil, fmt.Errorf("instantiating: %w", err)
 	}

@@ -240,6 +240,7 @@ func (c *Chain) serve(w http.ResponseWriter, ex *Exchange, next Next, visit func
 	if visit != nil {
 		visit(ex)
 	}
+	ex.carryResponseHeader(w)
 	if !hooks || isUpgrade(r) {
 		return next(w, ex.req)
 	}

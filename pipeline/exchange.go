@@ -39,6 +39,14 @@ type Exchange struct {
 	// where scanning the slice would cost more than hashing the name.
 	varIndex map[string]int
 	hooked   []int // stages whose response hooks run, in chain order
+	// held are what filters keep until the exchange ends (hold.go).
+	held []heldValue
+	// carryHeader: a filter that passed the request on asked for the
+	// response header fields it set to go out with the route's response.
+	carryHeader bool
+	// hooks is the writer the route writes to when the chain has
+	// response hooks (response.go).
+	hooks hookWriter
 
 	trace exchangeTrace
 }
@@ -64,6 +72,8 @@ var _ host.Exchange = (*Exchange)(nil)
 // reset readies e for the next request of its chain. Nothing of the
 // request may be kept: the next one must not see it.
 func (e *Exchange) reset() {
+	e.releaseHeld()
+	e.carryHeader = false
 	e.req = nil
 	e.reqBody = nil
 	e.reqState = bodyUnread
@@ -82,6 +92,7 @@ func (e *Exchange) reset() {
 	e.vars = e.vars[:0]
 	clear(e.varIndex)
 	e.hooked = e.hooked[:0]
+	e.hooks = hookWriter{}
 	e.trace = exchangeTrace{}
 }
 

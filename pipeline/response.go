@@ -46,7 +46,10 @@ func (c *Chain) serveWithHooks(w http.ResponseWriter, ex *Exchange, next Next, h
 		// ERR_PHASE instead.
 		ex.reqState = bodyAbsent
 	}
-	hw := &hookWriter{w: w, c: c, ex: ex, ctx: r.Context(), head: r.Method == http.MethodHead, hold: hold}
+	// The Exchange's own writer, not a new one: a request with hooks
+	// allocates nothing for it (reset clears it).
+	hw := &ex.hooks
+	*hw = hookWriter{w: w, c: c, ex: ex, ctx: r.Context(), head: r.Method == http.MethodHead, hold: hold}
 	if err := next(hw, r); err != nil {
 		if !hw.started {
 			// Nothing reached the client: the host's error handling

@@ -183,6 +183,10 @@ func benchHosts(b *testing.B, guests []guest, n int, wantOut string) {
 	for _, g := range guests {
 		b.Run(g.name, func(b *testing.B) {
 			b.Run("gojinn", func(b *testing.B) { serve(b, gojinnChain(b, g.gojinn(b), n, nothing), wantOut) })
+			// The http-wasm guest itself, unchanged, on Gojinn (its
+			// http-wasm dialect) and on the reference host: the same
+			// bytes on both.
+			b.Run("gojinn-httpwasm", func(b *testing.B) { serve(b, gojinnChain(b, g.httpwasm(b), n, nothing), wantOut) })
 			b.Run("httpwasm", func(b *testing.B) { serve(b, httpwasmChain(b, g.httpwasm(b), n, nothing), wantOut) })
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
 	"slices"
 
@@ -365,23 +366,31 @@ func headerWrite(b *Binding, mem api.Memory, stack []uint64, add bool) {
 			return
 		}
 	}
-	h := b.Exchange.Header(k)
-	key := b.internKey(b.keyBuf)
-	vs := h[key]
+	b.PutHeaderValue(b.Exchange.Header(k), b.keyBuf, val, add)
+	setResult(stack, hostabi.ResultOK)
+}
+
+// PutHeaderValue sets val as the one value of the header named key
+// (canonical) in h, or adds it with add: the name and short values are
+// interned for the instance and the header's slice reused, so that a
+// filter setting the same headers on every request allocates nothing.
+// val is the guest's memory: it is copied.
+func (b *Binding) PutHeaderValue(h http.Header, key, val []byte, add bool) {
+	k := b.internKey(key)
+	vs := h[k]
 	switch {
 	case add && len(vs) > 0:
-		h[key] = append(vs, b.internValue(val))
+		h[k] = append(vs, b.internValue(val))
 	case len(vs) == 1 && vs[0] == string(val):
 		// Unchanged: keep the slice and the string it holds.
 	case len(vs) > 0:
 		// Reuse the slice; values are replaced, never shared with the guest.
 		vs = vs[:1]
 		vs[0] = b.internValue(val)
-		h[key] = vs
+		h[k] = vs
 	default:
-		h[key] = b.valueSlice(b.internValue(val))
+		h[k] = b.valueSlice(b.internValue(val))
 	}
-	setResult(stack, hostabi.ResultOK)
 }
 
 func headerSet(b *Binding, mem api.Memory, stack []uint64) { headerWrite(b, mem, stack, false) }

@@ -31,8 +31,14 @@ func NewImage(mem []byte) (*Image, error) {
 func (img *Image) Size() uint64 { return img.size }
 
 // Resident is how many bytes of the image the host holds: its non-zero
-// pages (zero pages are holes in a memfd).
-func (img *Image) Resident() uint64 { return img.backing.resident() }
+// pages (zero pages are holes in a memfd); 0 once it is closed, so that
+// the stats of a closed filter can still be read.
+func (img *Image) Resident() uint64 {
+	if img.backing == nil {
+		return 0
+	}
+	return img.backing.resident()
+}
 
 // Close releases the image.
 func (img *Image) Close() error {

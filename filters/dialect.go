@@ -1,0 +1,148 @@
+package filters
+
+import (
+	"fmt"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/gojinn/gojinn/filters/internal/interrupt"
+	"github.com/gojinn/gojinn/filters/internal/snapshot"
+	"github.com/gojinn/gojinn/hostabi"
+	"github.com/gojinn/gojinn/hostabi/httpwasm"
+)
+
+// A dialect is the ABI a filter's module was built for. Both run on the
+// same engine, pool, limits and snapshots and over the same Exchange; the
+// dialect decides what is checked at load, which host module the guest
+// finds its binding through, what its start-up runs, and which exports
+// serve each phase (httpwasm.go for the http-wasm ABI).
+type dialect uint8
+
+const (
+	// dialectGojinn is Gojinn's own ABI (docs/ABI.md).
+	dialectGojinn dialect = iota
+	// dialectHTTPWasm is the http-wasm handler ABI of Traefik's and
+	// Dapr's wasm middleware (http-wasm.io).
+	dialectHTTPWasm
+)
+
+func (d dialect) String() string {
+	if d == dialectHTTPWasm {
+		return "http-wasm"
+	}
+	return "gojinn"
+}
+
+// detectDialect tells a module's dialect from the host module it imports
+// from; a module that imports from neither is told by its exports.
+func detectDialect(mod wazero.CompiledModule) (dialect, error) {
+	var gojinn, hw bool
+	for _, f := range mod.ImportedFunctions() {
+		switch module, _, _ := f.Import(); module {
+		case hostabi.ModuleName:
+			gojinn = true
+		case httpwasm.ModuleName:
+			hw = true
+		}
+	}
+	switch {
+	case gojinn && hw:
+		return 0, fmt.Errorf("imports from both %q (Gojinn's ABI) and %q (the http-wasm ABI): a filter is "+
+			"built for one of them", hostabi.ModuleName, httpwasm.ModuleName)
+	case hw:
+		return dialectHTTPWasm, nil
+	case gojinn:
+		return dialectGojinn, nil
+	}
+	if _, ok := mod.ExportedFunctions()[httpwasm.ExportHandleRequest]; ok {
+		return dialectHTTPWasm, nil
+	}
+	return dialectGojinn, nil
+}
+
+// checkModule detects the module's dialect and checks the module against
+// it.
+func checkModule(mod wazero.CompiledModule, wasiFuncs map[string]bool, memoryLimit uint64) (dialect, error) {
+	d, err := detectDialect(mod)
+	if err != nil {
+		return 0, err
+	}
+	if d == dialectHTTPWasm {
+		return d, checkHTTPWasm(mod, wasiFuncs, memoryLimit)
+	}
+	return d, check(mod, wasiFuncs, memoryLimit)
+}
+
+// startExports are the exports a fresh instance runs at start-up, in
+// order, those the module has: the host's own (the data and the interrupt
+// flag's set-up), then the guest's initialiser; an http-wasm guest built
+// as a command (TinyGo) starts with _start, where it enables its features
+// and reads its config.
+func (d dialect) startExports() []string {
+	if d == dialectHTTPWasm {
+		return []string{snapshot.DataInit, interrupt.Start, hostabi.ExportInitialize, httpwasm.ExportStart}
+	}
+	return []string{snapshot.DataInit, interrupt.Start, hostabi.ExportInitialize}
+}
+
+// checkHTTPWasm verifies a compiled module against the http-wasm ABI, as
+// check does against Gojinn's.
+func checkHTTPWasm(mod wazero.CompiledModule, wasiFuncs map[string]bool, memoryLimit uint64) error {
+	for _, f := range mod.ImportedFunctions() {
+		module, name, _ := f.Import()
+		switch module {
+		case httpwasm.ModuleName:
+			fn, ok := httpwasm.Lookup(name)
+			if !ok {
+				return fmt.Errorf("imports unknown host function %s.%s", module, name)
+			}
+			if !equalTypes(f.ParamTypes(), fn.Params) || !equalTypes(f.ResultTypes(), fn.Results) {
+				return fmt.Errorf("imports %s.%s with signature %s, the http-wasm ABI has %s",
+					module, name, signatureOf(f.ParamTypes(), f.ResultTypes()), signatureOf(fn.Params, fn.Results))
+			}
+		case hostabi.WASIModuleName:
+			if !wasiFuncs[name] {
+				return fmt.Errorf("imports unknown WASI function %s.%s", module, name)
+			}
+		default:
+			return fmt.Errorf("imports %s.%s from module %q: an http-wasm filter may import from %q and %q only",
+				module, name, module, httpwasm.ModuleName, hostabi.WASIModuleName)
+		}
+	}
+	for _, m := range mod.ImportedMemories() {
+		module, name, _ := m.Import()
+		return fmt.Errorf("imports memory %s.%s: a filter must define and export its own memory", module, name)
+	}
+	mem, ok := mod.ExportedMemories()[httpwasm.ExportMemory]
+	if !ok {
+		return fmt.Errorf("does not export %q", httpwasm.ExportMemory)
+	}
+	if need := uint64(mem.Min()) * wasmPage; need > memoryLimit {
+		return fmt.Errorf("needs %d bytes of memory to start, over its memory limit of %d", need, memoryLimit)
+	}
+	exports := mod.ExportedFunctions()
+	for _, e := range []struct {
+		name            string
+		required        bool
+		params, results []api.ValueType
+	}{
+		{httpwasm.ExportHandleRequest, true, nil, []api.ValueType{api.ValueTypeI64}},
+		{httpwasm.ExportHandleResponse, false, []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, nil},
+		{httpwasm.ExportStart, false, nil, nil},
+		{hostabi.ExportInitialize, false, nil, nil},
+	} {
+		f, ok := exports[e.name]
+		if !ok {
+			if e.required {
+				return fmt.Errorf("does not export %q: not an http-wasm handler", e.name)
+			}
+			continue
+		}
+		if !equalTypes(f.ParamTypes(), e.params) || !equalTypes(f.ResultTypes(), e.results) {
+			return fmt.Errorf("exports %q with signature %s, want %s", e.name,
+				signatureOf(f.ParamTypes(), f.ResultTypes()), signatureOf(e.params, e.results))
+		}
+	}
+	return nil
+}
