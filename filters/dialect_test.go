@@ -146,7 +146,9 @@ func TestEmptyHandleResponse(t *testing.T) {
 }
 
 // TestHTTPWasmLimits: an http-wasm filter meets the time and memory limits
-// as a Gojinn filter does, and the instance that met one is closed.
+// as a Gojinn filter does, and the instance that met one is closed; a
+// guest of either dialect that is refused memory and returns anyway
+// fails as memory_limit.
 func TestHTTPWasmLimits(t *testing.T) {
 	t.Parallel()
 	i64 := []byte{wasmtest.I64}
@@ -166,6 +168,8 @@ func TestHTTPWasmLimits(t *testing.T) {
 		// The spin is the only code that can meet the limit.
 		{"time", guest(spin), 50 * time.Millisecond, ErrTimeout},
 		{"memory", guest(grow), patientTimeout, ErrMemoryLimit},
+		// Gojinn's dialect: the guest drops grow's -1 and continues.
+		{"memory, gojinn dialect", wasmtest.ABIGuest(nil, append(wasmtest.Const(16), 0x40, 0x00, wasmtest.OpDrop, 0x41, 0x00)).Encode(), patientTimeout, ErrMemoryLimit},
 	}
 	e := newEngine(t)
 	for _, tt := range tests {

@@ -389,6 +389,11 @@ func (f *Filter) CallAt(ctx context.Context, phase hostabi.Phase, ex host.Exchan
 	in.binding.Exchange, in.binding.Phase = ex, phase
 	r, err := in.callFrom(limitStart, fn, f.timeout)
 	in.binding.Exchange = nil
+	if err == nil && in.mem.Refused() {
+		// docs/ABI.md: a guest refused memory fails the call, whatever
+		// it did next (a C guest may check for -1 and return).
+		err = errMemoryRefused
+	}
 	end := clock()
 	if err != nil {
 		ce := f.classify(in, err, f.timeout)
