@@ -39,6 +39,7 @@ func equivalenceRequests() []*detect.Request {
 	return []*detect.Request{
 		benchreq.GET(),
 		benchreq.JSONPOST4K(),
+		benchreq.ReviewPOST4K(),
 		{Method: "GET", URI: "/a?q=%20or%201=1&r=x%20%20or%09%0A1&s=%20%20UNION%20%20%20SELECT%20pwd&t=IF%20%20%20NOT%20exist"},
 		{Method: "GET", URI: "/a?c=a;%20ls%20-la&d=for%20%25i%20in%20(&e=OR%201%3D1"},
 		{Method: "POST", URI: "/api", Headers: json, Body: []byte(`{"a":" or 1=1","b":"x\t\tUNION\n select 1","c":"c'a't /e\\tc/pa''sswd","d":"/*!50000select*/ 1 /* x */ from t"}`)},
