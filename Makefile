@@ -98,7 +98,7 @@ vet:
 		./filters/testdata/probe ./pipeline/testdata/noop ./pipeline/testdata/readset \
 		./pipeline/testdata/resphdr ./pipeline/testdata/respbody ./pipeline/testdata/readbody ./filters-examples/jwt/testdata/floor \
 		./functions-examples/... ./filters/testdata/fnprobe/... ./functions/testdata/probe/... \
-		./functions/testdata/hello/...
+		./functions/testdata/hello/... ./filters-examples/waf/e2e/testdata/engine
 
 conformance: deps
 	$(GO) run ./conformance/cmd/conformance
