@@ -101,7 +101,7 @@ vet:
 		./filters/testdata/probe ./pipeline/testdata/noop ./pipeline/testdata/readset \
 		./pipeline/testdata/resphdr ./pipeline/testdata/respbody ./pipeline/testdata/readbody ./filters-examples/jwt/testdata/floor \
 		./functions-examples/... ./filters/testdata/fnprobe/... ./functions/testdata/probe/... \
-		./functions/testdata/hello/... ./hostabi/httpwasm/testdata/probe
+		./functions/testdata/hello/... ./hostabi/httpwasm/testdata/probe ./filters-examples/waf/e2e/testdata/engine
 	cd conformance/httpwasm && $(GO) vet ./...
 
 conformance: deps

@@ -56,3 +56,36 @@ func JSONPOST4K() *detect.Request {
 		Body: []byte(b.String()),
 	}
 }
+
+// ReviewPOST4K is a 4 KiB JSON product review: one long value of prose
+// (a paragraph, single-spaced) beside a few short fields, the shape where
+// most of the inspected bytes are in one value.
+func ReviewPOST4K() *detect.Request {
+	sentences := []string{
+		"I bought these for trail running and they have held up well over three months.",
+		"The fit is true to size, though the toe box is a little narrow for wide feet.",
+		"Grip on wet rock is better than my last pair, and the laces stay tied.",
+		"After about 400 km the cushioning still feels fine on long downhill sections.",
+		"Shipping took four days and the box arrived in good shape.",
+		"Would I buy them again? Probably, if the price drops back to what it was in spring.",
+	}
+	var text strings.Builder
+	for i := 0; text.Len() < 3800; i++ {
+		if i > 0 {
+			text.WriteByte(' ')
+		}
+		text.WriteString(sentences[i*7%len(sentences)])
+	}
+	body := fmt.Sprintf(`{"product":47932,"rating":4,"author":"Anne-Marie O'Brien","title":"Good shoes, narrow toe box","text":%q}`, text.String())
+	return &detect.Request{
+		Method: "POST",
+		URI:    "/api/v1/products/47932/reviews",
+		Headers: []detect.Header{
+			{Name: "Host", Value: "shop.example.com"},
+			{Name: "User-Agent", Value: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"},
+			{Name: "Accept", Value: "application/json"},
+			{Name: "Content-Type", Value: "application/json"},
+		},
+		Body: []byte(body),
+	}
+}

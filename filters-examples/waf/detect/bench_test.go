@@ -22,8 +22,9 @@ func benchmarkInspect(b *testing.B, r *detect.Request) {
 	}
 }
 
-func BenchmarkInspectGET(b *testing.B)        { benchmarkInspect(b, benchreq.GET()) }
-func BenchmarkInspectJSONPOST4K(b *testing.B) { benchmarkInspect(b, benchreq.JSONPOST4K()) }
+func BenchmarkInspectGET(b *testing.B)          { benchmarkInspect(b, benchreq.GET()) }
+func BenchmarkInspectJSONPOST4K(b *testing.B)   { benchmarkInspect(b, benchreq.JSONPOST4K()) }
+func BenchmarkInspectReviewPOST4K(b *testing.B) { benchmarkInspect(b, benchreq.ReviewPOST4K()) }
 
 func BenchmarkNew(b *testing.B) {
 	b.ReportAllocs()

@@ -65,6 +65,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, errors.New("waf config: disabled_rules: " + err.Error())
 	}
 	var keywords [numViews][][]string
+	var enabled ruleSet
 	for i := range rules {
 		r := &rules[i]
 		if r.pattern != "" {
@@ -88,6 +89,7 @@ func New(cfg Config) (*Engine, error) {
 		if !on {
 			continue
 		}
+		enabled.add(i)
 		if len(r.keywords) == 0 {
 			e.always.add(i)
 		}
@@ -99,6 +101,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	// The SQL gate words, as an output of their own: a value without
 	// one spares sqlShaped its word-by-word look (see forms.sqlWords).
+	compileHostPatterns(rules, enabled.has)
 	e.rules = rules
 	e.sqlGate = len(rules)
 	for v := range numViews {

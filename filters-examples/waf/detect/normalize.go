@@ -47,6 +47,8 @@ type forms struct {
 	// Bytes below len(arena) are never written again, which is what
 	// makes strings over them safe.
 	arena []byte
+	// hostIDs is the scratch of the rules' matches on the host.
+	hostIDs []int
 }
 
 const (

@@ -152,6 +152,9 @@ type rule struct {
 	ruleSpec
 	class Class
 	re    *regexp.Regexp
+	// host is re compiled on the host as well, inside Gojinn (see
+	// compileHostPatterns); nil natively.
+	host *hostPattern
 }
 
 func (r *rule) matches(f *forms) bool {
@@ -163,7 +166,7 @@ func (r *rule) matches(f *forms) bool {
 	if r.check != nil && !r.check(f) {
 		return false
 	}
-	return r.re == nil || r.re.MatchString(f.get(r.view))
+	return r.re == nil || r.matchPattern(f, f.get(r.view))
 }
 
 // ruleTables lists every rule table. Order is the order of evaluation

@@ -152,7 +152,7 @@ func BenchmarkChain(b *testing.B) {
 	runtime.GC()
 	var reached bool
 	next := func(http.ResponseWriter, *http.Request) error { reached = true; return nil }
-	for name, r := range map[string]*detect.Request{"GET": benchreq.GET(), "JSONPOST4K": benchreq.JSONPOST4K()} {
+	for name, r := range map[string]*detect.Request{"GET": benchreq.GET(), "JSONPOST4K": benchreq.JSONPOST4K(), "ReviewPOST4K": benchreq.ReviewPOST4K()} {
 		b.Run(name, func(b *testing.B) {
 			w := httptest.NewRecorder()
 			req := httpRequest(r)

@@ -27,7 +27,7 @@ func BenchmarkChainTail(b *testing.B) {
 	c := chain(b, "", 0)
 	runtime.GC()
 	next := func(http.ResponseWriter, *http.Request) error { return nil }
-	for name, r := range map[string]*detect.Request{"GET": benchreq.GET(), "JSONPOST4K": benchreq.JSONPOST4K()} {
+	for name, r := range map[string]*detect.Request{"GET": benchreq.GET(), "JSONPOST4K": benchreq.JSONPOST4K(), "ReviewPOST4K": benchreq.ReviewPOST4K()} {
 		b.Run(name, func(b *testing.B) {
 			w := httptest.NewRecorder()
 			req := httpRequest(r)
