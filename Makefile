@@ -1,5 +1,5 @@
 # Gojinn: build, demo, tests and benchmarks. Needs Go; `make deps` installs
-# what the C guests and the load benchmark need (Debian packages).
+# what the C, C++ and Rust guests and the load benchmark need (Debian packages).
 
 GO        ?= go
 BIN       := bin
@@ -13,7 +13,7 @@ WASMS     := $(FILTERS:%=$(WASM_DIR)/%.wasm)
 FN_DIR    := build/functions
 FUNCTIONS := $(patsubst functions-examples/%/command/main.go,%,$(wildcard functions-examples/*/command/main.go))
 FN_WASMS  := $(FUNCTIONS:%=$(FN_DIR)/%-command.wasm) $(FUNCTIONS:%=$(FN_DIR)/%-reactor.wasm)
-APT_PKGS  := clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt wrk
+APT_PKGS  := clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt wrk rustc cargo libstd-rust-dev-wasm32 libc++-dev-wasm32
 
 .PHONY: all build filters functions run run-functions test test-stress race vet conformance bench bench-go bench-load bench-httpwasm bench-density fuzz deps xcaddy-check clean
 
@@ -169,7 +169,8 @@ xcaddy-check:
 	done && \
 	echo "xcaddy-check: Caddy $$caddy_version built by xcaddy lists http.handlers.gojinn_chain and http.handlers.gojinn"
 
-# Installs the Debian packages the C guests and the load benchmark need,
+# Installs the Debian packages the C, C++ and Rust guests and the load
+# benchmark need (libc++-dev-wasm32 brings libc++abi for wasm32 with it),
 # when one is missing. Non-interactive; uses sudo when not root.
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
