@@ -16,7 +16,7 @@ func crate(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range map[string]string{
-		"guest/Cargo.toml": "[package]\nname = \"guest\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n" +
+		"guest/Cargo.toml": "[package]\nname = \"rust-guest\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n" +
 			"[lib]\ncrate-type = [\"cdylib\"]\n\n[dependencies]\ndep = { path = \"../dep\" }\n",
 		"guest/src/lib.rs": "#[export_name = \"answer\"]\npub extern \"C\" fn answer() -> i32 { dep::ANSWER }\n",
 		"dep/Cargo.toml":   "[package]\nname = \"dep\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
@@ -91,8 +91,8 @@ func TestRustBuildsOnceIntoTheCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if filepath.Dir(path) != cache || !strings.HasPrefix(filepath.Base(path), "guest-rust-") {
-		t.Fatalf("built to %s, want guest-rust-<key>.wasm in %s", path, cache)
+	if filepath.Dir(path) != cache || !strings.HasPrefix(filepath.Base(path), "rust_guest-rust-") {
+		t.Fatalf("built to %s, want rust_guest-rust-<key>.wasm in %s", path, cache)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil || !bytes.HasPrefix(b, []byte("\x00asm")) || !bytes.Contains(b, []byte("answer")) {

@@ -171,7 +171,8 @@ func cargoMetadata(cargo, abs string, env []string) (*metadata, error) {
 	return &m, nil
 }
 
-// cdylib is the library name of the crate at abs, which must be a cdylib.
+// cdylib is the library name of the crate at abs, which must be a
+// cdylib, as its file is named: rustc turns a crate's '-' into '_'.
 func (m *metadata) cdylib(abs string) (string, error) {
 	manifest := filepath.Join(abs, "Cargo.toml")
 	for _, p := range m.Packages {
@@ -181,7 +182,7 @@ func (m *metadata) cdylib(abs string) (string, error) {
 		for _, t := range p.Targets {
 			for _, k := range t.Kind {
 				if k == "cdylib" {
-					return t.Name, nil
+					return strings.ReplaceAll(t.Name, "-", "_"), nil
 				}
 			}
 		}
