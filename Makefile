@@ -8,6 +8,15 @@ CADDY     := $(BIN)/caddy
 # Example filters built to $(WASM_DIR)/<name>.wasm.
 FILTERS   := $(notdir $(patsubst %/,%,$(dir $(wildcard filters-examples/*/main.go))))
 WASMS     := $(FILTERS:%=$(WASM_DIR)/%.wasm)
+# The example filters in Rust (a crate with a Cargo.toml) and in C++ (one
+# src/<name>.cpp), built with Debian's toolchains (`make deps`).
+RUSTC     ?= /usr/bin/rustc
+CARGO     ?= /usr/bin/cargo
+RUST_FILTERS := $(notdir $(patsubst %/,%,$(dir $(wildcard filters-examples/*/Cargo.toml))))
+RUST_WASMS   := $(RUST_FILTERS:%=$(WASM_DIR)/%.wasm)
+CXX_FILTERS  := $(patsubst filters-examples/%/,%,$(dir $(patsubst %/src/,%/,$(dir $(wildcard filters-examples/*/src/*.cpp)))))
+CXX_WASMS    := $(CXX_FILTERS:%=$(WASM_DIR)/%.wasm)
+CXXFLAGS_WASM := --target=wasm32-wasi -std=c++17 -O2 -fno-exceptions -Wall -Wextra -Werror -mexec-model=reactor -Wl,--strip-debug
 # The example function in its two forms, built to $(FN_DIR)/<name>-command.wasm
 # (a plain go build) and $(FN_DIR)/<name>-reactor.wasm (the Go SDK's reactor).
 FN_DIR    := build/functions
@@ -24,11 +33,23 @@ build: $(CADDY) filters functions
 $(CADDY): FORCE
 	$(GO) build -o $@ ./cmd/caddy
 
-filters: $(WASMS)
+filters: $(WASMS) $(RUST_WASMS) $(CXX_WASMS)
 
 $(WASM_DIR)/%.wasm: FORCE
 	@mkdir -p $(WASM_DIR)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o $@ ./filters-examples/$*
+
+# Cargo's state stays in build/, never in ~/.cargo; rustc names the file
+# after the crate, with '-' as '_'.
+$(RUST_WASMS): $(WASM_DIR)/%.wasm: FORCE
+	@mkdir -p $(WASM_DIR)
+	cd filters-examples/$* && RUSTC=$(RUSTC) CARGO_HOME=$(CURDIR)/build/cargo-home $(CARGO) build --offline --locked \
+		--release --target wasm32-wasi --target-dir $(CURDIR)/build/rust-target
+	cp build/rust-target/wasm32-wasi/release/$(subst -,_,$*).wasm $@
+
+$(CXX_WASMS): $(WASM_DIR)/%.wasm: FORCE
+	@mkdir -p $(WASM_DIR)
+	clang++ $(CXXFLAGS_WASM) -I hostabi -o $@ filters-examples/$*/src/*.cpp
 
 functions: $(FN_WASMS)
 

@@ -427,3 +427,37 @@ func TestRustImportsMatchTable(t *testing.T) {
 		t.Errorf("the Rust SDK declares %s, which the table does not have", name)
 	}
 }
+
+// cxxCallRE matches a call of a gojinn.h function in gojinn.hpp.
+var cxxCallRE = regexp.MustCompile(`\bgojinn_([a-z_]+)\(`)
+
+// TestCXXHeaderDeclaresNoImports: gojinn.hpp reaches the host only
+// through gojinn.h, whose declarations TestHeaderImportsMatchTable holds
+// to the table (and the C++ compiler holds each call to them), and calls
+// no function the table lacks.
+func TestCXXHeaderDeclaresNoImports(t *testing.T) {
+	hpp := readFile(t, "gojinn.hpp")
+	for _, marker := range []string{"import_name", "import_module", "GOJINN_IMPORT"} {
+		if strings.Contains(hpp, marker) {
+			t.Errorf("gojinn.hpp uses %s: it must call gojinn.h's imports, not declare its own", marker)
+		}
+	}
+	if !strings.Contains(hpp, `#include "gojinn.h"`) {
+		t.Error(`gojinn.hpp does not #include "gojinn.h"`)
+	}
+	// The exports GOJINN_FILTER defines, and its static.
+	exports := map[string]bool{"configure": true, "on_request": true, "on_response": true, "filter_": true}
+	called := 0
+	for _, m := range cxxCallRE.FindAllStringSubmatch(hpp, -1) {
+		if exports[m[1]] {
+			continue
+		}
+		if _, ok := LookupHostFunc(m[1]); !ok {
+			t.Errorf("gojinn.hpp calls gojinn_%s, which the table does not have", m[1])
+		}
+		called++
+	}
+	if called == 0 {
+		t.Error("gojinn.hpp calls no host function this test can see")
+	}
+}
