@@ -22,15 +22,13 @@ var ErrNoCXX = errors.New("clang++ for wasm32-wasi with libc++ is not installed:
 // The flags build a filter as the README tells a C++ author to: a WASI
 // reactor, C++17, no exceptions (the ABI reports errors as results, and
 // libc++ for wasm32 has no unwinder), no debug information.
-var (
-	cxxCompileFlags = []string{"--target=wasm32-wasi", "-std=c++17", "-O2", "-fno-exceptions",
-		"-Wall", "-Wextra", "-Werror"}
-	cxxLinkFlags = []string{"-mexec-model=reactor", "-Wl,--strip-debug"}
-)
+var cxxCompileFlags = []string{"--target=wasm32-wasi", "-std=c++17", "-O2", "-fno-exceptions",
+	"-Wall", "-Wextra", "-Werror"}
 
-// cxxRuntime are the files of the sysroot a C++ reactor links, besides
-// the headers it includes: their contents are part of the key.
-var cxxRuntime = []string{"libc++.a", "libc++abi.a", "libc.a", "crt1-reactor.o"}
+// cxxRuntime are the files of the sysroot a C++ module links, besides
+// the headers it includes and its start-up object: their contents are
+// part of the key.
+var cxxRuntime = []string{"libc++.a", "libc++abi.a", "libc.a"}
 
 // HostABIDir is the folder of gojinn.h and gojinn.hpp, which every C and
 // C++ guest includes.
@@ -44,21 +42,39 @@ func HostABIDir() string {
 // in CacheDir, which callers must not modify. The key covers clang's
 // version and flags, the file, every header it includes (the system's
 // too, as clang lists them) and the runtime libraries it links.
-func CXX(file string) (string, error) {
+func CXX(file string) (string, error) { return cxx(file, cxxReactor) }
+
+// CXXCommand builds one C++ source file as a WASI command, whose _start
+// runs main: a function in the command form.
+func CXXCommand(file string) (string, error) { return cxx(file, cxxCommand) }
+
+// cxxMode is the kind of module a C++ build makes.
+type cxxMode struct {
+	name    string
+	link    []string // flags for the link
+	runtime string   // the start-up object it links
+}
+
+var (
+	cxxReactor = cxxMode{"reactor", []string{"-mexec-model=reactor", "-Wl,--strip-debug"}, "crt1-reactor.o"}
+	cxxCommand = cxxMode{"command", []string{"-Wl,--strip-debug"}, "crt1-command.o"}
+)
+
+func cxx(file string, m cxxMode) (string, error) {
 	abs, err := filepath.Abs(file)
 	if err != nil {
 		return "", err
 	}
-	return once("c++ "+abs, func() (string, error) {
-		p, err := buildCXX(abs)
+	return once("c++ "+m.name+" "+abs, func() (string, error) {
+		p, err := buildCXX(abs, m)
 		if err != nil {
-			return "", fmt.Errorf("building %s for wasm32-wasi (c++): %w", file, err)
+			return "", fmt.Errorf("building %s for wasm32-wasi (c++, %s): %w", file, m.name, err)
 		}
 		return p, nil
 	})
 }
 
-func buildCXX(abs string) (string, error) {
+func buildCXX(abs string, m cxxMode) (string, error) {
 	dir, err := CacheDir()
 	if err != nil {
 		return "", err
@@ -68,12 +84,12 @@ func buildCXX(abs string) (string, error) {
 		return "", ErrNoCXX
 	}
 	include := filepath.Clean(HostABIDir())
-	key, err := cxxKey(clang, include, abs)
+	key, err := cxxKey(clang, include, abs, m)
 	if err != nil {
 		return "", err
 	}
 	name := strings.TrimSuffix(filepath.Base(abs), filepath.Ext(abs))
-	out := filepath.Join(dir, name+"-cxx-"+key+".wasm")
+	out := filepath.Join(dir, name+"-cxx-"+m.name+"-"+key+".wasm")
 	if _, err := os.Stat(out); err == nil {
 		return out, nil
 	}
@@ -83,7 +99,7 @@ func buildCXX(abs string) (string, error) {
 	}
 	defer os.RemoveAll(tmp)
 	built := filepath.Join(tmp, "guest.wasm")
-	args := append(append(append([]string{}, cxxCompileFlags...), cxxLinkFlags...), "-I", include, "-o", built, abs)
+	args := append(append(append([]string{}, cxxCompileFlags...), m.link...), "-I", include, "-o", built, abs)
 	if b, err := exec.Command(clang, args...).CombinedOutput(); err != nil {
 		// A clang without the wasm32 sysroot, libc++ or the runtime fails
 		// here, not at LookPath: say what to install as well.
@@ -95,9 +111,9 @@ func buildCXX(abs string) (string, error) {
 	return out, os.Rename(built, out)
 }
 
-func cxxKey(clang, include, abs string) (string, error) {
+func cxxKey(clang, include, abs string, m cxxMode) (string, error) {
 	h := sha256.New()
-	fmt.Fprintln(h, keyVersion, "c++", cxxCompileFlags, cxxLinkFlags)
+	fmt.Fprintln(h, keyVersion, "c++", cxxCompileFlags, m.name, m.link)
 	version, err := exec.Command(clang, "--version").Output()
 	if err != nil {
 		return "", fmt.Errorf("clang++ --version: %w", commandError(err))
@@ -109,7 +125,7 @@ func cxxKey(clang, include, abs string) (string, error) {
 		return "", fmt.Errorf("listing the headers of %s: %w\n%w", abs, commandError(err), ErrNoCXX)
 	}
 	files := makeDeps(deps)
-	for _, lib := range cxxRuntime {
+	for _, lib := range append([]string{m.runtime}, cxxRuntime...) {
 		out, err := exec.Command(clang, "--target=wasm32-wasi", "-print-file-name="+lib).Output()
 		if err != nil {
 			return "", fmt.Errorf("finding %s: %w", lib, commandError(err))

@@ -139,7 +139,7 @@ func TestCXXBuildsAndKeysItsHeaders(t *testing.T) {
 	}
 	key := func() string {
 		t.Helper()
-		k, err := cxxKey(clang, HostABIDir(), src)
+		k, err := cxxKey(clang, HostABIDir(), src, cxxReactor)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +150,7 @@ func TestCXXBuildsAndKeysItsHeaders(t *testing.T) {
 	if k1 := key(); k1 == k0 {
 		t.Error("an included header changed and the key did not")
 	}
-	path, err := buildCXX(src)
+	path, err := buildCXX(src, cxxReactor)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestCXXBuildsAndKeysItsHeaders(t *testing.T) {
 		t.Fatalf("%s is not the file's module: %v", path, err)
 	}
 	write(t, src, "int broken( {\n")
-	if _, err := buildCXX(src); err == nil || !strings.Contains(err.Error(), "make deps") {
+	if _, err := buildCXX(src, cxxReactor); err == nil || !strings.Contains(err.Error(), "make deps") {
 		t.Errorf("a file that does not compile: err = %v, want clang's message and the hint", err)
 	}
 	leftovers(t, cache)

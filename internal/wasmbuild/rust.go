@@ -42,9 +42,11 @@ func rustTools() (rustc, cargo string) {
 	return rustc, cargo
 }
 
-// Rust builds the cdylib crate at crateDir (its Cargo.toml's folder) for
+// Rust builds the crate at crateDir (its Cargo.toml's folder) for
 // wasm32-wasi in release mode, offline, and returns the path of the .wasm
-// file in CacheDir, which callers must not modify. The crate's
+// file in CacheDir, which callers must not modify. A cdylib crate is a
+// reactor (a filter); a crate whose only target is a binary is a WASI
+// command (a function in the command form, as `cargo build` makes it). The crate's
 // dependencies must be path dependencies (the SDK, hostabi/rust): there
 // is no registry to fetch from. The key covers the toolchain's versions
 // and every file of the crate and of each path dependency, target
@@ -79,7 +81,7 @@ func buildRust(abs string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	lib, err := meta.cdylib(abs)
+	lib, err := meta.module(abs)
 	if err != nil {
 		return "", err
 	}
@@ -171,22 +173,30 @@ func cargoMetadata(cargo, abs string, env []string) (*metadata, error) {
 	return &m, nil
 }
 
-// cdylib is the library name of the crate at abs, which must be a
-// cdylib, as its file is named: rustc turns a crate's '-' into '_'.
-func (m *metadata) cdylib(abs string) (string, error) {
+// module is the name of the module file the crate at abs builds: its
+// cdylib's, as rustc names it ('-' turned '_'), or else its one binary's.
+func (m *metadata) module(abs string) (string, error) {
 	manifest := filepath.Join(abs, "Cargo.toml")
 	for _, p := range m.Packages {
 		if filepath.Clean(p.ManifestPath) != manifest {
 			continue
 		}
+		var bins []string
 		for _, t := range p.Targets {
 			for _, k := range t.Kind {
-				if k == "cdylib" {
+				switch k {
+				case "cdylib":
 					return strings.ReplaceAll(t.Name, "-", "_"), nil
+				case "bin":
+					bins = append(bins, t.Name)
 				}
 			}
 		}
-		return "", fmt.Errorf("package %s has no cdylib target: a guest is a cdylib (crate-type = [\"cdylib\"])", p.Name)
+		if len(bins) == 1 {
+			return bins[0], nil
+		}
+		return "", fmt.Errorf("package %s has no cdylib target and %d binaries: a filter is a cdylib "+
+			"(crate-type = [\"cdylib\"]), a function one binary", p.Name, len(bins))
 	}
 	return "", fmt.Errorf("cargo metadata does not list %s", manifest)
 }
