@@ -22,6 +22,11 @@ CXXFLAGS_WASM := --target=wasm32-wasi -std=c++17 -O2 -fno-exceptions -Wall -Wext
 FN_DIR    := build/functions
 FUNCTIONS := $(patsubst functions-examples/%/command/main.go,%,$(wildcard functions-examples/*/command/main.go))
 FN_WASMS  := $(FUNCTIONS:%=$(FN_DIR)/%-command.wasm) $(FUNCTIONS:%=$(FN_DIR)/%-reactor.wasm)
+# The example functions in Rust (a binary crate) and C++ (src/<name>.cpp),
+# both WASI commands, built to $(FN_DIR)/<name>.wasm.
+FN_RUST   := $(notdir $(patsubst %/,%,$(dir $(wildcard functions-examples/*/Cargo.toml))))
+FN_CXX    := $(patsubst functions-examples/%/,%,$(dir $(patsubst %/src/,%/,$(dir $(wildcard functions-examples/*/src/*.cpp)))))
+FN_LANG_WASMS := $(FN_RUST:%=$(FN_DIR)/%.wasm) $(FN_CXX:%=$(FN_DIR)/%.wasm)
 APT_PKGS  := clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt wrk rustc cargo libstd-rust-dev-wasm32 libc++-dev-wasm32
 
 .PHONY: all build filters functions run run-functions test test-stress race vet conformance bench bench-go bench-load bench-httpwasm bench-density fuzz deps xcaddy-check clean
@@ -51,7 +56,17 @@ $(CXX_WASMS): $(WASM_DIR)/%.wasm: FORCE
 	@mkdir -p $(WASM_DIR)
 	clang++ $(CXXFLAGS_WASM) -I hostabi -o $@ filters-examples/$*/src/*.cpp
 
-functions: $(FN_WASMS)
+functions: $(FN_WASMS) $(FN_LANG_WASMS)
+
+$(FN_RUST:%=$(FN_DIR)/%.wasm): $(FN_DIR)/%.wasm: FORCE
+	@mkdir -p $(FN_DIR)
+	cd functions-examples/$* && RUSTC=$(RUSTC) CARGO_HOME=$(CURDIR)/build/cargo-home $(CARGO) build --offline --locked \
+		--release --target wasm32-wasi --target-dir $(CURDIR)/build/rust-target
+	cp build/rust-target/wasm32-wasi/release/$*.wasm $@
+
+$(FN_CXX:%=$(FN_DIR)/%.wasm): $(FN_DIR)/%.wasm: FORCE
+	@mkdir -p $(FN_DIR)
+	clang++ $(filter-out -mexec-model=reactor,$(CXXFLAGS_WASM)) -o $@ functions-examples/$*/src/*.cpp
 
 $(FN_DIR)/%-command.wasm: FORCE
 	@mkdir -p $(FN_DIR)
