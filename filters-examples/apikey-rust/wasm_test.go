@@ -114,3 +114,13 @@ func TestWasmBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestWasmRestorable: the Rust filter is one the host can snapshot, so
+// that its instances start from the snapshot, not from scratch.
+func TestWasmRestorable(t *testing.T) {
+	t.Parallel()
+	f := filtertest.Load(t, filters.Config{Name: "apikey", Wasm: build(t), GuestConfig: []byte(config), PoolMin: 1})
+	if s := f.Stats(); s.SnapshotBytes == 0 {
+		t.Fatalf("no snapshot: %+v", s)
+	}
+}

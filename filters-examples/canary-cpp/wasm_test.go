@@ -130,3 +130,13 @@ func TestWasmBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestWasmRestorable: the C++ filter is one the host can snapshot, so
+// that its instances start from the snapshot, not from scratch.
+func TestWasmRestorable(t *testing.T) {
+	t.Parallel()
+	f := filtertest.Load(t, filters.Config{Name: "canary", Wasm: build(t), GuestConfig: []byte("10"), PoolMin: 1})
+	if s := f.Stats(); s.SnapshotBytes == 0 {
+		t.Fatalf("no snapshot: %+v", s)
+	}
+}
