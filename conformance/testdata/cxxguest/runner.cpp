@@ -352,7 +352,12 @@ struct Runner {
 		char line[256];
 		int32_t got = gojinn_header_get(GOJINN_KIND_REQUEST, "X-Fault", 7, line, sizeof line - 1);
 		Args a;
-		if (got >= 0 && got < static_cast<int32_t>(sizeof line)) a = fields(std::string_view(line, static_cast<size_t>(got)));
+		/* As C's strtok would, the step ends at the first NUL: a second
+		 * value of the header is not part of it. */
+		if (got >= 0 && got < static_cast<int32_t>(sizeof line)) {
+			std::string_view text(line, static_cast<size_t>(got));
+			a = fields(text.substr(0, text.find('\0')));
+		}
 		if (a.empty()) {
 			put("-;");
 			return std::nullopt;

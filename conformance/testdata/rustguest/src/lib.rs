@@ -439,7 +439,14 @@ impl Runner {
         let mut line = [0u8; 256];
         // SAFETY: the name and the buffer are live for the call.
         let n = unsafe { sys::header_get(abi::KIND_REQUEST, b"X-Fault".as_ptr(), 7, line.as_mut_ptr(), 255) };
-        let text = if n >= 0 && (n as usize) < line.len() { std::str::from_utf8(&line[..n as usize]).ok() } else { None };
+        // As C's strtok would, the step ends at the first NUL: a second
+        // value of the header is not part of it.
+        let text = if n >= 0 && (n as usize) < line.len() {
+            let b = &line[..n as usize];
+            std::str::from_utf8(b.split(|&c| c == 0).next().unwrap_or(&[])).ok()
+        } else {
+            None
+        };
         let args: Vec<String> = text.map(|t| t.split(' ').filter(|s| !s.is_empty()).take(16).map(String::from).collect()).unwrap_or_default();
         if args.is_empty() {
             self.put("-;");
