@@ -41,7 +41,11 @@ impl Filter for ApiKey {
         // The key is read into the stack: no allocation on the way in.
         let mut buf = [0u8; 256];
         let name = match request::headers().get_into("X-Api-Key", &mut buf) {
-            Ok(Some(presented)) => self.keys.iter().find(|(_, key)| key == presented).map(|(name, _)| name),
+            Ok(Some(presented)) => self
+                .keys
+                .iter()
+                .find(|(_, key)| key == presented)
+                .map(|(name, _)| name),
             // Absent, or longer than any key worth checking.
             Ok(None) | Err(_) => None,
         };

@@ -40,7 +40,11 @@ impl Value {
 
 /// parse reads one JSON document, white space around it allowed.
 pub fn parse(s: &str) -> Result<Value, String> {
-    let mut p = Parser { b: s.as_bytes(), i: 0, depth: 0 };
+    let mut p = Parser {
+        b: s.as_bytes(),
+        i: 0,
+        depth: 0,
+    };
     let v = p.value()?;
     p.ws();
     if p.i != p.b.len() {
@@ -90,7 +94,11 @@ impl<'a> Parser<'a> {
                 if self.depth > MAX_DEPTH {
                     return self.err("nested too deep");
                 }
-                let v = if self.b[self.i] == b'[' { self.array() } else { self.object() };
+                let v = if self.b[self.i] == b'[' {
+                    self.array()
+                } else {
+                    self.object()
+                };
                 self.depth -= 1;
                 v
             }
@@ -154,7 +162,12 @@ impl<'a> Parser<'a> {
 
     fn number(&mut self) -> Result<Value, String> {
         let start = self.i;
-        while self.i < self.b.len() && matches!(self.b[self.i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+        while self.i < self.b.len()
+            && matches!(
+                self.b[self.i],
+                b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
+            )
+        {
             self.i += 1;
         }
         let text = std::str::from_utf8(&self.b[start..self.i]).unwrap_or("");
@@ -168,7 +181,10 @@ impl<'a> Parser<'a> {
     }
 
     fn hex4(&mut self) -> Result<u32, String> {
-        let h = self.b.get(self.i..self.i + 4).and_then(|h| std::str::from_utf8(h).ok());
+        let h = self
+            .b
+            .get(self.i..self.i + 4)
+            .and_then(|h| std::str::from_utf8(h).ok());
         match h.and_then(|h| u32::from_str_radix(h, 16).ok()) {
             Some(v) => {
                 self.i += 4;
@@ -183,7 +199,11 @@ impl<'a> Parser<'a> {
         let mut out = String::new();
         loop {
             let start = self.i;
-            while self.i < self.b.len() && self.b[self.i] != b'"' && self.b[self.i] != b'\\' && self.b[self.i] >= 0x20 {
+            while self.i < self.b.len()
+                && self.b[self.i] != b'"'
+                && self.b[self.i] != b'\\'
+                && self.b[self.i] >= 0x20
+            {
                 self.i += 1;
             }
             // The input is a str: a run between ASCII bytes is whole UTF-8.
@@ -211,7 +231,9 @@ impl<'a> Parser<'a> {
                         b't' => out.push('\t'),
                         b'u' => {
                             let mut cp = self.hex4()?;
-                            if (0xD800..0xDC00).contains(&cp) && self.b[self.i..].starts_with(b"\\u") {
+                            if (0xD800..0xDC00).contains(&cp)
+                                && self.b[self.i..].starts_with(b"\\u")
+                            {
                                 let save = self.i;
                                 self.i += 2;
                                 let lo = self.hex4()?;

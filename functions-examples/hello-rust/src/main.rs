@@ -44,7 +44,11 @@ fn serve(req: &Value, greeting: &str, shout: bool) -> String {
     let uri = req.get("uri").and_then(Value::as_str).unwrap_or("");
     let body = req.get("body").and_then(Value::as_str).unwrap_or("");
     if method != "GET" && method != "POST" {
-        return respond(405, &[("Allow", "GET, POST")], &problem("GET or POST a greeting"));
+        return respond(
+            405,
+            &[("Allow", "GET, POST")],
+            &problem("GET or POST a greeting"),
+        );
     }
     let name = query_param(uri, "name")
         .or_else(|| {
@@ -111,9 +115,15 @@ fn problem(detail: &str) -> String {
 /// respond is the response's JSON: the status, the JSON content type,
 /// X-Served-By and the extra headers, and the body.
 fn respond(status: u16, headers: &[(&str, &str)], body: &str) -> String {
-    let mut h = String::from("\"Content-Type\":[\"application/json\"],\"X-Served-By\":[\"hello-rust\"]");
+    let mut h =
+        String::from("\"Content-Type\":[\"application/json\"],\"X-Served-By\":[\"hello-rust\"]");
     for (name, value) in headers {
         h.push_str(&format!(",{}:[{}]", json::quote(name), json::quote(value)));
     }
-    format!("{{\"status\":{},\"headers\":{{{}}},\"body\":{}}}\n", status, h, json::quote(body))
+    format!(
+        "{{\"status\":{},\"headers\":{{{}}},\"body\":{}}}\n",
+        status,
+        h,
+        json::quote(body)
+    )
 }

@@ -114,7 +114,9 @@ impl fmt::Display for Error {
             Error::Phase => f.write_str("gojinn: not in this phase"),
             Error::Signature => f.write_str("gojinn: signature does not verify"),
             Error::Unavailable => f.write_str("gojinn: unavailable"),
-            Error::BufferTooSmall(n) => write!(f, "gojinn: buffer too small, the value is {} bytes", n),
+            Error::BufferTooSmall(n) => {
+                write!(f, "gojinn: buffer too small, the value is {} bytes", n)
+            }
             Error::Unknown(c) => write!(f, "gojinn: unknown result {}", c),
         }
     }
@@ -188,7 +190,9 @@ fn split_nul(v: &[u8]) -> Vec<String> {
     if v.is_empty() {
         return Vec::new();
     }
-    v.split(|&c| c == 0).map(|s| String::from_utf8_lossy(s).into_owned()).collect()
+    v.split(|&c| c == 0)
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect()
 }
 
 /// Which message a header or body function acts on.
@@ -225,7 +229,13 @@ impl Headers {
         // SAFETY: name and the buffer are live for the call.
         #[allow(unsafe_code)]
         unsafe {
-            sys::header_get(self.kind.code(), name.as_ptr(), name.len() as u32, buf, limit)
+            sys::header_get(
+                self.kind.code(),
+                name.as_ptr(),
+                name.len() as u32,
+                buf,
+                limit,
+            )
         }
     }
 
@@ -274,7 +284,13 @@ impl Headers {
         // SAFETY: name and value are live for the call.
         #[allow(unsafe_code)]
         let r = unsafe {
-            sys::header_set(self.kind.code(), name.as_ptr(), name.len() as u32, value.as_ptr(), value.len() as u32)
+            sys::header_set(
+                self.kind.code(),
+                name.as_ptr(),
+                name.len() as u32,
+                value.as_ptr(),
+                value.len() as u32,
+            )
         };
         checked(r)
     }
@@ -284,7 +300,13 @@ impl Headers {
         // SAFETY: name and value are live for the call.
         #[allow(unsafe_code)]
         let r = unsafe {
-            sys::header_add(self.kind.code(), name.as_ptr(), name.len() as u32, value.as_ptr(), value.len() as u32)
+            sys::header_add(
+                self.kind.code(),
+                name.as_ptr(),
+                name.len() as u32,
+                value.as_ptr(),
+                value.len() as u32,
+            )
         };
         checked(r)
     }
@@ -497,7 +519,9 @@ pub mod response {
 pub fn var(name: &str) -> Option<String> {
     // SAFETY: name and the buffer are live for the call.
     #[allow(unsafe_code)]
-    let v = fetch_string(|buf, limit| unsafe { sys::var_get(name.as_ptr(), name.len() as u32, buf, limit) });
+    let v = fetch_string(|buf, limit| unsafe {
+        sys::var_get(name.as_ptr(), name.len() as u32, buf, limit)
+    });
     v.ok()
 }
 
@@ -506,7 +530,14 @@ pub fn var(name: &str) -> Option<String> {
 pub fn set_var(name: &str, value: &str) -> Result<()> {
     // SAFETY: name and value are live for the call.
     #[allow(unsafe_code)]
-    let r = unsafe { sys::var_set(name.as_ptr(), name.len() as u32, value.as_ptr(), value.len() as u32) };
+    let r = unsafe {
+        sys::var_set(
+            name.as_ptr(),
+            name.len() as u32,
+            value.as_ptr(),
+            value.len() as u32,
+        )
+    };
     checked(r)
 }
 

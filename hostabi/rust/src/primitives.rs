@@ -31,7 +31,9 @@ pub fn json_get(kind: Kind, path: &str) -> Result<Option<(JsonType, Vec<u8>)>> {
     let k = kind.code();
     // SAFETY: path and the buffer are live for the call.
     #[allow(unsafe_code)]
-    let v = fetch(|buf, limit| unsafe { sys::json_get(k, path.as_ptr(), path.len() as u32, buf, limit) });
+    let v = fetch(|buf, limit| unsafe {
+        sys::json_get(k, path.as_ptr(), path.len() as u32, buf, limit)
+    });
     let mut v = match v {
         Ok(v) => v,
         Err(Error::NotFound) => return Ok(None),
@@ -80,7 +82,9 @@ impl<'a> Target<'a> {
 
 /// decode_ids reads the little-endian u32 ids the host writes.
 fn decode_ids(v: &[u8]) -> Vec<u32> {
-    v.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    v.chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
 }
 
 /// join_nul is the NUL-separated list the compile functions take.
@@ -127,7 +131,17 @@ impl Regex {
         let mut none = [0u8; 0];
         // SAFETY: data and the empty buffer are live for the call.
         #[allow(unsafe_code)]
-        let r = unsafe { sys::regex_match(self.0, t, k, data.as_ptr(), data.len() as u32, none.as_mut_ptr(), 0) };
+        let r = unsafe {
+            sys::regex_match(
+                self.0,
+                t,
+                k,
+                data.as_ptr(),
+                data.len() as u32,
+                none.as_mut_ptr(),
+                0,
+            )
+        };
         checked(r).map(|_| r > 0)
     }
 
@@ -136,7 +150,9 @@ impl Regex {
         let (t, k, data) = target.args();
         // SAFETY: data and the buffer are live for the call.
         #[allow(unsafe_code)]
-        let v = fetch(|buf, limit| unsafe { sys::regex_match(self.0, t, k, data.as_ptr(), data.len() as u32, buf, limit) });
+        let v = fetch(|buf, limit| unsafe {
+            sys::regex_match(self.0, t, k, data.as_ptr(), data.len() as u32, buf, limit)
+        });
         v.map(|v| decode_ids(&v))
     }
 
@@ -146,11 +162,25 @@ impl Regex {
         let mut buf = [0u8; 12];
         // SAFETY: data and the buffer are live for the call.
         #[allow(unsafe_code)]
-        let r = unsafe { sys::regex_find(self.0, t, k, data.as_ptr(), data.len() as u32, buf.as_mut_ptr(), 12) };
+        let r = unsafe {
+            sys::regex_find(
+                self.0,
+                t,
+                k,
+                data.as_ptr(),
+                data.len() as u32,
+                buf.as_mut_ptr(),
+                12,
+            )
+        };
         match checked(r) {
             Ok(()) if r == 12 => {
                 let ids = decode_ids(&buf);
-                Ok(Some(RegexMatch { id: ids[0], start: ids[1], end: ids[2] }))
+                Ok(Some(RegexMatch {
+                    id: ids[0],
+                    start: ids[1],
+                    end: ids[2],
+                }))
             }
             Ok(()) => Err(Error::Unknown(r)),
             Err(Error::NotFound) => Ok(None),
@@ -169,7 +199,11 @@ impl Patterns {
     /// when fold_case; during configure only.
     pub fn compile(literals: &[&str], fold_case: bool) -> Result<Patterns> {
         let list = join_nul(literals);
-        let flags = if fold_case { abi::PATTERNS_FOLD_CASE } else { 0 };
+        let flags = if fold_case {
+            abi::PATTERNS_FOLD_CASE
+        } else {
+            0
+        };
         // SAFETY: list is live for the call.
         #[allow(unsafe_code)]
         let r = unsafe { sys::patterns_compile(list.as_ptr(), list.len() as u32, flags) };
@@ -182,8 +216,9 @@ impl Patterns {
         let (t, k, data) = target.args();
         // SAFETY: data and the buffer are live for the call.
         #[allow(unsafe_code)]
-        let v =
-            fetch(|buf, limit| unsafe { sys::patterns_scan(self.0, t, k, data.as_ptr(), data.len() as u32, buf, limit) });
+        let v = fetch(|buf, limit| unsafe {
+            sys::patterns_scan(self.0, t, k, data.as_ptr(), data.len() as u32, buf, limit)
+        });
         v.map(|v| decode_ids(&v))
     }
 }

@@ -25,9 +25,21 @@ extern "C" {
     #[link_name = "header_names"]
     pub fn header_names(kind: u32, buf: *mut u8, limit: u32) -> i32;
     #[link_name = "header_set"]
-    pub fn header_set(kind: u32, name: *const u8, name_len: u32, value: *const u8, value_len: u32) -> i32;
+    pub fn header_set(
+        kind: u32,
+        name: *const u8,
+        name_len: u32,
+        value: *const u8,
+        value_len: u32,
+    ) -> i32;
     #[link_name = "header_add"]
-    pub fn header_add(kind: u32, name: *const u8, name_len: u32, value: *const u8, value_len: u32) -> i32;
+    pub fn header_add(
+        kind: u32,
+        name: *const u8,
+        name_len: u32,
+        value: *const u8,
+        value_len: u32,
+    ) -> i32;
     #[link_name = "header_remove"]
     pub fn header_remove(kind: u32, name: *const u8, name_len: u32) -> i32;
     #[link_name = "body_read"]

@@ -106,7 +106,10 @@ fn arg_str(a: &[&str], i: usize) -> Vec<u8> {
         let mut part = part.as_bytes();
         let mut rep = 1usize;
         if let Some(j) = part.iter().rposition(|&c| c == b'*') {
-            rep = std::str::from_utf8(&part[j + 1..]).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+            rep = std::str::from_utf8(&part[j + 1..])
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
             part = &part[..j];
         }
         let mut unit = Vec::with_capacity(part.len());
@@ -144,7 +147,8 @@ impl Runner {
         const HEX: &[u8; 16] = b"0123456789ABCDEF";
         for &c in b {
             if !(0x21..=0x7e).contains(&c) || c == b'%' || c == b';' {
-                self.out.extend_from_slice(&[b'%', HEX[(c >> 4) as usize], HEX[(c & 15) as usize]]);
+                self.out
+                    .extend_from_slice(&[b'%', HEX[(c >> 4) as usize], HEX[(c & 15) as usize]]);
             } else {
                 self.out.push(c);
             }
@@ -181,7 +185,8 @@ impl Runner {
         #[allow(unused_unsafe)]
         unsafe {
             match a[0] {
-                op @ ("method_get" | "uri_get" | "proto_get" | "client_addr_get" | "config_get" | "trace_context_get") => {
+                op @ ("method_get" | "uri_get" | "proto_get" | "client_addr_get" | "config_get"
+                | "trace_context_get") => {
                     let limit = n(1);
                     let mut b = buffer(limit);
                     let p = b.as_mut_ptr();
@@ -207,7 +212,13 @@ impl Runner {
                 "header_get" => {
                     let (name, limit) = (s(2), n(3));
                     let mut b = buffer(limit);
-                    let r = sys::header_get(n(1), name.as_ptr(), name.len() as u32, b.as_mut_ptr(), limit);
+                    let r = sys::header_get(
+                        n(1),
+                        name.as_ptr(),
+                        name.len() as u32,
+                        b.as_mut_ptr(),
+                        limit,
+                    );
                     self.report_data(r, &b, limit);
                 }
                 op @ ("header_names" | "body_read") => {
@@ -222,8 +233,18 @@ impl Runner {
                 }
                 op @ ("header_set" | "header_add") => {
                     let (name, value) = (s(2), s(3));
-                    let f = if op == "header_set" { sys::header_set } else { sys::header_add };
-                    let r = f(n(1), name.as_ptr(), name.len() as u32, value.as_ptr(), value.len() as u32);
+                    let f = if op == "header_set" {
+                        sys::header_set
+                    } else {
+                        sys::header_add
+                    };
+                    let r = f(
+                        n(1),
+                        name.as_ptr(),
+                        name.len() as u32,
+                        value.as_ptr(),
+                        value.len() as u32,
+                    );
                     self.put_int(r as i64);
                 }
                 op @ ("header_remove" | "body_write") => {
@@ -266,7 +287,12 @@ impl Runner {
                 }
                 "var_set" => {
                     let (name, value) = (s(1), s(2));
-                    let r = sys::var_set(name.as_ptr(), name.len() as u32, value.as_ptr(), value.len() as u32);
+                    let r = sys::var_set(
+                        name.as_ptr(),
+                        name.len() as u32,
+                        value.as_ptr(),
+                        value.len() as u32,
+                    );
                     self.put_int(r as i64);
                 }
                 "log" => {
@@ -292,7 +318,13 @@ impl Runner {
                 "json_get" => {
                     let (path, limit) = (s(2), n(3));
                     let mut b = buffer(limit);
-                    let r = sys::json_get(n(1), path.as_ptr(), path.len() as u32, b.as_mut_ptr(), limit);
+                    let r = sys::json_get(
+                        n(1),
+                        path.as_ptr(),
+                        path.len() as u32,
+                        b.as_mut_ptr(),
+                        limit,
+                    );
                     self.report_data(r, &b, limit);
                 }
                 "json_leaves" => {
@@ -319,7 +351,15 @@ impl Runner {
                         "regex_find" => sys::regex_find,
                         _ => sys::patterns_scan,
                     };
-                    let r = f(n(1) as i32, n(2), n(3), data.as_ptr(), data.len() as u32, b.as_mut_ptr(), limit);
+                    let r = f(
+                        n(1) as i32,
+                        n(2),
+                        n(3),
+                        data.as_ptr(),
+                        data.len() as u32,
+                        b.as_mut_ptr(),
+                        limit,
+                    );
                     self.report_data(r, &b, limit);
                 }
                 "fill_vars" => {
@@ -344,7 +384,13 @@ impl Runner {
                 "fault" => return self.fault(phase),
                 "continue" if phase == Phase::Request => {
                     self.out.pop(); // the trailing ';'
-                    sys::header_add(abi::KIND_REQUEST, b"X-Report".as_ptr(), 8, self.out.as_ptr(), self.out.len() as u32);
+                    sys::header_add(
+                        abi::KIND_REQUEST,
+                        b"X-Report".as_ptr(),
+                        8,
+                        self.out.as_ptr(),
+                        self.out.len() as u32,
+                    );
                     return Flow::Return(abi::ACTION_CONTINUE);
                 }
                 "return" => return Flow::Return(n(1) as i32),
@@ -414,16 +460,26 @@ impl Runner {
                     0
                 }
                 "keyset_open" => sys::keyset_open(c(0), v[1]),
-                "signature_verify" => {
-                    sys::signature_verify(v[0] as i32, c(1), v[2], c(3), v[4], c(5), v[6], c(7), v[8])
-                }
+                "signature_verify" => sys::signature_verify(
+                    v[0] as i32,
+                    c(1),
+                    v[2],
+                    c(3),
+                    v[4],
+                    c(5),
+                    v[6],
+                    c(7),
+                    v[8],
+                ),
                 "json_get" => sys::json_get(v[0], c(1), v[2], p(3), v[4]),
                 "json_leaves" => sys::json_leaves(v[0], v[1], p(2), v[3]),
                 "regex_compile" => sys::regex_compile(c(0), v[1]),
                 "regex_match" => sys::regex_match(v[0] as i32, v[1], v[2], c(3), v[4], p(5), v[6]),
                 "regex_find" => sys::regex_find(v[0] as i32, v[1], v[2], c(3), v[4], p(5), v[6]),
                 "patterns_compile" => sys::patterns_compile(c(0), v[1], v[2]),
-                "patterns_scan" => sys::patterns_scan(v[0] as i32, v[1], v[2], c(3), v[4], p(5), v[6]),
+                "patterns_scan" => {
+                    sys::patterns_scan(v[0] as i32, v[1], v[2], c(3), v[4], p(5), v[6])
+                }
                 "trace_context_get" => sys::trace_context_get(p(0), v[1]),
                 _ => {
                     self.put("unknown-raw");
@@ -438,7 +494,15 @@ impl Runner {
     fn fault(&mut self, phase: Phase) -> Flow {
         let mut line = [0u8; 256];
         // SAFETY: the name and the buffer are live for the call.
-        let n = unsafe { sys::header_get(abi::KIND_REQUEST, b"X-Fault".as_ptr(), 7, line.as_mut_ptr(), 255) };
+        let n = unsafe {
+            sys::header_get(
+                abi::KIND_REQUEST,
+                b"X-Fault".as_ptr(),
+                7,
+                line.as_mut_ptr(),
+                255,
+            )
+        };
         // As C's strtok would, the step ends at the first NUL: a second
         // value of the header is not part of it.
         let text = if n >= 0 && (n as usize) < line.len() {
@@ -447,7 +511,15 @@ impl Runner {
         } else {
             None
         };
-        let args: Vec<String> = text.map(|t| t.split(' ').filter(|s| !s.is_empty()).take(16).map(String::from).collect()).unwrap_or_default();
+        let args: Vec<String> = text
+            .map(|t| {
+                t.split(' ')
+                    .filter(|s| !s.is_empty())
+                    .take(16)
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default();
         if args.is_empty() {
             self.put("-;");
             return Flow::Next;
@@ -528,8 +600,14 @@ pub extern "C" fn configure() -> i32 {
         // A script with response steps asks for the response after its own
         // configure steps, as the Go runner's SDK does: with what a
         // configure step declared, or else the response body.
-        if action.map_or(true, |a| a <= 0) && (r.script.starts_with("response ") || r.script.contains("\nresponse ")) {
-            let f = if r.declared >= 0 { r.declared as u32 } else { abi::FEATURE_RESPONSE_BODY };
+        if action.map_or(true, |a| a <= 0)
+            && (r.script.starts_with("response ") || r.script.contains("\nresponse "))
+        {
+            let f = if r.declared >= 0 {
+                r.declared as u32
+            } else {
+                abi::FEATURE_RESPONSE_BODY
+            };
             // SAFETY: no memory is passed.
             if unsafe { sys::features_set(abi::FEATURE_RESPONSE | f) } != abi::OK {
                 return 1;
@@ -552,7 +630,7 @@ pub extern "C" fn on_request() -> i32 {
             return a;
         }
         r.out.pop(); // the trailing ';'
-        // SAFETY: the report is live for the call.
+                     // SAFETY: the report is live for the call.
         unsafe { sys::body_write(abi::KIND_RESPONSE, r.out.as_ptr(), r.out.len() as u32) };
         abi::ACTION_RESPOND
     })
@@ -569,7 +647,15 @@ pub extern "C" fn on_response() -> i32 {
         r.out.pop(); // the trailing ';'
         let name = b"X-Response-Report";
         // SAFETY: the name and the report are live for the call.
-        unsafe { sys::header_add(abi::KIND_RESPONSE, name.as_ptr(), name.len() as u32, r.out.as_ptr(), r.out.len() as u32) };
+        unsafe {
+            sys::header_add(
+                abi::KIND_RESPONSE,
+                name.as_ptr(),
+                name.len() as u32,
+                r.out.as_ptr(),
+                r.out.len() as u32,
+            )
+        };
         abi::ACTION_CONTINUE
     })
 }
