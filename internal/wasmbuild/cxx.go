@@ -1,7 +1,6 @@
 package wasmbuild
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -155,20 +154,36 @@ func cxxKey(clang, include, abs string, m cxxMode) (string, error) {
 }
 
 // makeDeps reads the files of a make rule as clang -M writes it: a
-// target, a colon, then paths separated by spaces and escaped newlines.
+// target, a colon, then paths separated by spaces and escaped newlines,
+// a space inside a path escaped with a backslash.
 func makeDeps(rule []byte) []string {
-	_, after, _ := bytes.Cut(rule, []byte(":"))
-	after = bytes.ReplaceAll(after, []byte("\\\n"), []byte(" "))
+	_, after, _ := bytes.Cut(rule, []byte(": "))
 	var files []string
 	seen := map[string]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(after))
-	sc.Split(bufio.ScanWords)
-	for sc.Scan() {
-		f := filepath.Clean(sc.Text())
-		if !seen[f] {
-			seen[f] = true
-			files = append(files, f)
+	var cur []byte
+	flush := func() {
+		if len(cur) > 0 {
+			if f := filepath.Clean(string(cur)); !seen[f] {
+				seen[f] = true
+				files = append(files, f)
+			}
+			cur = cur[:0]
 		}
 	}
+	for i := 0; i < len(after); i++ {
+		switch c := after[i]; {
+		case c == '\\' && i+1 < len(after) && after[i+1] == '\n':
+			flush()
+			i++
+		case c == '\\' && i+1 < len(after) && after[i+1] == ' ':
+			cur = append(cur, ' ')
+			i++
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			flush()
+		default:
+			cur = append(cur, c)
+		}
+	}
+	flush()
 	return files
 }

@@ -164,3 +164,12 @@ func TestCXXBuildsAndKeysItsHeaders(t *testing.T) {
 	}
 	leftovers(t, cache)
 }
+
+func TestMakeDeps(t *testing.T) {
+	rule := "probe.o: /src/probe.cpp /usr/include/a.h \\\n  /home/my\\ dir/b.h /usr/include/a.h\n"
+	got := makeDeps([]byte(rule))
+	want := []string{"/src/probe.cpp", "/usr/include/a.h", "/home/my dir/b.h"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("makeDeps = %q, want %q", got, want)
+	}
+}
