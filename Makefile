@@ -1,5 +1,5 @@
 # Gojinn: build, demo, tests and benchmarks. Needs Go; `make deps` installs
-# what the C guests and the load benchmark need (Debian packages).
+# what the C, C++ and Rust guests and the load benchmark need (Debian packages).
 
 GO        ?= go
 BIN       := bin
@@ -8,12 +8,26 @@ CADDY     := $(BIN)/caddy
 # Example filters built to $(WASM_DIR)/<name>.wasm.
 FILTERS   := $(notdir $(patsubst %/,%,$(dir $(wildcard filters-examples/*/main.go))))
 WASMS     := $(FILTERS:%=$(WASM_DIR)/%.wasm)
+# The example filters in Rust (a crate with a Cargo.toml) and in C++ (one
+# src/<name>.cpp), built with Debian's toolchains (`make deps`).
+RUSTC     ?= /usr/bin/rustc
+CARGO     ?= /usr/bin/cargo
+RUST_FILTERS := $(notdir $(patsubst %/,%,$(dir $(wildcard filters-examples/*/Cargo.toml))))
+RUST_WASMS   := $(RUST_FILTERS:%=$(WASM_DIR)/%.wasm)
+CXX_FILTERS  := $(patsubst filters-examples/%/,%,$(dir $(patsubst %/src/,%/,$(dir $(wildcard filters-examples/*/src/*.cpp)))))
+CXX_WASMS    := $(CXX_FILTERS:%=$(WASM_DIR)/%.wasm)
+CXXFLAGS_WASM := --target=wasm32-wasi -std=c++17 -O2 -fno-exceptions -Wall -Wextra -Werror -mexec-model=reactor -Wl,--strip-debug
 # The example function in its two forms, built to $(FN_DIR)/<name>-command.wasm
 # (a plain go build) and $(FN_DIR)/<name>-reactor.wasm (the Go SDK's reactor).
 FN_DIR    := build/functions
 FUNCTIONS := $(patsubst functions-examples/%/command/main.go,%,$(wildcard functions-examples/*/command/main.go))
 FN_WASMS  := $(FUNCTIONS:%=$(FN_DIR)/%-command.wasm) $(FUNCTIONS:%=$(FN_DIR)/%-reactor.wasm)
-APT_PKGS  := clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt wrk redis-server
+# The example functions in Rust (a binary crate) and C++ (src/<name>.cpp),
+# both WASI commands, built to $(FN_DIR)/<name>.wasm.
+FN_RUST   := $(notdir $(patsubst %/,%,$(dir $(wildcard functions-examples/*/Cargo.toml))))
+FN_CXX    := $(patsubst functions-examples/%/,%,$(dir $(patsubst %/src/,%/,$(dir $(wildcard functions-examples/*/src/*.cpp)))))
+FN_LANG_WASMS := $(FN_RUST:%=$(FN_DIR)/%.wasm) $(FN_CXX:%=$(FN_DIR)/%.wasm)
+APT_PKGS  := clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt wrk rustc cargo libstd-rust-dev-wasm32 libc++-dev-wasm32 redis-server
 
 .PHONY: all build filters functions run run-functions test test-stress race vet conformance bench bench-go bench-load bench-httpwasm bench-density fuzz deps xcaddy-check clean
 
@@ -24,13 +38,35 @@ build: $(CADDY) filters functions
 $(CADDY): FORCE
 	$(GO) build -o $@ ./cmd/caddy
 
-filters: $(WASMS)
+filters: $(WASMS) $(RUST_WASMS) $(CXX_WASMS)
 
 $(WASM_DIR)/%.wasm: FORCE
 	@mkdir -p $(WASM_DIR)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o $@ ./filters-examples/$*
 
-functions: $(FN_WASMS)
+# Cargo's state stays in build/, never in ~/.cargo; rustc names the file
+# after the crate, with '-' as '_'.
+$(RUST_WASMS): $(WASM_DIR)/%.wasm: FORCE
+	@mkdir -p $(WASM_DIR)
+	cd filters-examples/$* && RUSTC=$(RUSTC) CARGO_HOME=$(CURDIR)/build/cargo-home $(CARGO) build --offline --locked \
+		--release --target wasm32-wasi --target-dir $(CURDIR)/build/rust-target
+	cp build/rust-target/wasm32-wasi/release/$(subst -,_,$*).wasm $@
+
+$(CXX_WASMS): $(WASM_DIR)/%.wasm: FORCE
+	@mkdir -p $(WASM_DIR)
+	clang++ $(CXXFLAGS_WASM) -I hostabi -o $@ filters-examples/$*/src/*.cpp
+
+functions: $(FN_WASMS) $(FN_LANG_WASMS)
+
+$(FN_RUST:%=$(FN_DIR)/%.wasm): $(FN_DIR)/%.wasm: FORCE
+	@mkdir -p $(FN_DIR)
+	cd functions-examples/$* && RUSTC=$(RUSTC) CARGO_HOME=$(CURDIR)/build/cargo-home $(CARGO) build --offline --locked \
+		--release --target wasm32-wasi --target-dir $(CURDIR)/build/rust-target
+	cp build/rust-target/wasm32-wasi/release/$*.wasm $@
+
+$(FN_CXX:%=$(FN_DIR)/%.wasm): $(FN_DIR)/%.wasm: FORCE
+	@mkdir -p $(FN_DIR)
+	clang++ $(filter-out -mexec-model=reactor,$(CXXFLAGS_WASM)) -o $@ functions-examples/$*/src/*.cpp
 
 $(FN_DIR)/%-command.wasm: FORCE
 	@mkdir -p $(FN_DIR)
@@ -174,7 +210,8 @@ xcaddy-check:
 	done && \
 	echo "xcaddy-check: Caddy $$caddy_version built by xcaddy lists http.handlers.gojinn_chain and http.handlers.gojinn"
 
-# Installs the Debian packages the C guests and the load benchmark need,
+# Installs the Debian packages the C, C++ and Rust guests and the load
+# benchmark need (libc++-dev-wasm32 brings libc++abi for wasm32 with it),
 # when one is missing. Non-interactive; uses sudo when not root.
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

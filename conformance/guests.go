@@ -12,37 +12,49 @@ import (
 )
 
 // SourceDir is the directory of this package's sources, where the guests'
-// sources are (testdata/goguest, testdata/cguest).
+// sources are (testdata/goguest, cguest, rustguest, cxxguest).
 func SourceDir() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Dir(file)
 }
 
-// BuildGuests builds the Go and C case runners from source: the Go one
-// into the cache of built guests (see BuildGo), the C one into outDir.
+// BuildGuests builds the case runners from source, one per language: Go,
+// C, Rust and C++. The C one goes into outDir, the others into the cache
+// of built guests (internal/wasmbuild) that test binaries share.
 func BuildGuests(outDir string) ([]Guest, error) {
-	src := SourceDir()
-	goWasm, err := BuildGo(filepath.Join(src, "testdata", "goguest"))
+	src := filepath.Join(SourceDir(), "testdata")
+	goWasm, err := BuildGo(filepath.Join(src, "goguest"))
 	if err != nil {
 		return nil, err
 	}
-	cWasm, err := BuildC(filepath.Join(src, "testdata", "cguest", "runner.c"), outDir)
+	cWasm, err := BuildC(filepath.Join(src, "cguest", "runner.c"), outDir)
 	if err != nil {
 		return nil, err
 	}
-	return []Guest{{Name: "go", Wasm: goWasm}, {Name: "c", Wasm: cWasm}}, nil
+	rustWasm, err := readBuilt(wasmbuild.Rust(filepath.Join(src, "rustguest")))
+	if err != nil {
+		return nil, err
+	}
+	cxxWasm, err := readBuilt(wasmbuild.CXX(filepath.Join(src, "cxxguest", "runner.cpp")))
+	if err != nil {
+		return nil, err
+	}
+	return []Guest{{Name: "go", Wasm: goWasm}, {Name: "c", Wasm: cWasm}, {Name: "rust", Wasm: rustWasm},
+		{Name: "c++", Wasm: cxxWasm}}, nil
+}
+
+// readBuilt reads a module wasmbuild built.
+func readBuilt(path string, err error) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
 }
 
 // BuildGo builds a Go guest package with the standard toolchain, or finds
 // it built from the same sources in the cache that test binaries share
 // (os.UserCacheDir()/gojinn/test-guests, or $GOJINN_TEST_CACHE).
-func BuildGo(pkgDir string) ([]byte, error) {
-	p, err := wasmbuild.Go(pkgDir)
-	if err != nil {
-		return nil, err
-	}
-	return os.ReadFile(p)
-}
+func BuildGo(pkgDir string) ([]byte, error) { return readBuilt(wasmbuild.Go(pkgDir)) }
 
 // ErrNoClang is the error of BuildC when the C toolchain is missing.
 var ErrNoClang = errors.New("clang for wasm32-wasi is not installed: run `make deps` " +

@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// The case runners (testdata/goguest and testdata/cguest) are configured
-// with a script, one step a line, and run it: the steps that start with
+// The case runners (testdata/goguest, cguest, rustguest and cxxguest) are
+// configured with a script, one step a line, and run it: the steps that start with
 // "configure" in gojinn_configure, those that start with "response" in
 // gojinn_on_response, the others in gojinn_on_request. Each step reports
 // one entry; entries are joined with ';'. A script with response steps

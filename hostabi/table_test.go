@@ -10,9 +10,12 @@ import (
 	"unicode"
 )
 
-// The ABI is written down in four places besides abi.go and the table:
-// docs/ABI.md, gojinn.h, the Go SDK's imports and the host's handlers
-// (hostabi/host checks those). These tests hold each to the table.
+// The ABI is written down in several places besides abi.go and the table:
+// docs/ABI.md, gojinn.h, the Go SDK's imports, the Rust SDK's
+// declarations and constants (rust/src/sys.rs, rust/src/abi.rs), and the
+// host's handlers (hostabi/host checks those). These tests hold each to
+// the table; gojinn.hpp declares no import of its own (see
+// TestCXXHeaderDeclaresNoImports).
 
 // readFile reads a file of the repository, relative to this package.
 func readFile(t *testing.T, rel string) string {
@@ -57,9 +60,11 @@ func defines(t *testing.T, h string) map[string]string {
 	return out
 }
 
-func TestHeaderConstantsMatchABI(t *testing.T) {
+// abiConstants are abi.go's constants under their names in gojinn.h,
+// evaluated as the header's are.
+func abiConstants() map[string]string {
 	itoa := func(v int64) string { return strconv.FormatInt(v, 10) }
-	want := map[string]string{
+	return map[string]string{
 		"GOJINN_MODULE_NAME":             ModuleName,
 		"GOJINN_ABI_VERSION":             itoa(Version),
 		"GOJINN_EXPORT_NAME_ABI_VERSION": ExportABIVersion,
@@ -119,6 +124,10 @@ func TestHeaderConstantsMatchABI(t *testing.T) {
 		"GOJINN_MAX_PATTERN_SET_LEN":     itoa(MaxPatternSetLen),
 		"GOJINN_MAX_PATTERN_MATCHES":     itoa(MaxPatternMatches),
 	}
+}
+
+func TestHeaderConstantsMatchABI(t *testing.T) {
+	want := abiConstants()
 	got := defines(t, gojinnH(t))
 	for name, w := range want {
 		if g, ok := got[name]; !ok {
@@ -312,4 +321,143 @@ func roleName(r Role) string {
 		return "length"
 	}
 	return "value"
+}
+
+// rustConstRE matches a constant of the Rust SDK: its name, type and value.
+var rustConstRE = regexp.MustCompile(`(?m)^pub const ([A-Z0-9_]+): ([&'a-z0-9]+) = (.+);$`)
+
+func TestRustConstantsMatchABI(t *testing.T) {
+	want := abiConstants()
+	shift := regexp.MustCompile(`^1 << (\d+)$`)
+	got := map[string]string{}
+	for _, m := range rustConstRE.FindAllStringSubmatch(readFile(t, "rust/src/abi.rs"), -1) {
+		name, v := "GOJINN_"+m[1], m[3]
+		switch {
+		case strings.HasPrefix(v, `"`):
+			s, err := strconv.Unquote(v)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			got[name] = s
+		case shift.MatchString(v):
+			n, _ := strconv.Atoi(shift.FindStringSubmatch(v)[1])
+			got[name] = strconv.Itoa(1 << n)
+		default:
+			n, err := strconv.ParseInt(v, 0, 64)
+			if err != nil {
+				t.Errorf("rust/src/abi.rs: %s = %s is not a constant this test reads", m[1], v)
+				continue
+			}
+			got[name] = strconv.FormatInt(n, 10)
+		}
+	}
+	for name, w := range want {
+		if g, ok := got[name]; !ok {
+			t.Errorf("rust/src/abi.rs does not define %s", strings.TrimPrefix(name, "GOJINN_"))
+		} else if g != w {
+			t.Errorf("rust/src/abi.rs: %s is %q, abi.go says %q", strings.TrimPrefix(name, "GOJINN_"), g, w)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("rust/src/abi.rs defines %s, which this test does not check against abi.go", strings.TrimPrefix(name, "GOJINN_"))
+		}
+	}
+}
+
+// rustImportRE matches a declaration of rust/src/sys.rs: the import
+// name, the Rust name, the parameters and the result type.
+var rustImportRE = regexp.MustCompile(`#\[link_name = "([a-z_]+)"\]\s*pub fn ([a-z_]+)\(([^)]*)\)\s*(?:->\s*(\w+))?;`)
+
+// rustParamRE splits one Rust parameter into its name and type.
+var rustParamRE = regexp.MustCompile(`^(\w+): (\*const u8|\*mut u8|u32|i32)$`)
+
+func TestRustImportsMatchTable(t *testing.T) {
+	src := readFile(t, "rust/src/sys.rs")
+	if n := strings.Count(src, `#[link(wasm_import_module = "`+ModuleName+`")]`); n != 1 {
+		t.Fatalf("rust/src/sys.rs has %d extern blocks of module %q, want 1", n, ModuleName)
+	}
+	type decl struct{ params, result string }
+	decls := map[string]decl{}
+	for _, m := range rustImportRE.FindAllStringSubmatch(src, -1) {
+		if m[1] != m[2] {
+			t.Errorf("import %q is declared as %s", m[1], m[2])
+		}
+		decls[m[1]] = decl{m[3], m[4]}
+	}
+	if n := strings.Count(src, "#[link_name"); n != len(decls) {
+		t.Errorf("rust/src/sys.rs has %d link_name attributes, this test read %d declarations", n, len(decls))
+	}
+	for _, f := range HostFuncs() {
+		d, ok := decls[f.Name]
+		if !ok {
+			t.Errorf("the Rust SDK does not declare %s", f.Name)
+			continue
+		}
+		delete(decls, f.Name)
+		if got := d.result == "i32"; got != f.Result || (!f.Result && d.result != "") {
+			t.Errorf("%s: the Rust SDK's declaration returns %q", f.Name, d.result)
+		}
+		var params []string
+		for _, p := range strings.Split(d.params, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				params = append(params, p)
+			}
+		}
+		if len(params) != len(f.Params) {
+			t.Errorf("%s: %d parameters in the Rust SDK, %d in the table", f.Name, len(params), len(f.Params))
+			continue
+		}
+		for i, p := range params {
+			m := rustParamRE.FindStringSubmatch(p)
+			if m == nil {
+				t.Errorf("%s: cannot read parameter %q", f.Name, p)
+				continue
+			}
+			want := f.Params[i]
+			if m[1] != want.Name {
+				t.Errorf("%s: parameter %d is %s in the Rust SDK, %s in the table", f.Name, i, m[1], want.Name)
+			}
+			if isPtr := strings.HasPrefix(m[2], "*"); isPtr != (want.Role == RolePointer) {
+				t.Errorf("%s: parameter %s is %s in the Rust SDK, a %s in the table", f.Name, m[1], m[2], roleName(want.Role))
+			}
+		}
+	}
+	for name := range decls {
+		t.Errorf("the Rust SDK declares %s, which the table does not have", name)
+	}
+}
+
+// cxxCallRE matches a call of a gojinn.h function in gojinn.hpp.
+var cxxCallRE = regexp.MustCompile(`\bgojinn_([a-z_]+)\(`)
+
+// TestCXXHeaderDeclaresNoImports: gojinn.hpp reaches the host only
+// through gojinn.h, whose declarations TestHeaderImportsMatchTable holds
+// to the table (and the C++ compiler holds each call to them), and calls
+// no function the table lacks.
+func TestCXXHeaderDeclaresNoImports(t *testing.T) {
+	hpp := readFile(t, "gojinn.hpp")
+	for _, marker := range []string{"import_name", "import_module", "GOJINN_IMPORT"} {
+		if strings.Contains(hpp, marker) {
+			t.Errorf("gojinn.hpp uses %s: it must call gojinn.h's imports, not declare its own", marker)
+		}
+	}
+	if !strings.Contains(hpp, `#include "gojinn.h"`) {
+		t.Error(`gojinn.hpp does not #include "gojinn.h"`)
+	}
+	// The exports GOJINN_FILTER defines, and its static.
+	exports := map[string]bool{"configure": true, "on_request": true, "on_response": true, "filter_": true}
+	called := 0
+	for _, m := range cxxCallRE.FindAllStringSubmatch(hpp, -1) {
+		if exports[m[1]] {
+			continue
+		}
+		if _, ok := LookupHostFunc(m[1]); !ok {
+			t.Errorf("gojinn.hpp calls gojinn_%s, which the table does not have", m[1])
+		}
+		called++
+	}
+	if called == 0 {
+		t.Error("gojinn.hpp calls no host function this test can see")
+	}
 }

@@ -72,6 +72,30 @@ func goGuest(dir string) func(testing.TB) []byte {
 	}
 }
 
+// rustGuest builds a crate with Debian's rustc (wasmbuild.Rust).
+func rustGuest(dir string) func(testing.TB) []byte {
+	return func(tb testing.TB) []byte {
+		tb.Helper()
+		path, err := wasmbuild.Rust(dir)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return readFile(tb, path)
+	}
+}
+
+// cxxGuest builds a C++ file with clang++ and libc++ (wasmbuild.CXX).
+func cxxGuest(file string) func(testing.TB) []byte {
+	return func(tb testing.TB) []byte {
+		tb.Helper()
+		path, err := wasmbuild.CXX(file)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return readFile(tb, path)
+	}
+}
+
 func readFile(tb testing.TB, path string) []byte {
 	tb.Helper()
 	b, err := os.ReadFile(path)
@@ -97,6 +121,11 @@ var readsetGuests = []guest{
 	// Gojinn's SDK against the same bare guest on http-wasm: what a
 	// filter written the usual way costs against the other host's floor.
 	{"gosdk", goGuest(mainModule + "/pipeline/testdata/readset"), goGuest("testdata/httpwasm/readsetgo")},
+	// Gojinn's Rust SDK and C++ layer (hostabi/rust, hostabi/gojinn.hpp),
+	// the header read into the filter's own buffer. They run on Gojinn
+	// only: the http-wasm side has no guest in those languages here.
+	{"rustsdk", rustGuest("testdata/gojinn/readsetrust"), nil},
+	{"cxxsdk", cxxGuest("testdata/gojinn/readset.cpp"), nil},
 }
 
 var sharedEngine = sync.OnceValues(func() (*filters.Engine, error) {
@@ -183,11 +212,13 @@ func benchHosts(b *testing.B, guests []guest, n int, wantOut string) {
 	for _, g := range guests {
 		b.Run(g.name, func(b *testing.B) {
 			b.Run("gojinn", func(b *testing.B) { serve(b, gojinnChain(b, g.gojinn(b), n, nothing), wantOut) })
-			// The http-wasm guest itself, unchanged, on Gojinn (its
-			// http-wasm dialect) and on the reference host: the same
-			// bytes on both.
-			b.Run("gojinn-httpwasm", func(b *testing.B) { serve(b, gojinnChain(b, g.httpwasm(b), n, nothing), wantOut) })
-			b.Run("httpwasm", func(b *testing.B) { serve(b, httpwasmChain(b, g.httpwasm(b), n, nothing), wantOut) })
+			if g.httpwasm != nil {
+				// The http-wasm guest itself, unchanged, on Gojinn (its
+				// http-wasm dialect) and on the reference host: the same
+				// bytes on both.
+				b.Run("gojinn-httpwasm", func(b *testing.B) { serve(b, gojinnChain(b, g.httpwasm(b), n, nothing), wantOut) })
+				b.Run("httpwasm", func(b *testing.B) { serve(b, httpwasmChain(b, g.httpwasm(b), n, nothing), wantOut) })
+			}
 		})
 	}
 }

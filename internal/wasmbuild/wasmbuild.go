@@ -1,5 +1,7 @@
-// Package wasmbuild builds Go guests to wasm for tests and tools, with the
-// standard toolchain, so that no .wasm file is ever committed.
+// Package wasmbuild builds guests to wasm for tests and tools, so that no
+// .wasm file is ever committed: Go with the standard toolchain (Go,
+// GoCommand), Rust with Debian's rustc and cargo (Rust), C and C++ with
+// clang (C, CXX).
 //
 // A build takes seconds, and every test binary of the module needs some
 // of the same guests, so builds are kept in a folder shared by every
@@ -212,7 +214,18 @@ func cached(pkgDir string, m mode) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	id := m.name + " " + abs
+	return once(m.name+" "+abs, func() (string, error) {
+		p, err := build(abs, m)
+		if err != nil {
+			return "", fmt.Errorf("building %s for wasip1 (%s): %w", pkgDir, m.name, err)
+		}
+		return p, nil
+	})
+}
+
+// once runs a build of the guest id once per process, waiting for the one
+// under way, and puts its machine code in CompilationCacheDir.
+func once(id string, build func() (string, error)) (string, error) {
 	mu.Lock()
 	r, ok := builds[id]
 	if !ok {
@@ -224,13 +237,13 @@ func cached(pkgDir string, m mode) (string, error) {
 		<-r.done
 		return r.path, r.err
 	}
-	r.path, r.err = build(abs, m)
-	if r.err != nil {
-		r.err = fmt.Errorf("building %s for wasip1 (%s): %w", pkgDir, m.name, r.err)
-	} else if err := Precompile(r.path); err != nil {
-		// Only a saving is lost: the engine that loads the guest
-		// compiles it, and reports what stops it.
-		fmt.Fprintf(os.Stderr, "wasmbuild: %v; the guest is compiled where it is loaded, slower\n", err)
+	r.path, r.err = build()
+	if r.err == nil {
+		if err := Precompile(r.path); err != nil {
+			// Only a saving is lost: the engine that loads the guest
+			// compiles it, and reports what stops it.
+			fmt.Fprintf(os.Stderr, "wasmbuild: %v; the guest is compiled where it is loaded, slower\n", err)
+		}
 	}
 	close(r.done)
 	return r.path, r.err

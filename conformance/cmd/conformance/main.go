@@ -1,11 +1,12 @@
 // Command conformance runs the Gojinn ABI conformance suite against this
 // repository's host and prints, per host function, how many cases passed
-// and failed in each guest language (Go and C).
+// and failed in each guest language (Go, C, Rust and C++).
 //
 //	go run ./conformance/cmd/conformance
 //
-// It builds the case runners from source, so it needs the Go toolchain and
-// clang for wasm32-wasi (`make deps`). It exits 1 when a case fails.
+// It builds the case runners from source, so it needs the Go toolchain,
+// clang and libc++ for wasm32-wasi, and Debian's rustc and cargo with the
+// wasm32-wasi standard library (`make deps`). It exits 1 when a case fails.
 package main
 
 import (
