@@ -137,7 +137,7 @@ vet:
 		./filters/testdata/probe ./pipeline/testdata/noop ./pipeline/testdata/readset \
 		./pipeline/testdata/resphdr ./pipeline/testdata/respbody ./pipeline/testdata/readbody ./filters-examples/jwt/testdata/floor \
 		./functions-examples/... ./filters/testdata/fnprobe/... ./functions/testdata/probe/... \
-		./functions/testdata/hello/... ./hostabi/httpwasm/testdata/probe ./filters-examples/waf/e2e/testdata/engine
+		./functions/testdata/hello/... ./hostabi/httpwasm/testdata/probe ./filters-examples/waf/e2e/testdata/engine ./filters-examples/waf/e2e/testdata/setcost
 	cd conformance/httpwasm && $(GO) vet ./...
 
 conformance: deps
