@@ -250,12 +250,14 @@ func bodyAllowed(status int) bool {
 }
 
 // isUpgrade reports a protocol upgrade (WebSocket): the connection is
-// handed over, so there is no response for hooks to see.
+// handed over, so there is no response for hooks to see. The keys are
+// looked up as written, canonical, as Header.Get would after
+// canonicalising them: this runs on every request with hooks.
 func isUpgrade(r *http.Request) bool {
-	if r.Header.Get("Upgrade") == "" {
+	if up := r.Header["Upgrade"]; len(up) == 0 || up[0] == "" {
 		return false
 	}
-	for _, v := range r.Header.Values("Connection") {
+	for _, v := range r.Header["Connection"] {
 		for _, t := range strings.Split(v, ",") {
 			if strings.EqualFold(strings.TrimSpace(t), "upgrade") {
 				return true
