@@ -216,15 +216,29 @@ func (hw *hookWriter) decide(state bodyState) {
 		}
 		h.Del("Transfer-Encoding")
 		if bodyAllowed(status) {
-			h.Set("Content-Length", strconv.Itoa(len(ex.respBody)))
+			h["Content-Length"] = []string{strconv.Itoa(len(ex.respBody))}
 		}
 	} else if state == bodyBuffered && bodyAllowed(status) && !hw.head {
-		h.Set("Content-Length", strconv.Itoa(len(ex.respBody)))
+		setBufferedLength(h, len(ex.respBody))
 	}
 	hw.w.WriteHeader(status)
 	if (ex.respReplaced || state == bodyBuffered) && bodyAllowed(status) && !hw.head {
 		_, _ = hw.w.Write(ex.respBody)
 	}
+}
+
+// setBufferedLength gives h the length n of the route's body, which the
+// route has finished writing. An empty body is left to net/http, which
+// sends "Content-Length: 0" for a handler that wrote nothing (over
+// HTTP/1.1 and HTTP/2 alike): a hook on a route that answered with its
+// header alone then allocates nothing for it. A length the route declared
+// is still put right. (The key is written canonical: not canonicalised
+// again.)
+func setBufferedLength(h http.Header, n int) {
+	if _, declared := h["Content-Length"]; n == 0 && !declared {
+		return
+	}
+	h["Content-Length"] = []string{strconv.Itoa(n)}
 }
 
 // staleAfterRewrite are the headers that describe a body a filter has
@@ -236,12 +250,14 @@ func bodyAllowed(status int) bool {
 }
 
 // isUpgrade reports a protocol upgrade (WebSocket): the connection is
-// handed over, so there is no response for hooks to see.
+// handed over, so there is no response for hooks to see. The keys are
+// looked up as written, canonical, as Header.Get would after
+// canonicalising them: this runs on every request with hooks.
 func isUpgrade(r *http.Request) bool {
-	if r.Header.Get("Upgrade") == "" {
+	if up := r.Header["Upgrade"]; len(up) == 0 || up[0] == "" {
 		return false
 	}
-	for _, v := range r.Header.Values("Connection") {
+	for _, v := range r.Header["Connection"] {
 		for _, t := range strings.Split(v, ",") {
 			if strings.EqualFold(strings.TrimSpace(t), "upgrade") {
 				return true
