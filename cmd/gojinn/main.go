@@ -3,6 +3,7 @@
 // Caddy's loader uses (docs/CLI.md).
 //
 //	gojinn inspect [--config file|json] <module.wasm>
+//	gojinn run [--config file|json] [--response file] <module.wasm> [request file | --method --url -H --data]
 //
 // Exit codes: 0 when the module is sound, 1 when it is not (or cannot be
 // read), 2 for a usage error.
@@ -33,6 +34,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"inspect", "dialect, exports, imports, features, size and load cost of a module", inspect},
+		{"run", "one request through the filter, offline: its decision and every change it made", run},
 	}
 }
 
