@@ -155,44 +155,73 @@ func readResponse(path string) (*recordedResponse, error) {
 	return &recordedResponse{status: resp.StatusCode, header: resp.Header, body: body}, nil
 }
 
-// runOnce loads the module and runs req through it, writing the report
-// to w.
-func runOnce(ctx context.Context, path string, guestCfg []byte, req *http.Request, resp *recordedResponse, w io.Writer) error {
-	var logs bytes.Buffer
+// loaded is a filter loaded on an engine of its own, with its logs kept.
+type loaded struct {
+	engine *filters.Engine
+	filter *filters.Filter
+	logger *zap.Logger
+	logs   *bytes.Buffer
+}
+
+// load loads the module at path as Caddy would, with a logger that keeps
+// every line (the guest's debug lines too) for the report.
+func load(ctx context.Context, path string, guestCfg []byte) (*loaded, error) {
+	logs := &bytes.Buffer{}
 	enc := zap.NewDevelopmentEncoderConfig()
 	enc.TimeKey = "" // the report is the same on every run
-	logger := zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(&logs), zap.DebugLevel))
+	logger := zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(logs), zap.DebugLevel))
 	engine, err := filters.NewEngine(filters.EngineConfig{})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer engine.Close(ctx)
 	f, err := engine.Load(ctx, filters.Config{Name: filterName(path), Path: path, GuestConfig: guestCfg, PoolMax: 1, Logger: logger})
 	if err != nil {
-		return err
+		_ = engine.Close(ctx)
+		return nil, err
 	}
-	defer f.Close(ctx)
-	logs.Reset() // the load's own lines are not the request's
+	return &loaded{engine: engine, filter: f, logger: logger, logs: logs}, nil
+}
 
-	before := req.Header.Clone()
-	beforeLine := req.Method + " " + req.RequestURI
-	var afterLine string
-	var after http.Header
-	var vars [][2]string
+func (l *loaded) close(ctx context.Context) {
+	l.filter.Close(ctx)
+	_ = l.engine.Close(ctx)
+}
+
+// outcome is what one request through the filter came to.
+type outcome struct {
+	// failure is the chain's failure, nil when the call succeeded.
+	failure *pipeline.Failure
+	// continued: the request reached the next handler.
+	continued bool
+	// out is the response that went out.
+	out recordedResponse
+	// The request line and headers before the filter and after its
+	// request phase, the body the next handler got.
+	beforeLine, afterLine string
+	before, after         http.Header
+	nextBody              []byte
+	vars                  [][2]string
+	logs                  string
+	elapsed               time.Duration
+}
+
+// serve passes req through a chain of the filter alone, in front of a
+// next handler that records what it gets and answers with resp.
+func (l *loaded) serve(req *http.Request, resp *recordedResponse) (*outcome, error) {
+	l.logs.Reset() // the load's lines and an earlier request's are not this one's
+	o := &outcome{before: req.Header.Clone(), beforeLine: req.Method + " " + req.RequestURI}
 	visit := func(ex *pipeline.Exchange) {
 		r := ex.Request()
-		afterLine, after = r.Method+" "+ex.URI(), r.Header.Clone()
-		ex.Vars(func(name, value string) { vars = append(vars, [2]string{name, value}) })
+		o.afterLine, o.after = r.Method+" "+ex.URI(), r.Header.Clone()
+		ex.Vars(func(name, value string) { o.vars = append(o.vars, [2]string{name, value}) })
 	}
-	nextCalled := false
-	var nextBody []byte
 	next := func(rw http.ResponseWriter, r *http.Request) error {
-		nextCalled = true
+		o.continued = true
 		b, err := io.ReadAll(r.Body)
 		if err != nil {
 			return fmt.Errorf("next handler reading the request body: %w", err)
 		}
-		nextBody = b
+		o.nextBody = b
 		for k, vs := range resp.header {
 			rw.Header()[k] = slices.Clone(vs)
 		}
@@ -200,57 +229,75 @@ func runOnce(ctx context.Context, path string, guestCfg []byte, req *http.Reques
 		_, err = rw.Write(resp.body)
 		return err
 	}
-	chain := pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{Logger: logger})
+	chain := pipeline.New([]pipeline.Stage{{Filter: l.filter}}, pipeline.Options{Logger: l.logger})
 	rec := httptest.NewRecorder()
 	start := time.Now()
-	serveErr := chain.Serve(rec, req, next, visit)
-	elapsed := time.Since(start)
-	out := &recordedResponse{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+	err := chain.Serve(rec, req, next, visit)
+	o.elapsed = time.Since(start)
+	if err != nil && !errors.As(err, &o.failure) {
+		return nil, err
+	}
+	o.out = recordedResponse{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+	if o.failure != nil {
+		o.out.status = o.failure.Status
+	}
+	o.logs = l.logs.String()
+	return o, nil
+}
 
-	var failure *pipeline.Failure
+// runOnce loads the module and runs req through it, writing the report
+// to w.
+func runOnce(ctx context.Context, path string, guestCfg []byte, req *http.Request, resp *recordedResponse, w io.Writer) error {
+	l, err := load(ctx, path, guestCfg)
+	if err != nil {
+		return err
+	}
+	defer l.close(ctx)
+	o, err := l.serve(req, resp)
+	if err != nil {
+		return err
+	}
 	switch {
-	case errors.As(serveErr, &failure):
-		fmt.Fprintf(w, "decision: failed, the chain answers %d: %v\n", failure.Status, failure.Err)
-	case serveErr != nil:
-		return serveErr
-	case nextCalled:
+	case o.failure != nil:
+		fmt.Fprintf(w, "decision: failed, the chain answers %d: %v\n", o.failure.Status, o.failure.Err)
+	case o.continued:
 		fmt.Fprintln(w, "decision: continue")
 	default:
-		fmt.Fprintf(w, "decision: answered %d %s\n", out.status, http.StatusText(out.status))
-		writeHeader(w, out.header)
-		fmt.Fprintf(w, "  body (%d bytes): %s\n", len(out.body), strconv.Quote(string(out.body)))
+		fmt.Fprintf(w, "decision: answered %d %s\n", o.out.status, http.StatusText(o.out.status))
+		writeHeader(w, o.out.header)
+		fmt.Fprintf(w, "  body (%d bytes): %s\n", len(o.out.body), strconv.Quote(string(o.out.body)))
 	}
 	fmt.Fprintln(w, "request changes:")
 	n := 0
-	if afterLine != "" && afterLine != beforeLine {
-		fmt.Fprintf(w, "  - %s\n  + %s\n", beforeLine, afterLine)
+	if o.afterLine != "" && o.afterLine != o.beforeLine {
+		fmt.Fprintf(w, "  - %s\n  + %s\n", o.beforeLine, o.afterLine)
 		n++
 	}
-	n += writeHeaderDiff(w, before, after)
-	if nextCalled && req.ContentLength != 0 {
-		fmt.Fprintf(w, "  body the next handler got (%d bytes): %s\n", len(nextBody), strconv.Quote(string(nextBody)))
+	n += writeHeaderDiff(w, o.before, o.after)
+	if o.continued && req.ContentLength != 0 {
+		fmt.Fprintf(w, "  body the next handler got (%d bytes): %s\n", len(o.nextBody), strconv.Quote(string(o.nextBody)))
 		n++
 	}
 	if n == 0 {
 		fmt.Fprintln(w, "  none")
 	}
 	fmt.Fprintln(w, "variables:")
-	if len(vars) == 0 {
+	if len(o.vars) == 0 {
 		fmt.Fprintln(w, "  none")
 	}
-	for _, v := range vars {
+	for _, v := range o.vars {
 		fmt.Fprintf(w, "  %s = %s\n", v[0], strconv.Quote(v[1]))
 	}
-	if nextCalled && f.HasResponse() {
+	if o.continued && l.filter.HasResponse() {
 		fmt.Fprintln(w, "response changes:")
 		n := 0
-		if out.status != resp.status {
-			fmt.Fprintf(w, "  - status %d\n  + status %d\n", resp.status, out.status)
+		if o.out.status != resp.status {
+			fmt.Fprintf(w, "  - status %d\n  + status %d\n", resp.status, o.out.status)
 			n++
 		}
-		n += writeHeaderDiff(w, resp.header, withoutFraming(out.header))
-		if !bytes.Equal(out.body, resp.body) {
-			fmt.Fprintf(w, "  body (%d bytes): %s\n", len(out.body), strconv.Quote(string(out.body)))
+		n += writeHeaderDiff(w, resp.header, withoutFraming(o.out.header))
+		if !bytes.Equal(o.out.body, resp.body) {
+			fmt.Fprintf(w, "  body (%d bytes): %s\n", len(o.out.body), strconv.Quote(string(o.out.body)))
 			n++
 		}
 		if n == 0 {
@@ -258,17 +305,16 @@ func runOnce(ctx context.Context, path string, guestCfg []byte, req *http.Reques
 		}
 	}
 	fmt.Fprintln(w, "logs:")
-	if logs.Len() == 0 {
+	if o.logs == "" {
 		fmt.Fprintln(w, "  none")
 	}
-	for _, line := range strings.SplitAfter(strings.TrimSuffix(logs.String(), "\n"), "\n") {
+	for _, line := range strings.Split(strings.TrimSuffix(o.logs, "\n"), "\n") {
 		if line != "" {
-			fmt.Fprintf(w, "  %s", strings.TrimSuffix(line, "\n")+"\n")
+			fmt.Fprintf(w, "  %s\n", line)
 		}
 	}
-	st := f.Stats()
-	fmt.Fprintf(w, "time: %s (the chain's Serve, the next handler included)\n", elapsed.Round(time.Microsecond))
-	if st.SnapshotBytes > 0 {
+	fmt.Fprintf(w, "time: %s (the chain's Serve, the next handler included)\n", o.elapsed.Round(time.Microsecond))
+	if st := l.filter.Stats(); st.SnapshotBytes > 0 {
 		fmt.Fprintf(w, "memory: %s, the instance's memory when configured (its snapshot)\n", bytesText(st.SnapshotBytes))
 	}
 	return nil
