@@ -5,6 +5,7 @@
 //	gojinn inspect [--config file|json] <module.wasm>
 //	gojinn run [--config file|json] [--response file] <module.wasm> [request file | --method --url -H --data]
 //	gojinn build [-o module.wasm] [--config file|json] [dir]
+//	gojinn test <module.wasm> <cases.json>
 //
 // Exit codes: 0 when the module is sound, 1 when it is not (or cannot be
 // read), 2 for a usage error.
@@ -37,6 +38,7 @@ func commands() []command {
 		{"inspect", "dialect, exports, imports, features, size and load cost of a module", inspect},
 		{"run", "one request through the filter, offline: its decision and every change it made", run},
 		{"build", "build the filter in a folder (Go, Rust, C++) and check it as inspect does", build},
+		{"test", "run request/expectation cases (JSON) against a module", test},
 	}
 }
 
