@@ -1,14 +1,14 @@
-// Command gojinn is the tool for filter authors: it looks into a filter's
-// module without Caddy, with the same engine, checks and messages that
-// Caddy's loader uses (docs/CLI.md).
+// Command gojinn is the tool for filter authors: it checks, runs, builds
+// and tests a filter without Caddy, with the same engine, checks and
+// messages that Caddy's loader uses (docs/CLI.md).
 //
 //	gojinn inspect [--config file|json] <module.wasm>
-//	gojinn run [--config file|json] [--response file] <module.wasm> [request file | --method --url -H --data]
+//	gojinn run [--config file|json] [--response file] [--method m --url u -H "K: v" --data d] <module.wasm> [request file]
 //	gojinn build [-o module.wasm] [--config file|json] [dir]
 //	gojinn test <module.wasm> <cases.json>
 //
-// Exit codes: 0 when the module is sound, 1 when it is not (or cannot be
-// read), 2 for a usage error.
+// Exit codes: 0 for success, 1 for a failure (a module refused or not
+// read, a build or a case that failed), 2 for a usage error.
 package main
 
 import (
