@@ -1,0 +1,102 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestBuild(t *testing.T) {
+	keys := writeFile(t, "keys.txt", []byte("ada=k1\n"))
+	noSource := t.TempDir()
+	cSource := t.TempDir()
+	if err := os.WriteFile(filepath.Join(cSource, "filter.c"), []byte("int x;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		// args are the arguments after "build -o <a temporary file>".
+		args []string
+		code int
+		// want are patterns stdout must match, line by line (?m);
+		// errOut a text stderr must hold.
+		want   []string
+		errOut string
+	}{
+		{
+			name: "go",
+			args: []string{"../../filters-examples/hello"},
+			code: exitOK,
+			want: []string{`^built .*\.wasm \(go\)$`, `^dialect +gojinn$`, `^check: ok$`},
+		},
+		{
+			// The C++ example has Go tests beside its source: they do
+			// not make it a Go package.
+			name: "c++",
+			args: []string{"../../filters-examples/canary-cpp"},
+			code: exitOK,
+			want: []string{`^built .*\.wasm \(c\+\+\)$`, `^check: ok$`},
+		},
+		{
+			name: "rust, with the config its check needs",
+			args: []string{"--config", keys, "../../filters-examples/apikey-rust"},
+			code: exitOK,
+			want: []string{`^built .*\.wasm \(rust\)$`, `^check: ok$`},
+		},
+		{
+			// Built, and refused by the check: the loader's message.
+			name: "rust, without a config",
+			args: []string{"../../filters-examples/apikey-rust"},
+			code: exitFailure,
+			want: []string{`^built .*\.wasm \(rust\)$`, `^check: refused: .*no keys`},
+		},
+		{
+			name:   "a folder with nothing to build",
+			args:   []string{noSource},
+			code:   exitFailure,
+			errOut: noSource + ": no Cargo.toml, go.mod, Go file or C++ file",
+		},
+		{
+			name:   "C sources",
+			args:   []string{cSource},
+			code:   exitFailure,
+			errOut: "no C toolchain yet",
+		},
+		{
+			name:   "a folder that is not there",
+			args:   []string{noSource + "/missing"},
+			code:   exitFailure,
+			errOut: "no such file or directory",
+		},
+		{
+			name:   "two folders",
+			args:   []string{noSource, cSource},
+			code:   exitUsage,
+			errOut: "usage: gojinn build",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "filter.wasm")
+			code, stdout, stderr := gojinn(t, append([]string{"build", "-o", out}, tc.args...)...)
+			if code != tc.code {
+				t.Errorf("exit code %d, want %d", code, tc.code)
+			}
+			for _, w := range tc.want {
+				if !regexp.MustCompile(`(?m)` + w).MatchString(stdout) {
+					t.Errorf("stdout has no line matching %s", w)
+				}
+			}
+			if !strings.Contains(stderr, tc.errOut) {
+				t.Errorf("stderr does not hold %q", tc.errOut)
+			}
+			if _, err := os.Stat(out); (err == nil) != (len(tc.want) > 0) {
+				t.Errorf("module written: %v, want %v", err == nil, len(tc.want) > 0)
+			}
+			if t.Failed() {
+				t.Logf("stdout:\n%s\nstderr:\n%s", stdout, stderr)
+			}
+		})
+	}
+}
