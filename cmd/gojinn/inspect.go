@@ -72,8 +72,8 @@ func inspectModule(ctx context.Context, path string, guestCfg []byte, w io.Write
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", path, err)
 	}
-	// No compilation cache: the load time shown is a compile's.
-	engine, err := filters.NewEngine(filters.EngineConfig{})
+	// Without GOJINN_CACHE_DIR, the load time shown is a compile's.
+	engine, err := newEngine()
 	if err != nil {
 		return false, err
 	}
@@ -101,7 +101,7 @@ func inspectModule(ctx context.Context, path string, guestCfg []byte, w io.Write
 		fmt.Fprintf(tw, "memory\tnone exported\n")
 	}
 	if loadErr == nil {
-		fmt.Fprintf(tw, "load\t%s (instrument, compile to machine code, check, configure)\n", loadTime.Round(time.Millisecond))
+		fmt.Fprintf(tw, "load\t%s (instrument, compile to machine code unless %s holds it, check, configure)\n", loadTime.Round(time.Millisecond), cacheDirEnv)
 		fmt.Fprintf(tw, "features\t%s\n", featuresText(f.Features()))
 		phases := "request"
 		if f.HasResponse() {

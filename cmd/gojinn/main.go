@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/gojinn/gojinn/filters"
 )
 
 // Exit codes.
@@ -76,4 +78,19 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `"gojinn <command> -h" tells the command's flags.`)
+}
+
+// cacheDirEnv names the folder of compiled machine code the tool reuses,
+// as Caddy's module does (GOJINN_CACHE_DIR); unset or "off", every load
+// compiles.
+const cacheDirEnv = "GOJINN_CACHE_DIR"
+
+// newEngine is the engine a subcommand loads modules in: with the
+// compilation cache of GOJINN_CACHE_DIR when that is set.
+func newEngine() (*filters.Engine, error) {
+	dir := os.Getenv(cacheDirEnv)
+	if dir == "off" {
+		dir = ""
+	}
+	return filters.NewEngine(filters.EngineConfig{CacheDir: dir})
 }

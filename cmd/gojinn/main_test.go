@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,4 +65,16 @@ func TestDispatch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMain points the tool's compilation cache at the one every test
+// binary of the module shares, so that each load does not compile again.
+func TestMain(m *testing.M) {
+	dir, err := wasmbuild.CompilationCacheDir()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv(cacheDirEnv, dir)
+	os.Exit(m.Run())
 }

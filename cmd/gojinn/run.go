@@ -170,7 +170,7 @@ func load(ctx context.Context, path string, guestCfg []byte) (*loaded, error) {
 	enc := zap.NewDevelopmentEncoderConfig()
 	enc.TimeKey = "" // the report is the same on every run
 	logger := zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(logs), zap.DebugLevel))
-	engine, err := filters.NewEngine(filters.EngineConfig{})
+	engine, err := newEngine()
 	if err != nil {
 		return nil, err
 	}
