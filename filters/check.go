@@ -39,16 +39,8 @@ func check(mod wazero.CompiledModule, wasiFuncs map[string]bool, memoryLimit uin
 				module, name, module, hostabi.ModuleName, hostabi.WASIModuleName)
 		}
 	}
-	for _, m := range mod.ImportedMemories() {
-		module, name, _ := m.Import()
-		return fmt.Errorf("imports memory %s.%s: a filter must define and export its own memory", module, name)
-	}
-	mem, ok := mod.ExportedMemories()[hostabi.ExportMemory]
-	if !ok {
-		return fmt.Errorf("does not export %q", hostabi.ExportMemory)
-	}
-	if need := uint64(mem.Min()) * wasmPage; need > memoryLimit {
-		return fmt.Errorf("needs %d bytes of memory to start, over its memory limit of %d", need, memoryLimit)
+	if err := checkMemory(mod, hostabi.ExportMemory, memoryLimit); err != nil {
+		return err
 	}
 	exports := mod.ExportedFunctions()
 	if _, ok := exports[hostabi.ExportABIVersion]; !ok {
@@ -119,4 +111,21 @@ func hostNames() string {
 		s[i] = f.Name
 	}
 	return strings.Join(s, ", ")
+}
+
+// checkMemory holds a module to what either dialect asks of its memory:
+// its own, exported as name, and no larger at the start than the limit.
+func checkMemory(mod wazero.CompiledModule, name string, memoryLimit uint64) error {
+	for _, m := range mod.ImportedMemories() {
+		module, imported, _ := m.Import()
+		return fmt.Errorf("imports memory %s.%s: a filter must define and export its own memory", module, imported)
+	}
+	mem, ok := mod.ExportedMemories()[name]
+	if !ok {
+		return fmt.Errorf("does not export %q", name)
+	}
+	if need := uint64(mem.Min()) * wasmPage; need > memoryLimit {
+		return fmt.Errorf("needs %d bytes of memory to start, over its memory limit of %d", need, memoryLimit)
+	}
+	return nil
 }

@@ -110,16 +110,8 @@ func checkHTTPWasm(mod wazero.CompiledModule, wasiFuncs map[string]bool, memoryL
 				module, name, module, httpwasm.ModuleName, hostabi.WASIModuleName)
 		}
 	}
-	for _, m := range mod.ImportedMemories() {
-		module, name, _ := m.Import()
-		return fmt.Errorf("imports memory %s.%s: a filter must define and export its own memory", module, name)
-	}
-	mem, ok := mod.ExportedMemories()[httpwasm.ExportMemory]
-	if !ok {
-		return fmt.Errorf("does not export %q", httpwasm.ExportMemory)
-	}
-	if need := uint64(mem.Min()) * wasmPage; need > memoryLimit {
-		return fmt.Errorf("needs %d bytes of memory to start, over its memory limit of %d", need, memoryLimit)
+	if err := checkMemory(mod, httpwasm.ExportMemory, memoryLimit); err != nil {
+		return err
 	}
 	exports := mod.ExportedFunctions()
 	for _, e := range []struct {

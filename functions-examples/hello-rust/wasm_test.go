@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/functions"
+	"github.com/gojinn/gojinn/internal/filtertest"
 	"github.com/gojinn/gojinn/internal/wasmbuild"
 )
 
@@ -25,22 +25,11 @@ func load(t *testing.T, args, env []string) *functions.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache, err := wasmbuild.CompilationCacheDir()
+	h, err := functions.Load(context.Background(), filtertest.Engine(t), functions.Config{Path: path, Args: args, Env: env, Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := filters.NewEngine(filters.EngineConfig{CacheDir: cache})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := functions.Load(context.Background(), eng, functions.Config{Path: path, Args: args, Env: env, Timeout: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		h.Close(context.Background())
-		_ = eng.Close(context.Background())
-	})
+	t.Cleanup(func() { h.Close(context.Background()) })
 	return h
 }
 
