@@ -9,7 +9,10 @@
 //
 // With -waf it measures instead what the WAF (filters-examples/waf) adds
 // to the latency of a site that answers with respond, on a typical GET
-// and a 4 KiB JSON POST (see runTail).
+// and a 4 KiB JSON POST (see runTail); -rate 500,1000 does it with an
+// open loop at those rates instead of wrk (see openLoop):
+//
+//	go run ./cmd/loadbench -caddy bin/caddy -waf -rate 500,1000 -d 5s -rounds 3
 //
 // It needs wrk (Debian's package) and is run from the repository root,
 // where it builds its filter (pipeline/testdata/readset) from source.
@@ -44,13 +47,20 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds; each runs every chain once")
 	waf := flag.Bool("waf", false, "measure the latency of the WAF alone before respond, against respond alone")
 	poolMax := flag.Int("pool", 0, "with -waf: also run the WAF with a pool of this size")
+	rateList := flag.String("rate", "", "with -waf: an open loop at these rates (req/s, comma-separated) instead of wrk's closed loop")
 	flag.Parse()
-	if _, err := exec.LookPath("wrk"); err != nil {
+	rates, err := parseRates(*rateList)
+	if err != nil {
+		log.Fatalf("-rate: %v", err)
+	}
+	if len(rates) > 0 && !*waf {
+		log.Fatal("-rate needs -waf")
+	}
+	if _, err := exec.LookPath("wrk"); err != nil && len(rates) == 0 {
 		log.Fatal("wrk not found: run `make deps` (Debian package wrk)")
 	}
-	var err error
 	if *waf {
-		err = runTail(*caddyBin, *duration, *conns, *threads, *rounds, *poolMax)
+		err = runTail(*caddyBin, *duration, *conns, *threads, *rounds, *poolMax, rates)
 	} else {
 		err = run(*caddyBin, *duration, *conns, *threads, *rounds)
 	}
@@ -101,10 +111,27 @@ func run(caddyBin string, d time.Duration, conns, threads, rounds int) error {
 	return nil
 }
 
-// result is one wrk run: requests per second and two latency percentiles.
+// parseRates reads -rate: positive integers separated by commas.
+func parseRates(s string) ([]int, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var rates []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q is not a positive number of requests per second", f)
+		}
+		rates = append(rates, n)
+	}
+	return rates, nil
+}
+
+// result is one run: requests per second and latency percentiles (wrk
+// reports no 99.9th: p999 is 0 for its runs).
 type result struct {
-	rps      float64
-	p50, p99 time.Duration
+	rps            float64
+	p50, p99, p999 time.Duration
 }
 
 func label(n int) string {

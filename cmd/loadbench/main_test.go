@@ -34,9 +34,9 @@ func TestParseWrk(t *testing.T) {
 		hasError bool
 	}{
 		{"microseconds and milliseconds", wrkOutput("14689.46", "71.00us", "4.40ms"),
-			result{14689.46, 71 * time.Microsecond, 4400 * time.Microsecond}, false},
+			result{rps: 14689.46, p50: 71 * time.Microsecond, p99: 4400 * time.Microsecond}, false},
 		{"seconds", wrkOutput("12.5", "1.20s", "2.00s"),
-			result{12.5, 1200 * time.Millisecond, 2 * time.Second}, false},
+			result{rps: 12.5, p50: 1200 * time.Millisecond, p99: 2 * time.Second}, false},
 		{"without --latency", "Requests/sec:  100.00\n", result{}, true},
 		{"no rate", "  Latency Distribution\n     50%   71.00us\n     99%    4.40ms\n", result{}, true},
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -30,7 +31,12 @@ import (
 //
 // poolMax, when not 0, adds a third site: the WAF with a pool of that
 // size (its default is four instances per core), in the same rounds.
-func runTail(caddyBin string, d time.Duration, conns, threads, rounds, poolMax int) error {
+//
+// rates, when not empty, replaces wrk's closed loop by an open one at
+// each of these rates in turn (see openLoop): the latency a site shows at
+// a given traffic, where wrk's percentiles are those of a saturated
+// server.
+func runTail(caddyBin string, d time.Duration, conns, threads, rounds, poolMax int, rates []int) error {
 	dir, err := os.MkdirTemp("", "gojinn-loadbench")
 	if err != nil {
 		return err
@@ -52,41 +58,102 @@ func runTail(caddyBin string, d time.Duration, conns, threads, rounds, poolMax i
 		sites = append(sites, struct{ name, chain string }{fmt.Sprintf("waf pool %d", poolMax),
 			fmt.Sprintf("gojinn_chain {\n\t\tfilter waf %s {\n\t\t\tpool 0 %d\n\t\t}\n\t}", waf, poolMax)})
 	}
-	type key struct{ req, site int }
+	type key struct{ req, load, site int }
 	results := make(map[key][]result)
+	record := func(round, ri, li, si, rate int, r result, counts filterCounts) {
+		results[key{ri, li, si}] = append(results[key{ri, li, si}], r)
+		fmt.Printf("round %d  %-16s %-14s %s: %7.0f req/s, p50 %v, p99 %v", round, requests[ri].name, sites[si].name,
+			loadName(rate), r.rps, r.p50, r.p99)
+		if rate > 0 {
+			fmt.Printf(", p99.9 %v", r.p999)
+		}
+		if sites[si].chain != "" {
+			fmt.Printf(", %d calls waited for an instance, %d instances made, 99%% of filter calls within %v",
+				counts.waits, counts.started, counts.callQuantile(0.99))
+		}
+		fmt.Println()
+	}
 	for round := 1; round <= rounds; round++ {
 		for ri, rq := range requests {
-			script, err := wrkScript(dir, ri, rq.req)
-			if err != nil {
-				return err
-			}
-			for si, site := range sites {
-				r, counts, err := measureTail(caddyBin, dir, site.chain, rq.req, script, d, conns, threads)
+			if len(rates) == 0 {
+				script, err := wrkScript(dir, ri, rq.req)
 				if err != nil {
-					return fmt.Errorf("%s, %s: %w", rq.name, site.name, err)
+					return err
 				}
-				results[key{ri, si}] = append(results[key{ri, si}], r)
-				fmt.Printf("round %d  %-16s %-14s %7.0f req/s, p50 %v, p99 %v", round, rq.name, site.name, r.rps, r.p50, r.p99)
-				if site.chain != "" {
-					fmt.Printf(", %d calls waited for an instance, %d instances made, 99%% of filter calls within %v",
-						counts.waits, counts.started, counts.callQuantile(0.99))
+				for si, st := range sites {
+					r, counts, err := closedLoopTail(caddyBin, dir, st.chain, script, d, conns, threads)
+					if err != nil {
+						return fmt.Errorf("%s, %s: %w", rq.name, st.name, err)
+					}
+					record(round, ri, 0, si, 0, r, counts)
+				}
+				continue
+			}
+			for li, rate := range rates {
+				chains := make([]string, len(sites))
+				for si, st := range sites {
+					chains[si] = st.chain
+				}
+				rs, counts, err := openLoopTail(caddyBin, dir, chains, rq.req, rate, d)
+				if errors.Is(err, errSaturated) {
+					fmt.Printf("round %d  %-16s %s: %v\n", round, rq.name, loadName(rate), err)
+					continue
+				}
+				if err != nil {
+					return fmt.Errorf("%s, %s: %w", rq.name, loadName(rate), err)
+				}
+				for si := range sites {
+					record(round, ri, li, si, rate, rs[si], counts[si])
+				}
+			}
+		}
+	}
+	loads, how := []int{0}, fmt.Sprintf("wrk -t%d -c%d, one site at a time", threads, conns)
+	if len(rates) > 0 {
+		loads, how = rates, "open loop, every site at once, requests alternating between them"
+	}
+	fmt.Printf("\n%-16s %-14s %-12s %4s %8s %9s %9s %9s   (medians of the runs of %s; %s)\n",
+		"request", "site", "load", "runs", "req/s", "p50", "p99", "p99.9", d, how)
+	at := func(rs []result, of func(r result) time.Duration) time.Duration {
+		return time.Duration(median(rs, func(r result) float64 { return float64(of(r)) })).Round(10 * time.Microsecond)
+	}
+	for ri, rq := range requests {
+		for li, rate := range loads {
+			for si, st := range sites {
+				rs := results[key{ri, li, si}]
+				if len(rs) == 0 {
+					fmt.Printf("%-16s %-14s %-12s %4d   saturated in every run\n", rq.name, st.name, loadName(rate), 0)
+					continue
+				}
+				fmt.Printf("%-16s %-14s %-12s %4d %8.0f %9v %9v %9v", rq.name, st.name, loadName(rate), len(rs),
+					median(rs, func(r result) float64 { return r.rps }),
+					at(rs, func(r result) time.Duration { return r.p50 }),
+					at(rs, func(r result) time.Duration { return r.p99 }),
+					at(rs, func(r result) time.Duration { return r.p999 }))
+				// In an open loop every site ran in the same runs, so the
+				// ratio of one run is of the same minutes: its median is
+				// the comparison, not the ratio of two medians.
+				if base := results[key{ri, li, 0}]; len(rates) > 0 && si > 0 && len(base) == len(rs) {
+					ratios := make([]float64, len(rs))
+					for i := range rs {
+						ratios[i] = float64(rs[i].p99) / float64(base[i].p99)
+					}
+					fmt.Printf("   p99 %.2fx %s's (median of the runs' ratios)", median(ratios, func(r float64) float64 { return r }),
+						sites[0].name)
 				}
 				fmt.Println()
 			}
 		}
 	}
-	fmt.Printf("\n%-16s %-14s %10s %10s %10s   (medians of %d runs of %s, wrk -t%d -c%d)\n",
-		"request", "site", "req/s", "p50", "p99", rounds, d, threads, conns)
-	for ri, rq := range requests {
-		for si, site := range sites {
-			rs := results[key{ri, si}]
-			fmt.Printf("%-16s %-14s %10.0f %10v %10v\n", rq.name, site.name,
-				median(rs, func(r result) float64 { return r.rps }),
-				time.Duration(median(rs, func(r result) float64 { return float64(r.p50) })).Round(time.Microsecond),
-				time.Duration(median(rs, func(r result) float64 { return float64(r.p99) })).Round(time.Microsecond))
-		}
-	}
 	return nil
+}
+
+// loadName is how a load is printed: a rate, or wrk's closed loop (0).
+func loadName(rate int) string {
+	if rate == 0 {
+		return "closed loop"
+	}
+	return fmt.Sprintf("%d req/s", rate)
 }
 
 // wrkScript writes the Lua script that makes wrk send req.
@@ -141,14 +208,22 @@ func (c filterCounts) callQuantile(q float64) time.Duration {
 	return 0
 }
 
-func measureTail(caddyBin, dir, chain string, req *detect.Request, script string, d time.Duration, conns, threads int) (result, filterCounts, error) {
+// tailSite is one Caddy process serving a chain before respond.
+type tailSite struct {
+	url, metrics string
+	stop         func()
+}
+
+// startTailSite starts Caddy with chain ("" for none) before respond and
+// waits until it answers; i tells its Caddyfile from the other sites'.
+func startTailSite(caddyBin, dir string, i int, chain string) (*tailSite, error) {
 	port, err := loopback.FreePort()
 	if err != nil {
-		return result{}, filterCounts{}, err
+		return nil, err
 	}
 	admin, err := loopback.FreePort()
 	if err != nil {
-		return result{}, filterCounts{}, err
+		return nil, err
 	}
 	config := fmt.Sprintf(`{
 	admin 127.0.0.1:%d
@@ -160,9 +235,9 @@ http://127.0.0.1:%d {
 	respond "ok" 200
 }
 `, admin, port, port, chain)
-	path := filepath.Join(dir, "Caddyfile.tail")
+	path := filepath.Join(dir, fmt.Sprintf("Caddyfile.tail%d", i))
 	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
-		return result{}, filterCounts{}, err
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, caddyBin, "run", "--adapter", "caddyfile", "--config", path)
@@ -171,35 +246,96 @@ http://127.0.0.1:%d {
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		cancel()
-		return result{}, filterCounts{}, err
+		return nil, err
 	}
-	defer func() {
-		cancel() // kills Caddy
-		_ = cmd.Wait()
-	}()
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	if err := waitReady(url+"/", 60*time.Second); err != nil {
-		return result{}, filterCounts{}, fmt.Errorf("%w\n%s", err, stderr.String())
+	s := &tailSite{
+		url:     fmt.Sprintf("http://127.0.0.1:%d", port),
+		metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", admin),
+		stop: func() {
+			cancel() // kills Caddy
+			_ = cmd.Wait()
+		},
 	}
-	metrics := fmt.Sprintf("http://127.0.0.1:%d/metrics", admin)
-	before, err := scrapeCounts(metrics)
+	if err := waitReady(s.url+"/", 60*time.Second); err != nil {
+		s.stop()
+		return nil, fmt.Errorf("%w\n%s", err, stderr.String())
+	}
+	return s, nil
+}
+
+// closedLoopTail loads one site with wrk for d.
+func closedLoopTail(caddyBin, dir, chain, script string, d time.Duration, conns, threads int) (result, filterCounts, error) {
+	s, err := startTailSite(caddyBin, dir, 0, chain)
 	if err != nil {
 		return result{}, filterCounts{}, err
 	}
+	defer s.stop()
+	before, err := scrapeCounts(s.metrics)
+	if err != nil {
+		return result{}, filterCounts{}, err
+	}
+	r, err := wrk(s.url, script, d, conns, threads)
+	if err != nil {
+		return result{}, filterCounts{}, err
+	}
+	after, err := scrapeCounts(s.metrics)
+	if err != nil {
+		return result{}, filterCounts{}, err
+	}
+	return r, after.sub(before), nil
+}
+
+// openLoopTail starts one Caddy per chain and sends req to all of them at
+// once, rate requests per second each, alternating: every site meets the
+// same neighbours on the machine at the same moments, so that the
+// comparison of their tails is not one of two different minutes (on a
+// shared machine, bare Caddy's own p99 moves tenfold from one run to
+// the next).
+func openLoopTail(caddyBin, dir string, chains []string, req *detect.Request, rate int, d time.Duration) ([]result, []filterCounts, error) {
+	sites := make([]*tailSite, len(chains))
+	for i, chain := range chains {
+		s, err := startTailSite(caddyBin, dir, i, chain)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer s.stop()
+		sites[i] = s
+	}
+	urls := make([]string, len(sites))
+	before := make([]filterCounts, len(sites))
+	for i, s := range sites {
+		urls[i] = s.url
+		var err error
+		if before[i], err = scrapeCounts(s.metrics); err != nil {
+			return nil, nil, err
+		}
+	}
+	rs, err := openLoop(urls, req, rate, d)
+	if err != nil {
+		return nil, nil, err
+	}
+	counts := make([]filterCounts, len(sites))
+	for i, s := range sites {
+		after, err := scrapeCounts(s.metrics)
+		if err != nil {
+			return nil, nil, err
+		}
+		counts[i] = after.sub(before[i])
+	}
+	return rs, counts, nil
+}
+
+// wrk runs wrk's closed loop with script against url.
+func wrk(url, script string, d time.Duration, conns, threads int) (result, error) {
 	out, err := exec.Command("wrk", "--latency", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns),
 		"-d"+d.String(), "-s", script, url).CombinedOutput()
 	if err != nil {
-		return result{}, filterCounts{}, fmt.Errorf("wrk: %w\n%s", err, out)
+		return result{}, fmt.Errorf("wrk: %w\n%s", err, out)
 	}
 	if strings.Contains(string(out), "Non-2xx") {
-		return result{}, filterCounts{}, fmt.Errorf("wrk saw errors (did the WAF refuse the request?):\n%s", out)
+		return result{}, fmt.Errorf("wrk saw errors (did the WAF refuse the request?):\n%s", out)
 	}
-	after, err := scrapeCounts(metrics)
-	if err != nil {
-		return result{}, filterCounts{}, err
-	}
-	r, err := parseWrk(out)
-	return r, after.sub(before), err
+	return parseWrk(out)
 }
 
 var leLabel = regexp.MustCompile(`le="([^"]+)"`)
