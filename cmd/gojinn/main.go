@@ -85,12 +85,18 @@ func usage(w io.Writer) {
 // compiles.
 const cacheDirEnv = "GOJINN_CACHE_DIR"
 
-// newEngine is the engine a subcommand loads modules in: with the
-// compilation cache of GOJINN_CACHE_DIR when that is set.
-func newEngine() (*filters.Engine, error) {
+// cacheDir is the compilation cache's folder, GOJINN_CACHE_DIR's; ""
+// (none) when that is unset or "off".
+func cacheDir() string {
 	dir := os.Getenv(cacheDirEnv)
 	if dir == "off" {
 		dir = ""
 	}
-	return filters.NewEngine(filters.EngineConfig{CacheDir: dir})
+	return dir
+}
+
+// newEngine is the engine a subcommand loads modules in: with the
+// compilation cache of GOJINN_CACHE_DIR when that is set.
+func newEngine() (*filters.Engine, error) {
+	return filters.NewEngine(filters.EngineConfig{CacheDir: cacheDir()})
 }
