@@ -53,16 +53,48 @@ func TestBuild(t *testing.T) {
 			want: []string{`^built .*\.wasm \(rust\)$`, `^check: refused: .*no keys`},
 		},
 		{
+			name: "a go function, a command",
+			args: []string{"../../functions-examples/quote/command"},
+			code: exitOK,
+			want: []string{`^built .*\.wasm \(go, a WASI command\)$`, `^kind +function \(command\)$`, `^check: ok$`},
+		},
+		{
+			name: "a go function, a reactor",
+			args: []string{"../../functions-examples/quote/reactor"},
+			code: exitOK,
+			want: []string{`^built .*\.wasm \(go\)$`, `^kind +function \(reactor\)$`, `^check: ok$`},
+		},
+		{
+			name: "a rust function",
+			args: []string{"../../functions-examples/hello-rust"},
+			code: exitOK,
+			want: []string{`^built .*\.wasm \(rust\)$`, `^kind +function \(command\)$`, `^check: ok$`},
+		},
+		{
+			name: "a c++ function",
+			args: []string{"../../functions-examples/hello-cpp"},
+			code: exitOK,
+			want: []string{`^built .*\.wasm \(c\+\+, a WASI command\)$`, `^kind +function \(command\)$`, `^check: ok$`},
+		},
+		{
+			name: "a c function",
+			args: []string{"../../functions/testdata/ccommand"},
+			code: exitOK,
+			want: []string{`^built .*\.wasm \(c, a WASI command\)$`, `^kind +function \(command\)$`, `^check: ok$`},
+		},
+		{
 			name:   "a folder with nothing to build",
 			args:   []string{noSource},
 			code:   exitFailure,
-			errOut: noSource + ": no Cargo.toml, go.mod, Go file or C++ file",
+			errOut: noSource + ": no Cargo.toml, go.mod, Go, C++ or C file",
 		},
 		{
-			name:   "C sources",
+			// A C file without main is neither a filter nor a command:
+			// clang's error follows the file's.
+			name:   "C that does not link",
 			args:   []string{cSource},
 			code:   exitFailure,
-			errOut: "no C toolchain yet",
+			errOut: "filter.c for wasm32-wasi (c): exit status 1",
 		},
 		{
 			name:   "a folder that is not there",

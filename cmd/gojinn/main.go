@@ -2,6 +2,7 @@
 // and tests a filter without Caddy, with the same engine, checks and
 // messages that Caddy's loader uses (docs/CLI.md).
 //
+//	gojinn new <dir> [--lang go|c|rust|cpp] [--kind filter|function] [--module path] [--clone dir]
 //	gojinn inspect [--config file|json] <module.wasm>
 //	gojinn run [--config file|json] [--response file] [--method m --url u -H "K: v" --data d] <module.wasm> [request file]
 //	gojinn build [-o module.wasm] [--config file|json] [dir]
@@ -37,6 +38,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"new", "write a filter or function skeleton (Go, C, Rust, C++) that builds and passes its own test", newSkeleton},
 		{"inspect", "dialect, exports, imports, features, size and load cost of a module", inspect},
 		{"run", "one request through the filter, offline: its decision and every change it made", run},
 		{"build", "build the filter in a folder (Go, Rust, C++) and check it as inspect does", build},
