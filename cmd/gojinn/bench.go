@@ -220,7 +220,7 @@ func benchModule(ctx context.Context, path string, req *http.Request, body []byt
 	fmt.Fprintf(w, "request     %s %s: %s\n", req.Method, req.URL, outcome)
 	fmt.Fprintf(w, "per call    %s (median of %d runs of %d calls; spread %s to %s): %s\n",
 		durText(median(perCall)), opts.runs, opts.calls, durText(slices.Min(perCall)), durText(slices.Max(perCall)), what)
-	fmt.Fprintf(w, "allocs      %.1f allocations, %s per call, on the host (the fewest of the runs; requests made before the clock starts)\n",
+	fmt.Fprintf(w, "allocs      %.2f allocations, %s per call, on the host (the fewest of the runs; requests made before the clock starts)\n",
 		allocs, bytesText(uint64(allocBytes)))
 	fmt.Fprintf(w, "cold load   %s (median of %d; spread %s to %s): a new engine, machine code from the compilation cache, the checks, a fresh instance's start-up and configure, its snapshot\n",
 		durText(median(cold)), len(cold), durText(slices.Min(cold)), durText(slices.Max(cold)))

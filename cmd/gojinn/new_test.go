@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"go/format"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,6 +52,7 @@ func TestNew(t *testing.T) {
 					t.Errorf("test with a wrong status = %d, want %d\n%s", code, exitFailure, out)
 				}
 				if lang == "go" {
+					goVetAndFormat(t, dir)
 					goTest(t, dir, true)
 					if err := os.WriteFile(cases, bytes.Replace(b, []byte(`"status": `), []byte(`"status": 5`), 1), 0o644); err != nil {
 						t.Fatal(err)
@@ -58,6 +60,32 @@ func TestNew(t *testing.T) {
 					goTest(t, dir, false)
 				}
 			})
+		}
+	}
+}
+
+// goVetAndFormat holds a Go skeleton to the project's bar: gofmt'd, and
+// go vet clean for wasip1 (the module) and for the host (its test).
+func goVetAndFormat(t *testing.T, dir string) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no Go files in the skeleton: %v", err)
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if formatted, err := format.Source(src); err != nil || !bytes.Equal(formatted, src) {
+			t.Errorf("%s is not gofmt'd (%v)", filepath.Base(f), err)
+		}
+	}
+	for _, env := range [][]string{{"GOOS=wasip1", "GOARCH=wasm"}, nil} {
+		cmd := exec.Command("go", "vet", "./...")
+		cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("go vet %v in the skeleton: %v\n%s", env, err, out)
 		}
 	}
 }
