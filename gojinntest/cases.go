@@ -7,15 +7,18 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // File is a cases file: the module's settings and its cases. It is the
-// JSON `gojinn test` reads (docs/CLI.md); unknown fields are refused, so
-// that a misspelt expectation fails the file instead of checking
-// nothing.
+// JSON (or YAML) `gojinn test` reads (docs/CLI.md); unknown fields are
+// refused, so that a misspelt expectation fails the file instead of
+// checking nothing.
 type File struct {
 	// Config is a filter's config: a JSON string is handed over as its
 	// text (a config that is not JSON), any other JSON value as it is
@@ -71,17 +74,39 @@ type Expect struct {
 	Body *string `json:"body,omitempty"`
 }
 
-// ReadFile reads and checks a cases file.
+// ReadFile reads and checks a cases file: JSON, or YAML when its name
+// ends in .yaml or .yml.
 func ReadFile(path string) (*File, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	f, err := Parse(b)
+	parse := Parse
+	if ext := strings.ToLower(filepath.Ext(path)); ext == ".yaml" || ext == ".yml" {
+		parse = ParseYAML
+	}
+	f, err := parse(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return f, nil
+}
+
+// ParseYAML reads and checks a cases file written in YAML: the same
+// document as the JSON one, and the same checks (it is read as YAML,
+// then decoded as that JSON is). A config written as a YAML mapping
+// reaches the filter as JSON.
+func ParseYAML(b []byte) (*File, error) {
+	var doc any
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	j, err := json.Marshal(doc)
+	if err != nil {
+		// A mapping with keys that are not strings has no JSON.
+		return nil, fmt.Errorf("not a cases file: %w", err)
+	}
+	return Parse(j)
 }
 
 // Parse reads and checks the JSON of a cases file.

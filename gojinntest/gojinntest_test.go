@@ -2,10 +2,12 @@ package gojinntest_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -215,5 +217,63 @@ func TestRunFailsAtOnce(t *testing.T) {
 				t.Errorf("reported %q (fatal %t), want a fatal error with %q", r.errors, r.fatal, tc.want)
 			}
 		})
+	}
+}
+
+func TestParseYAML(t *testing.T) {
+	const asJSON = `{"config": {"greeting": "hi", "n": 2}, "cases": [
+		{"name": "greets", "request": {"headers": {"X-Name": "ada"}},
+		 "expect": {"decision": "continue", "request_headers": {"X-Hello": "hi, ada", "X-Gone": null}}}]}`
+	const asYAML = `
+config:
+  greeting: hi
+  n: 2
+cases:
+  - name: greets
+    request:
+      headers: {X-Name: ada}
+    expect:
+      decision: continue
+      request_headers:
+        X-Hello: hi, ada
+        X-Gone: null
+`
+	j, err := gojinntest.Parse([]byte(asJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := gojinntest.ParseYAML([]byte(asYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jc, yc any
+	if err := json.Unmarshal(j.GuestConfig(), &jc); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(y.GuestConfig(), &yc); err != nil {
+		t.Fatalf("the YAML config is no JSON for the filter: %v (%q)", err, y.GuestConfig())
+	}
+	j.Config, y.Config = nil, nil
+	if !reflect.DeepEqual(jc, yc) || !reflect.DeepEqual(j, y) {
+		t.Errorf("YAML %+v (config %v), want the JSON's %+v (config %v)", y, yc, j, jc)
+	}
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"a misspelt expectation", "cases:\n  - expect: {stauts: 200}\n", `unknown field "stauts"`},
+		{"not YAML", "cases: [\n", "yaml:"},
+		{"keys that are not strings", "cases:\n  - expect:\n      variables: {1: x}\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := gojinntest.ParseYAML([]byte(tc.yaml))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one with %q", err, tc.want)
+			}
+		})
+	}
+	path := filepath.Join(t.TempDir(), "cases.yml")
+	if err := os.WriteFile(path, []byte(asYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := gojinntest.ReadFile(path); err != nil || len(f.Cases) != 1 {
+		t.Errorf("ReadFile(cases.yml) = %+v, %v", f, err)
 	}
 }

@@ -6,7 +6,7 @@
 //	gojinn inspect [--config file|json] <module.wasm>
 //	gojinn run [--config file|json] [--response file] [--method m --url u -H "K: v" --data d] <module.wasm> [request file]
 //	gojinn build [-o module.wasm] [--config file|json] [dir]
-//	gojinn test <module.wasm> <cases.json>
+//	gojinn test <module.wasm> <cases.json|cases.yaml>
 //	gojinn bench [--runs n --calls n --instances n] [run's flags] <module.wasm> [request file]
 //
 // Exit codes: 0 for success, 1 for a failure (a module refused or not
@@ -43,7 +43,7 @@ func commands() []command {
 		{"inspect", "dialect, exports, imports, features, size and load cost of a module", inspect},
 		{"run", "one request through the filter, offline: its decision and every change it made", run},
 		{"build", "build the filter in a folder (Go, Rust, C++) and check it as inspect does", build},
-		{"test", "run request/expectation cases (JSON) against a module", test},
+		{"test", "run request/expectation cases (JSON or YAML) against a module", test},
 		{"bench", "cost of a call (median, spread), allocations, a cold load, a restore, memory", bench},
 	}
 }

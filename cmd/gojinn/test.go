@@ -9,14 +9,15 @@ import (
 	"github.com/gojinn/gojinn/gojinntest"
 )
 
-// test runs a cases file against a module and reports each case. The
+// test runs a cases file (JSON, or YAML by its name) against a module
+// and reports each case. The
 // cases, their checks and the module's loading are package gojinntest's,
 // which runs the same file inside go test.
 func test(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: gojinn test <module.wasm> <cases.json>")
+		fmt.Fprintln(stderr, "usage: gojinn test <module.wasm> <cases.json|cases.yaml>")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
