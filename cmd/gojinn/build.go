@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"io"
@@ -85,9 +86,10 @@ func pickToolchain(dir string) (toolchain, error) {
 // isReactorGo tells whether the Go package in dir is built as a reactor
 // (-buildmode=c-shared: a filter, or a function of the Go SDK
 // hostabi/function), which it is when it imports one of Gojinn's guest
-// SDKs or exports functions itself (//go:wasmexport, as an http-wasm
-// guest does); otherwise it is a WASI command, a function in the command
-// form.
+// SDKs, exports functions itself (//go:wasmexport, as an http-wasm guest
+// does), or has an empty main (a reactor's main never runs: an SDK of
+// someone else's exports the functions); otherwise it is a WASI command,
+// a function in the command form.
 func isReactorGo(dir string) (bool, error) {
 	for _, f := range glob(dir, "*.go") {
 		if strings.HasSuffix(f, "_test.go") {
@@ -97,9 +99,14 @@ func isReactorGo(dir string) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		file, err := parser.ParseFile(token.NewFileSet(), f, src, parser.ImportsOnly)
+		file, err := parser.ParseFile(token.NewFileSet(), f, src, parser.SkipObjectResolution)
 		if err != nil {
 			return false, err
+		}
+		for _, d := range file.Decls {
+			if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil && fn.Name.Name == "main" && fn.Body != nil && len(fn.Body.List) == 0 {
+				return true, nil
+			}
 		}
 		for _, imp := range file.Imports {
 			if p, _ := strconv.Unquote(imp.Path.Value); strings.HasPrefix(p, gojinnModule+"/hostabi/") {

@@ -189,7 +189,7 @@ func (s *skeleton) write(w io.Writer) error {
 		cmd := exec.Command("go", "mod", "tidy")
 		cmd.Dir = s.dir
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go mod tidy in %s: %w\n%s", s.dir, err, out)
+			return fmt.Errorf("the files are written, but go mod tidy in %s failed (run it again there once fixed): %w\n%s", s.dir, err, out)
 		}
 		fmt.Fprintln(w, "  go.sum (go mod tidy)")
 	}
