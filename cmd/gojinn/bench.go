@@ -27,6 +27,7 @@ import (
 // benchOptions are bench's flags beyond the request's.
 type benchOptions struct {
 	guestCfg  []byte
+	fn        functionFlags
 	runs      int // timed runs of calls, and cold loads
 	calls     int // calls per run
 	instances int // instances restored for the restore time and the memory
@@ -46,6 +47,8 @@ func bench(args []string, stdout, stderr io.Writer) int {
 	data := fs.String("data", "", "request body, without a request file")
 	var headers headerFlags
 	fs.Var(&headers, "H", `request header "Name: value", repeatable, without a request file`)
+	var fn functionFlags
+	fn.register(fs)
 	runs := fs.Int("runs", 5, "timed runs of calls (the median and spread are over them), and cold loads")
 	calls := fs.Int("calls", 2000, "calls per timed run")
 	instances := fs.Int("instances", 20, "instances restored from the snapshot, for the restore time and the memory")
@@ -67,7 +70,7 @@ func bench(args []string, stdout, stderr io.Writer) int {
 	if *runs < 1 || *calls < 1 || *instances < 1 || *instances > 1000 {
 		return fail(exitUsage, errors.New("--runs and --calls must be at least 1, --instances from 1 to 1000"))
 	}
-	opts := benchOptions{runs: *runs, calls: *calls, instances: *instances}
+	opts := benchOptions{fn: fn, runs: *runs, calls: *calls, instances: *instances}
 	var err error
 	if opts.guestCfg, err = guestConfig(*config); err != nil {
 		return fail(exitUsage, err)
@@ -124,6 +127,12 @@ func benchModule(ctx context.Context, path string, req *http.Request, body []byt
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	switch {
+	case info.function && len(opts.guestCfg) > 0:
+		return fmt.Errorf("%s: is a function: a function reads no config (its settings are --arg and --env)", path)
+	case !info.function && (len(opts.fn.args) > 0 || len(opts.fn.env.listFlag) > 0):
+		return fmt.Errorf("%s: is a filter: a filter takes no --arg or --env (its settings are its --config)", path)
+	}
 	name := filterName(path)
 	restores := &restoreTimes{}
 	// continued: the last call reached the next handler.
@@ -133,7 +142,8 @@ func benchModule(ctx context.Context, path string, req *http.Request, body []byt
 	what := "the chain's Serve, the next handler included"
 	if info.function {
 		what = "the function handler's Serve"
-		h, err := functions.Load(ctx, engine, functions.Config{Name: name, Path: path, PoolSize: 1, Observer: restores})
+		h, err := functions.Load(ctx, engine, functions.Config{Name: name, Path: path, Args: opts.fn.args, Env: opts.fn.env.listFlag,
+			PoolSize: 1, Observer: restores})
 		if err != nil {
 			return err
 		}
@@ -288,7 +298,7 @@ func coldLoads(ctx context.Context, cache, path, name string, opts benchOptions,
 		var closeIt func(context.Context)
 		if function {
 			var h *functions.Handler
-			h, err = functions.Load(ctx, engine, functions.Config{Name: name, Path: path, PoolSize: 1})
+			h, err = functions.Load(ctx, engine, functions.Config{Name: name, Path: path, Args: opts.fn.args, Env: opts.fn.env.listFlag, PoolSize: 1})
 			if err == nil {
 				closeIt = h.Close
 			}

@@ -4,7 +4,7 @@
 //
 //	gojinn new <dir> [--lang go|c|rust|cpp] [--kind filter|function] [--module path] [--clone dir]
 //	gojinn inspect [--config file|json] <module.wasm>
-//	gojinn run [--config file|json] [--response file] [--method m --url u -H "K: v" --data d] <module.wasm> [request file]
+//	gojinn run [--config file|json] [--response file] [--method m --url u -H "K: v" --data d] [--arg a --env K=v] <module.wasm> [request file]
 //	gojinn build [-o module.wasm] [--config file|json] [dir]
 //	gojinn test <module.wasm> <cases.json|cases.yaml>
 //	gojinn bench [--runs n --calls n --instances n] [run's flags] <module.wasm> [request file]

@@ -18,6 +18,38 @@ import (
 	"github.com/gojinn/gojinn/gojinntest"
 )
 
+// listFlag is a repeatable flag's values.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, " ") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+// envFlag is a repeatable --env KEY=value.
+type envFlag struct{ listFlag }
+
+func (e *envFlag) Set(v string) error {
+	if k, _, ok := strings.Cut(v, "="); !ok || k == "" {
+		return fmt.Errorf("%q is not KEY=value", v)
+	}
+	return e.listFlag.Set(v)
+}
+
+// functionFlags are a function's settings, --arg and --env, which
+// Caddy's gojinn directive gives as args and env.
+type functionFlags struct {
+	args listFlag
+	env  envFlag
+}
+
+func (f *functionFlags) register(fs *flag.FlagSet) {
+	fs.Var(&f.args, "arg", "an argument of a function (its os.Args, whole: no program name first), repeatable")
+	fs.Var(&f.env, "env", "an environment variable of a function, KEY=value, repeatable")
+}
+
 // headerFlags is a repeatable -H "Name: value".
 type headerFlags []string
 
@@ -44,6 +76,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	data := fs.String("data", "", "request body, without a request file")
 	var headers headerFlags
 	fs.Var(&headers, "H", `request header "Name: value", repeatable, without a request file`)
+	var fn functionFlags
+	fn.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: gojinn run [flags] <module.wasm> [request file (HTTP/1.1 wire format)]")
 		fs.PrintDefaults()
@@ -76,7 +110,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, err)
 	}
-	if err := runOnce(context.Background(), fs.Arg(0), guestCfg, req, resp, stdout); err != nil {
+	opts := gojinntest.Options{Config: guestCfg, Args: fn.args, Env: fn.env.listFlag, CacheDir: cacheDir()}
+	if err := runOnce(context.Background(), fs.Arg(0), opts, req, resp, stdout); err != nil {
 		return fail(exitFailure, err)
 	}
 	return exitOK
@@ -138,16 +173,8 @@ func readResponse(path string) (*gojinntest.Response, error) {
 	return &gojinntest.Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }
 
-// load loads the module at path as Caddy would (gojinntest.Load), with
-// the compilation cache of GOJINN_CACHE_DIR when that is set.
-func load(ctx context.Context, path string, guestCfg []byte) (*gojinntest.Module, error) {
-	return gojinntest.Load(ctx, path, gojinntest.Options{Config: guestCfg, CacheDir: cacheDir()})
-}
-
-// runOnce loads the module and runs req through it, writing the report
-// to w.
-func runOnce(ctx context.Context, path string, guestCfg []byte, req *http.Request, resp *gojinntest.Response, w io.Writer) error {
-	m, err := load(ctx, path, guestCfg)
+func runOnce(ctx context.Context, path string, opts gojinntest.Options, req *http.Request, resp *gojinntest.Response, w io.Writer) error {
+	m, err := gojinntest.Load(ctx, path, opts)
 	if err != nil {
 		return err
 	}
