@@ -28,13 +28,14 @@ func Dialect(mod wazero.CompiledModule) (string, error) {
 }
 
 // IsFunction reports whether mod is a function's module (LoadFunction's)
-// rather than a filter's (Load's): it imports from no dialect's host
-// module, exports a function's entry point (a command's _start or a
-// reactor's gojinn_function), and neither the Gojinn ABI's version export
-// nor an http-wasm handler.
+// rather than a filter's (Load's): it imports from WASI alone, as a
+// function may (a filter of any dialect imports its host functions from
+// another module), exports a function's entry point (a command's _start
+// or a reactor's gojinn_function), and neither the Gojinn ABI's version
+// export nor an http-wasm handler.
 func IsFunction(mod wazero.CompiledModule) bool {
 	for _, f := range mod.ImportedFunctions() {
-		if module, _, _ := f.Import(); module == hostabi.ModuleName || module == httpwasm.ModuleName {
+		if module, _, _ := f.Import(); module != hostabi.WASIModuleName {
 			return false
 		}
 	}

@@ -65,6 +65,9 @@ func TestInspect(t *testing.T) {
 		{"a command importing the ABI is no function", entry("_start",
 			wasmtest.Import{Module: "gojinn", Name: "status_get", Type: wasmtest.FuncType{Results: i32}}), "gojinn", false, false, []bool{true}},
 		{"neither entry", entry("other"), "gojinn", false, false, nil},
+		// Proxy-Wasm guests import from "env" and may export _start.
+		{"a command importing from another module is no function", entry("_start",
+			wasmtest.Import{Module: "env", Name: "proxy_log", Type: nullary}), "gojinn", false, false, []bool{false}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mod, err := rt.CompileModule(ctx, tc.mod.Encode())
