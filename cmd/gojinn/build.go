@@ -1,13 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/gojinn/gojinn/internal/wasmbuild"
@@ -15,34 +21,149 @@ import (
 
 // toolchain is how a kind of source folder is built: the builders of
 // internal/wasmbuild, which hold the flags each language needs (the
-// Makefile's).
+// Makefile's), and one for C.
 type toolchain struct {
 	name  string
 	build func(dir string) (string, error)
+	// temporary: build returns a file in a temporary folder of its own,
+	// to remove once the module is copied out, not one in the cache.
+	temporary bool
 }
 
 // pickToolchain tells by what dir holds which toolchain builds it:
 // Cargo.toml is a Rust crate, go.mod or Go files a Go package, one C++
-// file (in dir or its src folder) a C++ filter. Test files are no Go
-// package: the Rust and C++ examples have Go tests beside their sources.
+// or C file (in dir or its src folder) a C++ or C module. Test files are
+// no Go package: the Rust and C++ examples have Go tests beside their
+// sources. Each language builds a filter or a function's module, as
+// its sources tell (isReactorGo, isFilterSource; Cargo itself for Rust:
+// a cdylib or a binary).
 func pickToolchain(dir string) (toolchain, error) {
 	if exists(filepath.Join(dir, "Cargo.toml")) {
-		return toolchain{"rust", wasmbuild.Rust}, nil
+		return toolchain{"rust", wasmbuild.Rust, false}, nil
 	}
 	if exists(filepath.Join(dir, "go.mod")) || hasGoSource(dir) {
-		return toolchain{"go", wasmbuild.Go}, nil
+		reactor, err := isReactorGo(dir)
+		switch {
+		case err != nil:
+			return toolchain{}, err
+		case reactor:
+			return toolchain{"go", wasmbuild.Go, false}, nil
+		}
+		return toolchain{"go, a WASI command", wasmbuild.GoCommand, false}, nil
 	}
 	cpp := append(glob(dir, "*.cpp"), glob(filepath.Join(dir, "src"), "*.cpp")...)
+	c := append(glob(dir, "*.c"), glob(filepath.Join(dir, "src"), "*.c")...)
 	switch {
-	case len(cpp) == 1:
-		return toolchain{"c++", func(string) (string, error) { return wasmbuild.CXX(cpp[0]) }}, nil
 	case len(cpp) > 1:
 		return toolchain{}, fmt.Errorf("%s: %d C++ files (%s, ...): the C++ build takes one", dir, len(cpp), cpp[0])
-	case len(glob(dir, "*.c")) > 0 || len(glob(filepath.Join(dir, "src"), "*.c")) > 0:
-		return toolchain{}, fmt.Errorf("%s: C sources: gojinn build has no C toolchain yet; build with clang as the README's \"Writing a filter in C\" shows", dir)
+	case len(cpp) == 1 && len(c) > 0:
+		return toolchain{}, fmt.Errorf("%s: both C++ (%s) and C (%s) sources: the build takes one file", dir, cpp[0], c[0])
+	case len(cpp) == 1:
+		filter, err := isFilterSource(cpp[0])
+		switch {
+		case err != nil:
+			return toolchain{}, err
+		case filter:
+			return toolchain{"c++", func(string) (string, error) { return wasmbuild.CXX(cpp[0]) }, false}, nil
+		}
+		return toolchain{"c++, a WASI command", func(string) (string, error) { return wasmbuild.CXXCommand(cpp[0]) }, false}, nil
+	case len(c) > 1:
+		return toolchain{}, fmt.Errorf("%s: %d C files (%s, ...): the C build takes one", dir, len(c), c[0])
+	case len(c) == 1:
+		filter, err := isFilterSource(c[0])
+		if err != nil {
+			return toolchain{}, err
+		}
+		name := "c"
+		if !filter {
+			name = "c, a WASI command"
+		}
+		return toolchain{name, func(string) (string, error) { return buildC(c[0], filter) }, true}, nil
 	}
-	return toolchain{}, fmt.Errorf("%s: no Cargo.toml, go.mod, Go file or C++ file: nothing gojinn build knows how to build", dir)
+	return toolchain{}, fmt.Errorf("%s: no Cargo.toml, go.mod, Go, C++ or C file: nothing gojinn build knows how to build", dir)
 }
+
+// isReactorGo tells whether the Go package in dir is built as a reactor
+// (-buildmode=c-shared: a filter, or a function of the Go SDK
+// hostabi/function), which it is when it imports one of Gojinn's guest
+// SDKs, exports functions itself (//go:wasmexport, as an http-wasm guest
+// does), or has an empty main (a reactor's main never runs: an SDK of
+// someone else's exports the functions); otherwise it is a WASI command,
+// a function in the command form.
+func isReactorGo(dir string) (bool, error) {
+	for _, f := range glob(dir, "*.go") {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return false, err
+		}
+		file, err := parser.ParseFile(token.NewFileSet(), f, src, parser.SkipObjectResolution)
+		if err != nil {
+			return false, err
+		}
+		for _, d := range file.Decls {
+			if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil && fn.Name.Name == "main" && fn.Body != nil && len(fn.Body.List) == 0 {
+				return true, nil
+			}
+		}
+		for _, imp := range file.Imports {
+			if p, _ := strconv.Unquote(imp.Path.Value); strings.HasPrefix(p, gojinnModule+"/hostabi/") {
+				return true, nil
+			}
+		}
+		if bytes.Contains(src, []byte("//go:wasmexport ")) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// isFilterSource tells whether a C or C++ file is a filter's (a
+// reactor): one that includes Gojinn's header. A file that does not is a
+// function's, a WASI command whose main runs per request.
+func isFilterSource(path string) (bool, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Contains(src, []byte(`#include "gojinn.h`)), nil
+}
+
+// cFlags build C as the README tells a C author to, with the C++
+// build's warnings: a WASI reactor for a filter, a command (whose _start
+// runs main) for a function.
+var cFlags = []string{"--target=wasm32-wasi", "-O2", "-Wall", "-Wextra", "-Werror", "-Wl,--strip-debug"}
+
+// buildC builds one C file with clang, the repository's hostabi (gojinn.h)
+// on the include path after the file's own folder. C builds in well under
+// a second, so it is not cached: the module goes to a fresh temporary
+// file, which the caller copies.
+func buildC(file string, reactor bool) (string, error) {
+	clang, err := exec.LookPath("clang")
+	if err != nil {
+		return "", fmt.Errorf("building %s: clang for wasm32-wasi is not installed: run `make deps` (clang, lld, wasi-libc)", file)
+	}
+	dir, err := os.MkdirTemp("", "gojinn-build-c-")
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir, "module.wasm")
+	args := append([]string{}, cFlags...)
+	if reactor {
+		args = append(args, "-mexec-model=reactor")
+	}
+	args = append(args, "-I", wasmbuild.HostABIDir(), "-o", out, file)
+	if b, err := exec.Command(clang, args...).CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("building %s for wasm32-wasi (c): %w\n%s", file, err, b)
+	}
+	return out, nil
+}
+
+// gojinnModule is this repository's module path.
+const gojinnModule = "github.com/gojinn/gojinn"
 
 func hasGoSource(dir string) bool {
 	for _, f := range glob(dir, "*.go") {
@@ -122,6 +243,9 @@ func buildAndCheck(dir, out string, guestCfg []byte, w io.Writer) (bool, error) 
 	built, err := tc.build(abs)
 	if err != nil {
 		return false, err
+	}
+	if tc.temporary {
+		defer os.RemoveAll(filepath.Dir(built))
 	}
 	if err := copyFile(built, out); err != nil {
 		return false, err

@@ -53,16 +53,48 @@ func TestBuild(t *testing.T) {
 			want: []string{`^built .*\.wasm \(rust\)$`, `^check: refused: .*no keys`},
 		},
 		{
+			name: "a go function, a command",
+			args: []string{"../../functions-examples/quote/command"},
+			code: exitOK,
+			want: []string{`^built .*\.wasm \(go, a WASI command\)$`, `^kind +function \(command\)$`, `^check: ok$`},
+		},
+		{
+			name: "a go function, a reactor",
+			args: []string{"../../functions-examples/quote/reactor"},
+			code: exitOK,
+			want: []string{`^built .*\.wasm \(go\)$`, `^kind +function \(reactor\)$`, `^check: ok$`},
+		},
+		{
+			name: "a rust function",
+			args: []string{"../../functions-examples/hello-rust"},
+			code: exitOK,
+			want: []string{`^built .*\.wasm \(rust\)$`, `^kind +function \(command\)$`, `^check: ok$`},
+		},
+		{
+			name: "a c++ function",
+			args: []string{"../../functions-examples/hello-cpp"},
+			code: exitOK,
+			want: []string{`^built .*\.wasm \(c\+\+, a WASI command\)$`, `^kind +function \(command\)$`, `^check: ok$`},
+		},
+		{
+			name: "a c function",
+			args: []string{"../../functions/testdata/ccommand"},
+			code: exitOK,
+			want: []string{`^built .*\.wasm \(c, a WASI command\)$`, `^kind +function \(command\)$`, `^check: ok$`},
+		},
+		{
 			name:   "a folder with nothing to build",
 			args:   []string{noSource},
 			code:   exitFailure,
-			errOut: noSource + ": no Cargo.toml, go.mod, Go file or C++ file",
+			errOut: noSource + ": no Cargo.toml, go.mod, Go, C++ or C file",
 		},
 		{
-			name:   "C sources",
+			// A C file without main is neither a filter nor a command:
+			// clang's error follows the file's.
+			name:   "C that does not link",
 			args:   []string{cSource},
 			code:   exitFailure,
-			errOut: "no C toolchain yet",
+			errOut: "filter.c for wasm32-wasi (c): exit status 1",
 		},
 		{
 			name:   "a folder that is not there",
@@ -98,5 +130,45 @@ func TestBuild(t *testing.T) {
 				t.Logf("stdout:\n%s\nstderr:\n%s", stdout, stderr)
 			}
 		})
+	}
+}
+
+// TestIsReactorGo checks how build tells a Go reactor (built with
+// -buildmode=c-shared) from a WASI command.
+func TestIsReactorGo(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		files   map[string]string
+		reactor bool
+	}{
+		{"the filter SDK", map[string]string{"main.go": "package main\n\nimport _ \"github.com/gojinn/gojinn/hostabi/guest\"\n\nfunc main() { println() }\n"}, true},
+		{"the function SDK", map[string]string{"main.go": "package main\n\nimport \"github.com/gojinn/gojinn/hostabi/function\"\n\nfunc init() { function.Handle(nil) }\n"}, true},
+		{"its own exports", map[string]string{"main.go": "package main\n\n//go:wasmexport handle_request\nfunc h() uint64 { return 1 }\n\nfunc main() { println() }\n"}, true},
+		{"an empty main", map[string]string{"main.go": "package main\n\nimport _ \"example.com/sdk\"\n\nfunc main() {}\n"}, true},
+		{"a command", map[string]string{"main.go": "package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.Write(nil) }\n"}, false},
+		{"a test that imports the SDK", map[string]string{
+			"main.go":      "package main\n\nfunc main() { println() }\n",
+			"main_test.go": "package main\n\nimport _ \"github.com/gojinn/gojinn/hostabi/guest\"\n",
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, src := range tc.files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := isReactorGo(dir)
+			if err != nil || got != tc.reactor {
+				t.Errorf("isReactorGo = %t, %v; want %t", got, err, tc.reactor)
+			}
+		})
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\nfunc {"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := isReactorGo(dir); err == nil || !strings.Contains(err.Error(), "main.go") {
+		t.Errorf("a file that does not parse: %v, want its name in the error", err)
 	}
 }

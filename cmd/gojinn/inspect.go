@@ -68,39 +68,66 @@ func inspectModule(ctx context.Context, path string, guestCfg []byte, w io.Write
 	if err != nil {
 		return false, err
 	}
-	info, err := readModule(ctx, wasm)
-	if err != nil {
-		return false, fmt.Errorf("%s: %w", path, err)
-	}
 	// Without GOJINN_CACHE_DIR, the load time shown is a compile's.
 	engine, err := newEngine()
 	if err != nil {
 		return false, err
 	}
 	defer engine.Close(ctx)
+	info, err := readModule(ctx, engine, wasm)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", path, err)
+	}
 	start := time.Now()
-	f, loadErr := engine.Load(ctx, filters.Config{
-		Name:        filterName(path),
-		Path:        path,
-		GuestConfig: guestCfg,
-		// One instance at a time is all a report needs.
-		PoolMax: 1,
-	})
+	var loadErr error
+	var f *filters.Filter
+	var fn *filters.Function
+	if info.function {
+		// A function has no configure: what --config would give it is its
+		// arguments and environment, which Caddy's gojinn directive sets.
+		fn, loadErr = engine.LoadFunction(ctx, filters.FunctionConfig{Name: filterName(path), Path: path, PoolMax: 1})
+		if loadErr == nil && len(guestCfg) > 0 {
+			loadErr = fmt.Errorf("function %s (%s): a function reads no config", filterName(path), path)
+		}
+	} else {
+		f, loadErr = engine.Load(ctx, filters.Config{
+			Name:        filterName(path),
+			Path:        path,
+			GuestConfig: guestCfg,
+			// One instance at a time is all a report needs.
+			PoolMax: 1,
+		})
+	}
 	loadTime := time.Since(start)
 	if f != nil {
 		defer f.Close(ctx)
+	}
+	if fn != nil {
+		defer fn.Close(ctx)
 	}
 
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "module\t%s\n", path)
 	fmt.Fprintf(tw, "size\t%s\n", bytesText(uint64(len(wasm))))
-	fmt.Fprintf(tw, "dialect\t%s\n", info.dialect())
+	if fn != nil || (info.function && loadErr != nil) {
+		kind := "function"
+		if fn != nil {
+			kind += " (" + fn.Kind().String() + ")"
+		}
+		fmt.Fprintf(tw, "kind\t%s\n", kind)
+	} else {
+		fmt.Fprintf(tw, "kind\tfilter\n")
+		fmt.Fprintf(tw, "dialect\t%s\n", info.dialect)
+	}
 	if info.hasMemory {
 		fmt.Fprintf(tw, "memory\tat least %s (%d pages)\n", bytesText(info.memoryMin), info.memoryMin/wasmPage)
 	} else {
 		fmt.Fprintf(tw, "memory\tnone exported\n")
 	}
-	if loadErr == nil {
+	if loadErr == nil && fn != nil {
+		fmt.Fprintf(tw, "load\t%s (instrument, compile to machine code unless %s holds it, check, snapshot)\n", loadTime.Round(time.Millisecond), cacheDirEnv)
+	}
+	if loadErr == nil && f != nil {
 		fmt.Fprintf(tw, "load\t%s (instrument, compile to machine code unless %s holds it, check, configure)\n", loadTime.Round(time.Millisecond), cacheDirEnv)
 		fmt.Fprintf(tw, "features\t%s\n", featuresText(f.Features()))
 		phases := "request"

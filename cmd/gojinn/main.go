@@ -2,10 +2,12 @@
 // and tests a filter without Caddy, with the same engine, checks and
 // messages that Caddy's loader uses (docs/CLI.md).
 //
+//	gojinn new <dir> [--lang go|c|rust|cpp] [--kind filter|function] [--module path] [--clone dir]
 //	gojinn inspect [--config file|json] <module.wasm>
-//	gojinn run [--config file|json] [--response file] [--method m --url u -H "K: v" --data d] <module.wasm> [request file]
+//	gojinn run [--config file|json] [--response file] [--method m --url u -H "K: v" --data d] [--arg a --env K=v] <module.wasm> [request file]
 //	gojinn build [-o module.wasm] [--config file|json] [dir]
-//	gojinn test <module.wasm> <cases.json>
+//	gojinn test <module.wasm> <cases.json|cases.yaml>
+//	gojinn bench [--runs n --calls n --instances n] [run's flags] <module.wasm> [request file]
 //
 // Exit codes: 0 for success, 1 for a failure (a module refused or not
 // read, a build or a case that failed), 2 for a usage error.
@@ -37,10 +39,12 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"new", "write a filter or function skeleton (Go, C, Rust, C++) that builds and passes its own test", newSkeleton},
 		{"inspect", "dialect, exports, imports, features, size and load cost of a module", inspect},
 		{"run", "one request through the filter, offline: its decision and every change it made", run},
 		{"build", "build the filter in a folder (Go, Rust, C++) and check it as inspect does", build},
-		{"test", "run request/expectation cases (JSON) against a module", test},
+		{"test", "run request/expectation cases (JSON or YAML) against a module", test},
+		{"bench", "cost of a call (median, spread), allocations, a cold load, a restore, memory", bench},
 	}
 }
 
@@ -85,12 +89,18 @@ func usage(w io.Writer) {
 // compiles.
 const cacheDirEnv = "GOJINN_CACHE_DIR"
 
-// newEngine is the engine a subcommand loads modules in: with the
-// compilation cache of GOJINN_CACHE_DIR when that is set.
-func newEngine() (*filters.Engine, error) {
+// cacheDir is the compilation cache's folder, GOJINN_CACHE_DIR's; ""
+// (none) when that is unset or "off".
+func cacheDir() string {
 	dir := os.Getenv(cacheDirEnv)
 	if dir == "off" {
 		dir = ""
 	}
-	return filters.NewEngine(filters.EngineConfig{CacheDir: dir})
+	return dir
+}
+
+// newEngine is the engine a subcommand loads modules in: with the
+// compilation cache of GOJINN_CACHE_DIR when that is set.
+func newEngine() (*filters.Engine, error) {
+	return filters.NewEngine(filters.EngineConfig{CacheDir: cacheDir()})
 }

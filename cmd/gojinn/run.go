@@ -4,24 +4,51 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-
 	"github.com/gojinn/gojinn/filters"
-	"github.com/gojinn/gojinn/pipeline"
+	"github.com/gojinn/gojinn/gojinntest"
 )
+
+// listFlag is a repeatable flag's values.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, " ") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+// envFlag is a repeatable --env KEY=value.
+type envFlag struct{ listFlag }
+
+func (e *envFlag) Set(v string) error {
+	if k, _, ok := strings.Cut(v, "="); !ok || k == "" {
+		return fmt.Errorf("%q is not KEY=value", v)
+	}
+	return e.listFlag.Set(v)
+}
+
+// functionFlags are a function's settings, --arg and --env, which
+// Caddy's gojinn directive gives as args and env.
+type functionFlags struct {
+	args listFlag
+	env  envFlag
+}
+
+func (f *functionFlags) register(fs *flag.FlagSet) {
+	fs.Var(&f.args, "arg", "an argument of a function (its os.Args, whole: no program name first), repeatable")
+	fs.Var(&f.env, "env", "an environment variable of a function, KEY=value, repeatable")
+}
 
 // headerFlags is a repeatable -H "Name: value".
 type headerFlags []string
@@ -36,10 +63,6 @@ func (h *headerFlags) Set(v string) error {
 	return nil
 }
 
-// clientAddr is the request's client address: run serves no network, and
-// a filter that reads client_addr gets a loopback one.
-const clientAddr = "127.0.0.1:50000"
-
 // run passes one request through a chain of the module's filter, with a
 // next handler that records what it got and answers with --response, and
 // reports what the filter did.
@@ -53,6 +76,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	data := fs.String("data", "", "request body, without a request file")
 	var headers headerFlags
 	fs.Var(&headers, "H", `request header "Name: value", repeatable, without a request file`)
+	var fn functionFlags
+	fn.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: gojinn run [flags] <module.wasm> [request file (HTTP/1.1 wire format)]")
 		fs.PrintDefaults()
@@ -85,7 +110,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, err)
 	}
-	if err := runOnce(context.Background(), fs.Arg(0), guestCfg, req, resp, stdout); err != nil {
+	opts := gojinntest.Options{Config: guestCfg, Args: fn.args, Env: fn.env.listFlag, CacheDir: cacheDir()}
+	if err := runOnce(context.Background(), fs.Arg(0), opts, req, resp, stdout); err != nil {
 		return fail(exitFailure, err)
 	}
 	return exitOK
@@ -101,7 +127,7 @@ func readRequest(path string) (*http.Request, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: not an HTTP/1.1 request: %w", path, err)
 	}
-	req.RemoteAddr = clientAddr
+	req.RemoteAddr = gojinntest.ClientAddr
 	return req, nil
 }
 
@@ -119,23 +145,15 @@ func flagRequest(method, url string, headers []string, data string) (*http.Reque
 		name, value, _ := strings.Cut(h, ":")
 		req.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
 	}
-	req.RequestURI, req.RemoteAddr = req.URL.RequestURI(), clientAddr
+	req.RequestURI, req.RemoteAddr = req.URL.RequestURI(), gojinntest.ClientAddr
 	return req, nil
-}
-
-// recordedResponse is a response: the one the next handler answers
-// with, or the one that went out.
-type recordedResponse struct {
-	status int
-	header http.Header
-	body   []byte
 }
 
 // readResponse reads the next handler's response from path, in HTTP/1.1
 // wire format; no path is a 200 with no body.
-func readResponse(path string) (*recordedResponse, error) {
+func readResponse(path string) (*gojinntest.Response, error) {
 	if path == "" {
-		return &recordedResponse{status: http.StatusOK, header: http.Header{}}, nil
+		return &gojinntest.Response{Status: http.StatusOK, Header: http.Header{}}, nil
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -152,172 +170,97 @@ func readResponse(path string) (*recordedResponse, error) {
 	}
 	// Framing is the server's to set again.
 	resp.Header.Del("Content-Length")
-	return &recordedResponse{status: resp.StatusCode, header: resp.Header, body: body}, nil
+	return &gojinntest.Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }
 
-// loaded is a filter loaded on an engine of its own, with its logs kept.
-type loaded struct {
-	engine *filters.Engine
-	filter *filters.Filter
-	logger *zap.Logger
-	logs   *bytes.Buffer
-}
-
-// load loads the module at path as Caddy would, with a logger that keeps
-// every line (the guest's debug lines too) for the report.
-func load(ctx context.Context, path string, guestCfg []byte) (*loaded, error) {
-	logs := &bytes.Buffer{}
-	enc := zap.NewDevelopmentEncoderConfig()
-	enc.TimeKey = "" // the report is the same on every run
-	logger := zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(logs), zap.DebugLevel))
-	engine, err := newEngine()
+func runOnce(ctx context.Context, path string, opts gojinntest.Options, req *http.Request, resp *gojinntest.Response, w io.Writer) error {
+	m, err := gojinntest.Load(ctx, path, opts)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	f, err := engine.Load(ctx, filters.Config{Name: filterName(path), Path: path, GuestConfig: guestCfg, PoolMax: 1, Logger: logger})
+	defer m.Close(ctx)
+	o, err := m.Serve(req, resp)
 	if err != nil {
-		_ = engine.Close(ctx)
-		return nil, err
+		return err
 	}
-	return &loaded{engine: engine, filter: f, logger: logger, logs: logs}, nil
-}
-
-func (l *loaded) close(ctx context.Context) {
-	l.filter.Close(ctx)
-	_ = l.engine.Close(ctx)
-}
-
-// outcome is what one request through the filter came to.
-type outcome struct {
-	// failure is the chain's failure, nil when the call succeeded.
-	failure *pipeline.Failure
-	// continued: the request reached the next handler.
-	continued bool
-	// out is the response that went out.
-	out recordedResponse
-	// The request line and headers before the filter and after its
-	// request phase, the body the next handler got.
-	beforeLine, afterLine string
-	before, after         http.Header
-	nextBody              []byte
-	vars                  [][2]string
-	logs                  string
-	elapsed               time.Duration
-}
-
-// serve passes req through a chain of the filter alone, in front of a
-// next handler that records what it gets and answers with resp.
-func (l *loaded) serve(req *http.Request, resp *recordedResponse) (*outcome, error) {
-	l.logs.Reset() // the load's lines and an earlier request's are not this one's
-	o := &outcome{before: req.Header.Clone(), beforeLine: req.Method + " " + req.RequestURI}
-	visit := func(ex *pipeline.Exchange) {
-		r := ex.Request()
-		o.afterLine, o.after = r.Method+" "+ex.URI(), r.Header.Clone()
-		ex.Vars(func(name, value string) { o.vars = append(o.vars, [2]string{name, value}) })
-	}
-	next := func(rw http.ResponseWriter, r *http.Request) error {
-		o.continued = true
-		b, err := io.ReadAll(r.Body)
-		if err != nil {
-			return fmt.Errorf("next handler reading the request body: %w", err)
+	switch o.Decision {
+	case gojinntest.Fail:
+		what := "the chain"
+		if m.Function() != nil {
+			what = "the function handler"
 		}
-		o.nextBody = b
-		for k, vs := range resp.header {
-			rw.Header()[k] = slices.Clone(vs)
-		}
-		rw.WriteHeader(resp.status)
-		_, err = rw.Write(resp.body)
-		return err
-	}
-	chain := pipeline.New([]pipeline.Stage{{Filter: l.filter}}, pipeline.Options{Logger: l.logger})
-	rec := httptest.NewRecorder()
-	start := time.Now()
-	err := chain.Serve(rec, req, next, visit)
-	o.elapsed = time.Since(start)
-	if err != nil && !errors.As(err, &o.failure) {
-		return nil, err
-	}
-	o.out = recordedResponse{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
-	if o.failure != nil {
-		o.out.status = o.failure.Status
-	}
-	o.logs = l.logs.String()
-	return o, nil
-}
-
-// runOnce loads the module and runs req through it, writing the report
-// to w.
-func runOnce(ctx context.Context, path string, guestCfg []byte, req *http.Request, resp *recordedResponse, w io.Writer) error {
-	l, err := load(ctx, path, guestCfg)
-	if err != nil {
-		return err
-	}
-	defer l.close(ctx)
-	o, err := l.serve(req, resp)
-	if err != nil {
-		return err
-	}
-	switch {
-	case o.failure != nil:
-		fmt.Fprintf(w, "decision: failed, the chain answers %d: %v\n", o.failure.Status, o.failure.Err)
-	case o.continued:
+		fmt.Fprintf(w, "decision: failed, %s answers %d: %v\n", what, o.Status, o.Err)
+	case gojinntest.Continue:
 		fmt.Fprintln(w, "decision: continue")
 	default:
-		fmt.Fprintf(w, "decision: answered %d %s\n", o.out.status, http.StatusText(o.out.status))
-		writeHeader(w, o.out.header)
-		fmt.Fprintf(w, "  body (%d bytes): %s\n", len(o.out.body), strconv.Quote(string(o.out.body)))
+		fmt.Fprintf(w, "decision: answered %d %s\n", o.Status, http.StatusText(o.Status))
+		writeHeader(w, o.Header)
+		fmt.Fprintf(w, "  body (%d bytes): %s\n", len(o.Body), strconv.Quote(string(o.Body)))
 	}
+	if f := m.Filter(); f != nil {
+		writeFilterChanges(w, f, req, resp, o)
+	}
+	fmt.Fprintln(w, "logs:")
+	if o.Logs == "" {
+		fmt.Fprintln(w, "  none")
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(o.Logs, "\n"), "\n") {
+		if line != "" {
+			fmt.Fprintf(w, "  %s\n", line)
+		}
+	}
+	what := "the chain's Serve, the next handler included"
+	if m.Function() != nil {
+		what = "the function handler's Serve"
+	}
+	fmt.Fprintf(w, "time: %s (%s)\n", o.Elapsed.Round(time.Microsecond), what)
+	if st := m.Stats(); st.SnapshotBytes > 0 {
+		fmt.Fprintf(w, "memory: %s, the instance's memory when configured (its snapshot)\n", bytesText(st.SnapshotBytes))
+	}
+	return nil
+}
+
+// writeFilterChanges writes what a filter changed: the request line and
+// headers, the body the next handler got, the variables, and what its
+// response hooks changed.
+func writeFilterChanges(w io.Writer, f *filters.Filter, req *http.Request, resp *gojinntest.Response, o *gojinntest.Outcome) {
 	fmt.Fprintln(w, "request changes:")
 	n := 0
-	if o.afterLine != "" && o.afterLine != o.beforeLine {
-		fmt.Fprintf(w, "  - %s\n  + %s\n", o.beforeLine, o.afterLine)
+	if o.AfterLine != "" && o.AfterLine != o.BeforeLine {
+		fmt.Fprintf(w, "  - %s\n  + %s\n", o.BeforeLine, o.AfterLine)
 		n++
 	}
-	n += writeHeaderDiff(w, o.before, o.after)
-	if o.continued && req.ContentLength != 0 {
-		fmt.Fprintf(w, "  body the next handler got (%d bytes): %s\n", len(o.nextBody), strconv.Quote(string(o.nextBody)))
+	n += writeHeaderDiff(w, o.Before, o.After)
+	if o.Decision == gojinntest.Continue && req.ContentLength != 0 {
+		fmt.Fprintf(w, "  body the next handler got (%d bytes): %s\n", len(o.NextBody), strconv.Quote(string(o.NextBody)))
 		n++
 	}
 	if n == 0 {
 		fmt.Fprintln(w, "  none")
 	}
 	fmt.Fprintln(w, "variables:")
-	if len(o.vars) == 0 {
+	if len(o.Variables) == 0 {
 		fmt.Fprintln(w, "  none")
 	}
-	for _, v := range o.vars {
-		fmt.Fprintf(w, "  %s = %s\n", v[0], strconv.Quote(v[1]))
+	for _, v := range o.Variables {
+		fmt.Fprintf(w, "  %s = %s\n", v.Name, strconv.Quote(v.Value))
 	}
-	if o.continued && l.filter.HasResponse() {
+	if o.Decision == gojinntest.Continue && f.HasResponse() {
 		fmt.Fprintln(w, "response changes:")
 		n := 0
-		if o.out.status != resp.status {
-			fmt.Fprintf(w, "  - status %d\n  + status %d\n", resp.status, o.out.status)
+		if o.Status != resp.Status {
+			fmt.Fprintf(w, "  - status %d\n  + status %d\n", resp.Status, o.Status)
 			n++
 		}
-		n += writeHeaderDiff(w, resp.header, withoutFraming(o.out.header))
-		if !bytes.Equal(o.out.body, resp.body) {
-			fmt.Fprintf(w, "  body (%d bytes): %s\n", len(o.out.body), strconv.Quote(string(o.out.body)))
+		n += writeHeaderDiff(w, resp.Header, withoutFraming(o.Header))
+		if !bytes.Equal(o.Body, resp.Body) {
+			fmt.Fprintf(w, "  body (%d bytes): %s\n", len(o.Body), strconv.Quote(string(o.Body)))
 			n++
 		}
 		if n == 0 {
 			fmt.Fprintln(w, "  none")
 		}
 	}
-	fmt.Fprintln(w, "logs:")
-	if o.logs == "" {
-		fmt.Fprintln(w, "  none")
-	}
-	for _, line := range strings.Split(strings.TrimSuffix(o.logs, "\n"), "\n") {
-		if line != "" {
-			fmt.Fprintf(w, "  %s\n", line)
-		}
-	}
-	fmt.Fprintf(w, "time: %s (the chain's Serve, the next handler included)\n", o.elapsed.Round(time.Microsecond))
-	if st := l.filter.Stats(); st.SnapshotBytes > 0 {
-		fmt.Fprintf(w, "memory: %s, the instance's memory when configured (its snapshot)\n", bytesText(st.SnapshotBytes))
-	}
-	return nil
 }
 
 // withoutFraming is h without the headers the server adds to frame a

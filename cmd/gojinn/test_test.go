@@ -30,6 +30,16 @@ func TestTest(t *testing.T) {
 	// A string config is handed over as its text.
 	textConfig := cases(`{"config": "{\"greeting\": \"yo\"}", "cases": [
 			{"expect": {"request_headers": {"X-Hello": "yo, stranger"}}}]}`)
+	yamlCases := writeFile(t, "cases.yaml", []byte(`
+config: {greeting: hi}
+cases:
+  - name: greets
+    request: {headers: {X-Name: ada}}
+    expect: {decision: continue, request_headers: {X-Hello: "hi, ada"}}
+  - name: admin closed
+    request: {url: "http://localhost/admin"}
+    expect: {decision: answer, status: 403, variables: {hello.message: null}}
+`))
 	responses := cases(`{"cases": [
 			{"name": "headers added", "response": {"status": 201, "headers": {"Content-Type": "text/html"}, "body": "hi"},
 			 "expect": {"status": 201, "body": "hi", "response_headers": {"X-Frame-Options": "DENY", "Content-Type": "text/html"}}}
@@ -53,6 +63,7 @@ func TestTest(t *testing.T) {
 			`^1 of 2 cases passed$`,
 		}, ""},
 		{"a config as text", hello, textConfig, exitOK, []string{`^ok    case 1$`}, ""},
+		{"cases in YAML", hello, yamlCases, exitOK, []string{`^ok    greets$`, `^ok    admin closed$`, `^2 of 2 cases passed$`}, ""},
 		{"response hooks", secheaders, responses, exitOK, []string{`^ok    headers added$`}, ""},
 		{"a module the loader refuses", badImport, passing, exitFailure, nil, "imports unknown host function gojinn.no_such_function"},
 		{"a cases file that is not JSON", hello, cases(`{"cases": [`), exitUsage, nil, "cases.json: unexpected EOF"},
