@@ -440,10 +440,17 @@ type Stats struct {
 	// SnapshotResident how much of it the host holds (its non-zero
 	// pages), shared by every filter that restores from it.
 	SnapshotBytes, SnapshotResident uint64
+	// PeakMemory is the largest linear memory any of its instances has
+	// had since the load: what the guest needs of its memory limit.
+	PeakMemory uint64
 }
 
-// startCounts counts the instances a filter or function made, by how.
-type startCounts struct{ fresh, restored atomic.Int64 }
+// startCounts counts the instances a filter or function made, by how,
+// and the largest memory they grew to.
+type startCounts struct {
+	fresh, restored atomic.Int64
+	peakMemory      atomic.Uint64
+}
 
 // of is the Stats of the instances counted in c, pooled in p, restored
 // from snap (nil without one).
@@ -455,6 +462,8 @@ func (c *startCounts) of(p *pool, snap *snapshot.Snapshot) Stats {
 		Fresh:    c.fresh.Load(),
 		Restored: c.restored.Load(),
 		Reaped:   p.reaped.Load(),
+
+		PeakMemory: c.peakMemory.Load(),
 	}
 	if snap != nil {
 		s.SnapshotBytes, s.SnapshotResident = snap.MemorySize(), snap.Resident()

@@ -435,6 +435,7 @@ func (f *Function) instantiate(ctx context.Context, snap *snapshot.Snapshot) (*i
 	default:
 		alloc = memory.NewAllocator(f.memoryLimit(), nil)
 	}
+	alloc.TrackPeak(&f.stats.peakMemory)
 	if err := f.engine.instantiate(ctx, f.compiled, in, alloc, mc); err != nil {
 		return nil, err
 	}

@@ -96,6 +96,7 @@ func (f *Filter) instantiate(ctx context.Context, snap *snapshot.Snapshot) (*ins
 	if snap != nil {
 		alloc = snap.Allocator(f.memoryLimit())
 	}
+	alloc.TrackPeak(&f.stats.peakMemory)
 	if err := f.engine.instantiate(ctx, f.compiled, in, alloc, mc); err != nil {
 		return nil, err
 	}

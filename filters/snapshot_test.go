@@ -267,3 +267,40 @@ func TestLoadSeesReplacedFile(t *testing.T) {
 		t.Fatalf("%d modules, want the old and the new", n)
 	}
 }
+
+// TestStatsPeakMemory: Stats reports the largest memory an instance grew
+// to, which a refused growth does not raise.
+func TestStatsPeakMemory(t *testing.T) {
+	const memoryGrow = 0x40 // memory.grow 0: pages on the stack, the old size back
+	grow := func(pages byte) []byte {
+		body := append(wasmtest.Const(int32(pages)), memoryGrow, 0x00, wasmtest.OpDrop)
+		return append(body, wasmtest.Const(0)...)
+	}
+	for _, tt := range []struct {
+		name  string
+		pages byte
+		want  uint64
+	}{
+		{"grows by 3 pages", 3, 4 * 65536},
+		{"growth refused", 100, 1 * 65536}, // 101 pages over a 1 MiB limit: refused, the call fails
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := newEngine(t).Load(context.Background(), Config{Name: "grow", Wasm: wasmtest.ABIGuest(nil, grow(tt.pages)).Encode(),
+				MemoryLimit: 1 << 20, Timeout: time.Minute})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { f.Close(context.Background()) })
+			if got := f.Stats().PeakMemory; got != 65536 {
+				t.Fatalf("PeakMemory after the load = %d, want one page", got)
+			}
+			_, err = f.Call(context.Background(), hostabi.PhaseRequest, newTestExchange("", ""))
+			if refused := tt.want == 65536; refused != errors.Is(err, ErrMemoryLimit) {
+				t.Fatalf("call: %v", err)
+			}
+			if got := f.Stats().PeakMemory; got != tt.want {
+				t.Errorf("PeakMemory = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

@@ -214,8 +214,14 @@ func runOnce(ctx context.Context, path string, opts gojinntest.Options, req *htt
 		what = "the function handler's Serve"
 	}
 	fmt.Fprintf(w, "time: %s (%s)\n", o.Elapsed.Round(time.Microsecond), what)
-	if st := m.Stats(); st.SnapshotBytes > 0 {
-		fmt.Fprintf(w, "memory: %s, the instance's memory when configured (its snapshot)\n", bytesText(st.SnapshotBytes))
+	// The peak counts every instance since the load: the one configured
+	// for the snapshot and the one that served the request.
+	switch st := m.Stats(); {
+	case st.SnapshotBytes > 0:
+		fmt.Fprintf(w, "memory: %s at most, configure and the request included (%s when configured: its snapshot)\n",
+			bytesText(st.PeakMemory), bytesText(st.SnapshotBytes))
+	case st.PeakMemory > 0:
+		fmt.Fprintf(w, "memory: %s at most\n", bytesText(st.PeakMemory))
 	}
 	return nil
 }

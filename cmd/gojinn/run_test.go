@@ -2,6 +2,7 @@ package main
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -34,7 +35,7 @@ func TestRun(t *testing.T) {
 				`^  \+ X-Hello: hello, ada$`,
 				`^  hello\.message = "hello, ada"$`,
 				`^time: [0-9.]+[µm]?s `,
-				`^memory: [0-9.]+ MiB`,
+				`^memory: [0-9.]+ MiB \([0-9]+ bytes\) at most, configure and the request included \([0-9.]+ MiB \([0-9]+ bytes\) when configured: its snapshot\)$`,
 			},
 			absent: []string{`^response changes:`, `X-Name`},
 		},
@@ -152,5 +153,24 @@ func TestRun(t *testing.T) {
 				t.Logf("stdout:\n%s\nstderr:\n%s", out, errOut)
 			}
 		})
+	}
+}
+
+// TestRunReportsPeakMemory: a call that grows the instance's memory is
+// reported above the snapshot's size (the probe allocates 16 MiB).
+func TestRunReportsPeakMemory(t *testing.T) {
+	probe := guest(t, "../../filters/testdata/probe")
+	code, out, errOut := gojinn(t, "run", "-H", "X-Op: alloc", "-H", "X-Arg: 16", probe)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	m := regexp.MustCompile(`(?m)^memory: .*?\((\d+) bytes\) at most, .*?\((\d+) bytes\) when configured`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no memory line in:\n%s", out)
+	}
+	peak, _ := strconv.ParseUint(m[1], 10, 64)
+	snap, _ := strconv.ParseUint(m[2], 10, 64)
+	if peak < snap+16<<20 {
+		t.Errorf("peak %d bytes, snapshot %d: a 16 MiB allocation is not in the peak\n%s", peak, snap, out)
 	}
 }

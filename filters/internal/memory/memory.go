@@ -31,6 +31,7 @@ type Allocator struct {
 	limit     uint64
 	image     *Image
 	singleUse bool
+	peak      *atomic.Uint64
 	mem       *Memory
 }
 
@@ -54,6 +55,11 @@ func NewSingleUseAllocator(limit uint64, image *Image) *Allocator {
 	return &Allocator{limit: limit, image: image, singleUse: true}
 }
 
+// TrackPeak makes the memory raise peak to its size whenever it grows
+// past it: the largest memory of the instances that share peak, kept
+// where it costs nothing per call, since a memory only grows.
+func (a *Allocator) TrackPeak(peak *atomic.Uint64) { a.peak = peak }
+
 // Allocate implements experimental.MemoryAllocator. max is the module's
 // own maximum (or wazero's), which wazero enforces before asking.
 func (a *Allocator) Allocate(_, max uint64) experimental.LinearMemory {
@@ -65,6 +71,7 @@ func (a *Allocator) Allocate(_, max uint64) experimental.LinearMemory {
 		// which fails the instantiation rather than the process.
 		m = &Memory{limit: a.limit, failed: err}
 	}
+	m.peak = a.peak
 	a.mem = m
 	return m
 }
@@ -85,6 +92,7 @@ type Memory struct {
 	refused atomic.Bool
 	failed  error
 	free    func()
+	peak    *atomic.Uint64
 }
 
 // Reallocate implements experimental.LinearMemory: wazero calls it to
@@ -102,11 +110,25 @@ func (m *Memory) Reallocate(size uint64) []byte {
 		if !m.grow(size) {
 			return nil
 		}
+		m.raisePeak(size)
 		return m.buf
 	case size > uint64(len(m.buf)):
 		return nil
 	}
+	m.raisePeak(size)
 	return m.buf[:size]
+}
+
+func (m *Memory) raisePeak(size uint64) {
+	if m.peak == nil {
+		return
+	}
+	for {
+		p := m.peak.Load()
+		if size <= p || m.peak.CompareAndSwap(p, size) {
+			return
+		}
+	}
 }
 
 // Free implements experimental.LinearMemory: the instance closed.

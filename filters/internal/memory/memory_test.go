@@ -2,6 +2,7 @@ package memory
 
 import (
 	"bytes"
+	"sync/atomic"
 	"testing"
 )
 
@@ -131,5 +132,33 @@ func TestSingleUseMemoriesCopyTheImage(t *testing.T) {
 	_, zbuf := allocateWith(t, NewSingleUseAllocator(2*PageSize, nil), 2*PageSize)
 	if !bytes.Equal(zbuf, make([]byte, 2*PageSize)) {
 		t.Fatal("a single-use memory without an image is not zero")
+	}
+}
+
+// TestPeakIsTheLargestMemory: memories sharing a peak raise it to the
+// largest size any of them grew to, and a refused growth does not count.
+func TestPeakIsTheLargestMemory(t *testing.T) {
+	var peak atomic.Uint64
+	newMem := func(min uint64) *Memory {
+		a := NewAllocator(4*PageSize, nil)
+		a.TrackPeak(&peak)
+		m, _ := allocateWith(t, a, min)
+		return m
+	}
+	a, b := newMem(PageSize), newMem(2*PageSize)
+	if got := peak.Load(); got != 2*PageSize {
+		t.Fatalf("peak after memories of 1 and 2 pages = %d, want %d", got, 2*PageSize)
+	}
+	if a.Reallocate(3*PageSize) == nil {
+		t.Fatal("growth within the limit refused")
+	}
+	if b.Reallocate(5*PageSize) != nil {
+		t.Fatal("growth past the limit allowed")
+	}
+	if got := peak.Load(); got != 3*PageSize {
+		t.Fatalf("peak = %d, want %d (the refused growth must not count)", got, 3*PageSize)
+	}
+	if untracked, _ := allocate(t, 4*PageSize, nil, 4*PageSize); untracked.Reallocate(4*PageSize) == nil || peak.Load() != 3*PageSize {
+		t.Fatal("a memory without TrackPeak moved the peak")
 	}
 }
