@@ -65,7 +65,7 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 		return types.OnPluginStartStatusFailed
 	}
 	switch p.cfg.Plugin {
-	case "headers", "body", "routing", "json", "shared", "properties", "auth":
+	case "headers", "body", "routing", "json", "shared", "properties", "auth", "probe":
 	case "metrics":
 		p.requests = proxywasm.DefineCounterMetric(p.cfg.Key + "_requests_total")
 		p.inflight = proxywasm.DefineGaugeMetric(p.cfg.Key + "_inflight")
@@ -95,6 +95,8 @@ type stream struct {
 	types.DefaultHttpContext
 	p  *plugin
 	id uint32
+	// probe is the case of the probe filter's request.
+	probe string
 }
 
 func (s *stream) trap(where string) {
@@ -113,6 +115,8 @@ func logErr(what string, err error) {
 func (s *stream) OnHttpRequestHeaders(numHeaders int, endOfStream bool) types.Action {
 	s.trap("request_headers")
 	switch s.p.cfg.Plugin {
+	case "probe":
+		return s.probeRequestHeaders()
 	case "headers":
 		logErr("replace", proxywasm.ReplaceHttpRequestHeader("test", "best"))
 		logErr("add", proxywasm.AddHttpRequestHeader("x-proxy-wasm", "go-sdk"))
@@ -182,6 +186,9 @@ func (s *stream) count() int {
 // OnHttpRequestBody implements types.HttpContext.
 func (s *stream) OnHttpRequestBody(bodySize int, endOfStream bool) types.Action {
 	s.trap("request_body")
+	if s.p.cfg.Plugin == "probe" {
+		return s.probeRequestBody(bodySize, endOfStream)
+	}
 	if !endOfStream {
 		return types.ActionPause
 	}
@@ -217,6 +224,8 @@ func (s *stream) OnHttpRequestBody(bodySize int, endOfStream bool) types.Action 
 func (s *stream) OnHttpResponseHeaders(numHeaders int, endOfStream bool) types.Action {
 	s.trap("response_headers")
 	switch s.p.cfg.Plugin {
+	case "probe":
+		return s.probeResponseHeaders()
 	case "headers":
 		logErr("add", proxywasm.AddHttpResponseHeader("x-proxy-wasm-go-sdk-example", "http_headers"))
 		if s.p.cfg.Header != "" {
@@ -256,6 +265,9 @@ func (s *stream) OnHttpResponseHeaders(numHeaders int, endOfStream bool) types.A
 // OnHttpResponseBody implements types.HttpContext.
 func (s *stream) OnHttpResponseBody(bodySize int, endOfStream bool) types.Action {
 	s.trap("response_body")
+	if s.p.cfg.Plugin == "probe" {
+		return s.probeResponseBody(endOfStream)
+	}
 	if !endOfStream {
 		return types.ActionPause
 	}
