@@ -143,7 +143,7 @@ vet:
 		./functions-examples/... ./filters/testdata/fnprobe/... ./functions/testdata/probe/... \
 		./functions/testdata/hello/... ./hostabi/httpwasm/testdata/probe ./filters-examples/waf/e2e/testdata/engine ./filters-examples/waf/e2e/testdata/setcost
 	cd conformance/httpwasm && $(GO) vet ./...
-	cd conformance/proxywasm && $(GO) vet ./... && GOOS=wasip1 GOARCH=wasm $(GO) vet ./plugins ./testdata/sdkguest
+	cd conformance/proxywasm && $(GO) vet ./... && GOOS=wasip1 GOARCH=wasm $(GO) vet ./plugins ./testdata/sdkguest ./testdata/gojinnheaders
 
 conformance: deps
 	$(GO) run ./conformance/cmd/conformance

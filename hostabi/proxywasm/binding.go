@@ -43,9 +43,12 @@ type Binding struct {
 	// above during start-up: why it refused its configuration.
 	configureError string
 
-	alloc   api.Function // the guest's allocator, found on first use
-	keyBuf  []byte
-	scratch []byte // a serialised map or property, reused
+	alloc      api.Function // the guest's allocator, found on first use
+	allocStack [1]uint64
+	keyBuf     []byte
+	scratch    []byte   // a serialised map or property, reused
+	pairs      []pair   // a header map's fields, being serialised
+	names      []string // a header map's names, being sorted
 }
 
 // ConfigureError is the last line the guest logged at warn or above

@@ -143,13 +143,13 @@ func returnBytes(ctx context.Context, b *Binding, m api.Module, dataPtr, sizePtr
 			panic(fmt.Errorf("%w: the guest exports neither %s nor %s", ErrAlloc, ExportMemoryAllocate, ExportMalloc))
 		}
 	}
-	r, err := b.alloc.Call(ctx, uint64(len(data)))
-	if err != nil {
+	b.allocStack[0] = uint64(len(data))
+	if err := b.alloc.CallWithStack(ctx, b.allocStack[:]); err != nil {
 		// The guest trapped (or ran out of time or memory) in its
 		// allocator: the call fails with that.
 		panic(err)
 	}
-	ptr := uint32(r[0])
+	ptr := uint32(b.allocStack[0])
 	if ptr == 0 || !mem.Write(ptr, data) {
 		panic(fmt.Errorf("%w: %d bytes at %#x", ErrAlloc, len(data), ptr))
 	}
@@ -391,10 +391,12 @@ const (
 // pair is one field of a header map.
 type pair struct{ name, value string }
 
-// pairs lists a map's fields, pseudo-headers first, names lowercase,
-// sorted, one pair per value.
-func pairs(ex host.Exchange, kind hostabi.Kind, dst []pair) []pair {
-	var names []string
+// pairs lists a map's fields into dst, pseudo-headers first, then the
+// others sorted by name, one pair per value; names is scratch space.
+// Names are canonical: serialize writes them lowercase, as HTTP/2 has
+// them.
+func pairs(ex host.Exchange, kind hostabi.Kind, dst []pair, names []string) ([]pair, []string) {
+	names = names[:0]
 	if kind == hostabi.KindRequest {
 		r := ex.Request()
 		dst = append(dst, pair{pseudoAuthority, r.Host}, pair{pseudoPath, ex.URI()},
@@ -411,11 +413,20 @@ func pairs(ex host.Exchange, kind hostabi.Kind, dst []pair) []pair {
 		if kind == hostabi.KindRequest && n == "Host" {
 			continue // :authority
 		}
-		lower := strings.ToLower(n)
 		for _, v := range values(ex, kind, n) {
-			dst = append(dst, pair{lower, v})
+			dst = append(dst, pair{n, v})
 		}
 	}
+	clear(names) // hold no request's strings past the call
+	return dst, names
+}
+
+// serializeMap appends the serialised header map of kind to dst, with
+// b's scratch lists.
+func (b *Binding) serializeMap(dst []byte, ex host.Exchange, kind hostabi.Kind) []byte {
+	b.pairs, b.names = pairs(ex, kind, b.pairs[:0], b.names)
+	dst = serialize(dst, b.pairs, true)
+	clear(b.pairs)
 	return dst
 }
 
@@ -475,15 +486,25 @@ func values(ex host.Exchange, kind hostabi.Kind, canon string) []string {
 }
 
 // serialize appends the map serialisation of ps to dst: the count, each
-// pair's lengths, then each name and value followed by a NUL.
-func serialize(dst []byte, ps []pair) []byte {
+// pair's lengths, then each name (lowercased with lower) and value
+// followed by a NUL.
+func serialize(dst []byte, ps []pair, lower bool) []byte {
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(ps)))
 	for _, p := range ps {
 		dst = binary.LittleEndian.AppendUint32(dst, uint32(len(p.name)))
 		dst = binary.LittleEndian.AppendUint32(dst, uint32(len(p.value)))
 	}
 	for _, p := range ps {
-		dst = append(append(dst, p.name...), 0)
+		n := len(dst)
+		dst = append(dst, p.name...)
+		if lower {
+			for i, c := range dst[n:] {
+				if 'A' <= c && c <= 'Z' {
+					dst[n+i] = c + 'a' - 'A'
+				}
+			}
+		}
+		dst = append(dst, 0)
 		dst = append(append(dst, p.value...), 0)
 	}
 	return dst
@@ -535,7 +556,7 @@ func getHeaderMapPairs(ctx context.Context, b *Binding, m api.Module, stack []ui
 		result(stack, s)
 		return
 	}
-	b.scratch = serialize(b.scratch[:0], pairs(ex, kind, nil))
+	b.scratch = b.serializeMap(b.scratch[:0], ex, kind)
 	returnBytes(ctx, b, m, stack[1], stack[2], b.scratch)
 	result(stack, StatusOK)
 }
@@ -550,7 +571,7 @@ func getHeaderMapSize(_ context.Context, b *Binding, m api.Module, stack []uint6
 		result(stack, s)
 		return
 	case ok:
-		b.scratch = serialize(b.scratch[:0], pairs(ex, kind, nil))
+		b.scratch = b.serializeMap(b.scratch[:0], ex, kind)
 		size = len(b.scratch)
 	}
 	putU32(mem, stack[1], uint32(size))

@@ -65,9 +65,9 @@ func TestTableIsTheSpecification(t *testing.T) {
 
 func TestSerializeRoundTrip(t *testing.T) {
 	ps := []pair{{"a", "1"}, {"b", "22"}, {"", ""}, {":path", "/x?y"}}
-	b := serialize(nil, ps)
+	b := serialize(nil, ps, false)
 	// The specification's example: {"a": "1"}, {"b": "22"}.
-	ex := serialize(nil, ps[:2])
+	ex := serialize(nil, ps[:2], false)
 	want := []byte{2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 'a', 0, '1', 0, 'b', 0, '2', '2', 0}
 	if !reflect.DeepEqual(ex, want) {
 		t.Fatalf("serialize %v, want %v", ex, want)
@@ -84,7 +84,7 @@ func TestSerializeRoundTrip(t *testing.T) {
 }
 
 func TestDeserializeRejects(t *testing.T) {
-	good := serialize(nil, []pair{{"k", "v"}})
+	good := serialize(nil, []pair{{"k", "v"}}, false)
 	for name, b := range map[string][]byte{
 		"short":         {1, 0},
 		"count too big": {0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0},
