@@ -72,9 +72,13 @@ type proxyWasmInstance struct {
 	nextID uint32
 	// ex is the exchange of the context held for its response phase,
 	// for the callbacks that end it when that phase never comes.
-	ex    host.Exchange
-	stack [3]uint64
-	fns   proxyWasmExports
+	ex host.Exchange
+	// phaseStart is when the phase at hand began (clock): its callbacks
+	// share one time limit, as a phase of the other dialects is one
+	// call under it.
+	phaseStart int64
+	stack      [3]uint64
+	fns        proxyWasmExports
 }
 
 // proxyWasmExports are the guest's callbacks; those it lacks are nil.
@@ -251,6 +255,7 @@ func (f *Filter) callProxyWasm(ctx context.Context, phase hostabi.Phase, ex host
 // whether the guest sent a local response.
 func (pw *proxyWasmInstance) requestCallbacks(in *instance, start int64, ex host.Exchange) (bool, error) {
 	f := pw.owner
+	pw.phaseStart = start
 	if _, err := pw.callFrom(in, start, pw.fns.contextCreate, f.timeout, uint64(pw.binding.ContextID), proxyWasmRootID); err != nil {
 		return false, err
 	}
@@ -289,7 +294,7 @@ func (pw *proxyWasmInstance) streamCallbacks(in *instance, ex host.Exchange, kin
 			continue
 		}
 		pw.binding.TakeContinued()
-		a, err := pw.call(in, c.fn, f.timeout, id, c.n, c.eos)
+		a, err := pw.callFrom(in, pw.phaseStart, c.fn, f.timeout, id, c.n, c.eos)
 		if err != nil {
 			return false, err
 		}
@@ -326,6 +331,7 @@ func (f *Filter) proxyWasmResponse(ex host.Exchange) (hostabi.Action, Instant, e
 	in := v.(*instance)
 	pw := in.pw
 	pw.ex = nil
+	pw.phaseStart = clock()
 	in.binding.Exchange, in.binding.Phase = ex, hostabi.PhaseResponse
 	size, err := ex.BodySize(hostabi.KindResponse)
 	if err != nil {
@@ -359,7 +365,7 @@ func (pw *proxyWasmInstance) endContext(in *instance, ex host.Exchange) error {
 		if fn == nil {
 			continue
 		}
-		if _, err := pw.call(in, fn, f.timeout, id); err != nil {
+		if _, err := pw.callFrom(in, pw.phaseStart, fn, f.timeout, id); err != nil {
 			return err
 		}
 	}
@@ -391,6 +397,7 @@ func releaseProxyWasm(v any) {
 	f := pw.owner
 	ex := pw.ex
 	pw.ex = nil
+	pw.phaseStart = clock()
 	in.binding.Phase = hostabi.PhaseRequest
 	if err := pw.endContext(in, ex); err != nil {
 		f.proxyWasmFailed(in, err)

@@ -285,3 +285,29 @@ func TestProxyWasmPauseWithNothingToResume(t *testing.T) {
 	}
 	bx.end()
 }
+
+// TestProxyWasmTimeLimit: a callback that never returns is stopped by the
+// filter's time limit, the call fails as a time-out, and the instance is
+// discarded.
+func TestProxyWasmTimeLimit(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t)
+	forever := append([]byte{wasmtest.OpLoop, 0x40, wasmtest.OpBr, 0x00, wasmtest.OpEnd}, wasmtest.Const(0)...)
+	f, err := e.Load(context.Background(), Config{Name: "m", Timeout: loopTimeout, PoolMin: 1, PoolMax: 1,
+		Wasm: pwGuest(map[string][]byte{"proxy_on_response_headers": forever}).Encode()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close(context.Background())
+	ex := newHoldingExchange()
+	if _, err := f.Call(context.Background(), hostabi.PhaseRequest, ex); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Call(context.Background(), hostabi.PhaseResponse, ex)
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("error %v, want a time-out", err)
+	}
+	if s := f.Stats(); s.Live != 0 || s.Busy != 0 {
+		t.Fatalf("stats %+v: the stopped instance was kept", s)
+	}
+}
