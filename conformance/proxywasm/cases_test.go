@@ -3,7 +3,9 @@ package proxywasm
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"sync"
@@ -248,5 +250,33 @@ func TestSDKRefusedConfiguration(t *testing.T) {
 		GuestConfig: []byte(`{"plugin": "fault", "refuse": true}`), Timeout: filtertest.PatientTimeout})
 	if !strings.Contains(err.Error(), "refusing: the configuration asks for it") {
 		t.Fatalf("error %v, want the reason the guest logged", err)
+	}
+}
+
+// TestSDKConnectionProperties: source.* is the client's end of the
+// connection, destination.* the server's, as the upstream sees them.
+func TestSDKConnectionProperties(t *testing.T) {
+	config, _ := json.Marshal(plugins.Config{Plugin: "properties"})
+	chain := filtertest.Chain(t, pipeline.Options{Name: "pw"}, filters.Config{Name: "pw-conn", Wasm: sdkGuest(t), GuestConfig: config})
+	var remote, local string
+	srv := httptest.NewServer(chain.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		remote = r.RemoteAddr
+		local = r.Context().Value(http.LocalAddrContextKey).(net.Addr).String()
+	})))
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL + "/conn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	_, remotePort, _ := net.SplitHostPort(remote)
+	_, localPort, _ := net.SplitHostPort(local)
+	for k, want := range map[string]string{
+		"X-Prop-Source-Address": remote, "X-Prop-Source-Port": remotePort,
+		"X-Prop-Destination-Address": local, "X-Prop-Destination-Port": localPort,
+	} {
+		if got := resp.Header.Get(k); got != want || want == "" {
+			t.Errorf("%s: %q, want %q", k, got, want)
+		}
 	}
 }

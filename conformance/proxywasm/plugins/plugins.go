@@ -10,8 +10,8 @@
 package plugins
 
 import (
+	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -248,13 +248,18 @@ func (s *stream) OnHttpResponseHeaders(numHeaders int, endOfStream bool) types.A
 		logErr("add", proxywasm.AddHttpResponseHeader("x-shared-now", string(v)))
 	case "properties":
 		for _, path := range []string{"request.path", "request.url_path", "request.method", "request.host",
-			"request.scheme", "request.protocol", "source.address", "plugin_name", "response.code"} {
+			"request.scheme", "request.protocol", "source.address", "source.port", "destination.address",
+			"destination.port", "plugin_name", "response.code"} {
 			v, err := proxywasm.GetProperty(strings.Split(path, "."))
 			if err != nil {
 				v = []byte("error: " + err.Error())
 			}
-			if path == "response.code" && len(v) == 8 {
-				v = []byte(fmt.Sprint(uint64(v[0]) | uint64(v[1])<<8))
+			switch path {
+			case "source.port", "destination.port", "response.code":
+				// Integers, 8 bytes little-endian as Envoy has them.
+				if len(v) == 8 {
+					v = []byte(strconv.FormatUint(binary.LittleEndian.Uint64(v), 10))
+				}
 			}
 			logErr("add", proxywasm.AddHttpResponseHeader("x-prop-"+strings.ReplaceAll(path, ".", "-"), string(v)))
 		}
