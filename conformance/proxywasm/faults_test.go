@@ -3,6 +3,7 @@ package proxywasm
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gojinn/gojinn/conformance/proxywasm/plugins"
 	"github.com/gojinn/gojinn/filters"
+	pwhost "github.com/gojinn/gojinn/hostabi/proxywasm"
 	"github.com/gojinn/gojinn/internal/filtertest"
 	"github.com/gojinn/gojinn/pipeline"
 )
@@ -82,5 +84,47 @@ func TestProxyWasmTrapInConfigure(t *testing.T) {
 		Timeout: filtertest.PatientTimeout})
 	if !errors.Is(err, filters.ErrTrap) || !strings.Contains(err.Error(), "proxy_on_configure") {
 		t.Fatalf("error %v, want a trap in proxy_on_configure", err)
+	}
+}
+
+// TestProxyWasmHeldContextEnds: a Proxy-Wasm filter whose response phase
+// never comes (a later filter answered) still gets its context ended
+// (proxy_on_done, proxy_on_log, proxy_on_delete) when the exchange ends,
+// and its instance goes back to the pool.
+func TestProxyWasmHeldContextEnds(t *testing.T) {
+	key := fmt.Sprintf("pw_held_%p", t)
+	config, _ := json.Marshal(plugins.Config{Plugin: "metrics", Key: key})
+	pw := filtertest.Load(t, filters.Config{Name: "held", Wasm: sdkGuest(t), GuestConfig: config, PoolMin: 1, PoolMax: 1})
+	hello := filtertest.Load(t, filters.Config{Name: "hello", Wasm: filtertest.Build(t, "../../filters-examples/hello"),
+		GuestConfig: []byte(`{"greeting": "hi", "deny_prefix": "/admin"}`)})
+	chain := pipeline.New([]pipeline.Stage{{Filter: pw}, {Filter: hello}}, pipeline.Options{})
+	srv := httptest.NewServer(chain.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
+	defer srv.Close()
+	for i := range 3 {
+		resp, err := srv.Client().Get(srv.URL + "/admin/x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("request %d: status %d, want hello's 403", i, resp.StatusCode)
+		}
+	}
+	var inflight, requests int64 = -1, -1
+	filtertest.Engine(t).ProxyWasmMetrics().Each(func(m *pwhost.Metric) {
+		switch m.Name {
+		case key + "_inflight":
+			inflight = m.Value()
+		case key + "_requests_total":
+			requests = m.Value()
+		}
+	})
+	// Three contexts began (the counter) and all three ended (on_log
+	// took the gauge back down), on one instance, never discarded.
+	if requests != 3 || inflight != 0 {
+		t.Fatalf("requests %d, in flight %d; want 3 and 0", requests, inflight)
+	}
+	if s := pw.Stats(); s.Busy != 0 || s.Live != 1 {
+		t.Fatalf("stats %+v: want the one instance back in the pool", s)
 	}
 }
