@@ -98,6 +98,7 @@ run-functions: $(CADDY) functions
 test: deps
 	$(GO) test -race -timeout 30m ./...
 	cd conformance/httpwasm && $(GO) test -race -timeout 30m ./...
+	cd conformance/proxywasm && $(GO) test -race -timeout 30m ./...
 
 # The tests of faults, time limits, busy pools and soaks, STRESS_RUNS times
 # in a row with -race, while a busy loop holds each core: no assertion may
@@ -107,7 +108,7 @@ test: deps
 STRESS_RUNS  ?= 5
 STRESS_LOOPS ?= $(shell nproc 2>/dev/null || echo 2)
 STRESS_PKGS  := ./filters/... ./pipeline/ ./conformance/ ./caddy/ ./functions/ ./internal/keyset/ ./filters-examples/jwt/ \
-	./hostabi/httpwasm/
+	./hostabi/httpwasm/ ./hostabi/proxywasm/
 STRESS_TESTS := ^(TestFaults|TestPoolBusy|TestTimeoutUnderGC|TestLoadChecks|TestLoadConfigErrors|TestConcurrentCalls|TestLimit.*|$\
 TestInterruptStopsLoop|TestCallAtCountsTheWait|TestErrorPolicy|TestBusyAnswers503|TestResponseBodyHooks|$\
 TestBadPointersTrap|TestRunnerFaults|TestRunnerFaultsInResponse|TestModulesThatMustNotLoad|TestModulesThatFailEachCall|FuzzHostCall|TestSoak|TestSoakCaddy|$\
@@ -117,7 +118,8 @@ TestScaleToZeroBurst|TestIdleInstancesAreReaped|TestMemoryLimitIsExact|TestDying
 TestReadBodyAhead.*|TestSlowClientHoldsNoInstance|TestBodyHookHoldsNoInstanceWhileRouteWrites|TestCaddyWAFBodies|$\
 TestFunctionFailures|TestFunctionBusy|TestFunctionConcurrentCalls|TestServeViolations|TestCaddyFunction|$\
 TestCaddyManySitesShareSnapshots|TestCaddyIdleInstancesReaped|$\
-TestDialectChecks|TestHTTPWasmLimits|TestHTTPWasmTraps|TestHTTPWasmHeldInstanceReleased|TestHTTPWasmCloseWhileHeld)$$
+TestDialectChecks|TestHTTPWasmLimits|TestHTTPWasmTraps|TestHTTPWasmHeldInstanceReleased|TestHTTPWasmCloseWhileHeld|$\
+TestProxyWasmChecks|TestProxyWasmTraps|TestProxyWasmPauseWithNothingToResume|TestProxyWasmTimeLimit|TestProxyWasmFaultPolicy|TestProxyWasmTrapInConfigure|TestProxyWasmHeldContextEnds)$$
 
 test-stress: deps
 	@loops=""; \
@@ -128,6 +130,8 @@ test-stress: deps
 		start=$$(date +%s); \
 		$(GO) test -race -short -count=1 -timeout 30m -run '$(STRESS_TESTS)' $(STRESS_PKGS) || \
 			{ echo "test-stress: run $$run of $(STRESS_RUNS) failed"; exit 1; }; \
+		(cd conformance/proxywasm && $(GO) test -race -short -count=1 -timeout 30m -run '$(STRESS_TESTS)' .) || \
+			{ echo "test-stress: run $$run of $(STRESS_RUNS) failed (conformance/proxywasm)"; exit 1; }; \
 		echo "test-stress: run $$run of $(STRESS_RUNS) passed in $$(( $$(date +%s) - start )) s"; \
 	done
 
@@ -139,6 +143,7 @@ vet:
 		./functions-examples/... ./filters/testdata/fnprobe/... ./functions/testdata/probe/... \
 		./functions/testdata/hello/... ./hostabi/httpwasm/testdata/probe ./filters-examples/waf/e2e/testdata/engine ./filters-examples/waf/e2e/testdata/setcost
 	cd conformance/httpwasm && $(GO) vet ./...
+	cd conformance/proxywasm && $(GO) vet ./... && GOOS=wasip1 GOARCH=wasm $(GO) vet ./plugins ./testdata/sdkguest ./testdata/gojinnheaders
 
 conformance: deps
 	$(GO) run ./conformance/cmd/conformance
@@ -184,7 +189,7 @@ FUZZ_TARGETS := \
 	./filters-examples/redact/redactor:FuzzRedact ./filters-examples/waf/detect:FuzzViews \
 	./filters-examples/waf/detect:FuzzInspect ./filters-examples/waf/detect:FuzzIndexByteWords \
 	./filters-examples/waf/detect:FuzzFastPaths ./filters-examples/waf/detect:FuzzKeywordScan \
-	./hostabi/httpwasm:FuzzHostCall
+	./hostabi/httpwasm:FuzzHostCall ./hostabi/proxywasm:FuzzHostCall
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t#*:} in $${t%%:*}"; \

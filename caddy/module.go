@@ -158,6 +158,7 @@ func (c *Chain) Provision(ctx caddy.Context) error {
 		stages = append(stages, pipeline.Stage{Filter: f, OnError: policy})
 	}
 	c.metrics = newChainMetrics(ctx.GetMetricsRegistry(), c.Name, c.loaded)
+	registerProxyWasmMetrics(ctx.GetMetricsRegistry(), eng.ProxyWasmMetrics())
 	c.chain = pipeline.New(stages, pipeline.Options{
 		MaxBodyBytes: c.MaxBodyBytes,
 		BodyTimeout:  time.Duration(c.BodyTimeout),

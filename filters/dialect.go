@@ -2,6 +2,7 @@ package filters
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -10,6 +11,7 @@ import (
 	"github.com/gojinn/gojinn/filters/internal/snapshot"
 	"github.com/gojinn/gojinn/hostabi"
 	"github.com/gojinn/gojinn/hostabi/httpwasm"
+	"github.com/gojinn/gojinn/hostabi/proxywasm"
 )
 
 // A dialect is the ABI a filter's module was built for. Both run on the
@@ -25,25 +27,37 @@ const (
 	// dialectHTTPWasm is the http-wasm handler ABI of Traefik's and
 	// Dapr's wasm middleware (http-wasm.io).
 	dialectHTTPWasm
+	// dialectProxyWasm is the Proxy-Wasm ABI of Envoy's, Istio's and
+	// Kong's wasm filters (github.com/proxy-wasm/spec), proxywasm.go.
+	dialectProxyWasm
 )
 
 func (d dialect) String() string {
-	if d == dialectHTTPWasm {
+	switch d {
+	case dialectHTTPWasm:
 		return "http-wasm"
+	case dialectProxyWasm:
+		return "proxy-wasm"
 	}
 	return "gojinn"
 }
 
 // detectDialect tells a module's dialect from the host module it imports
-// from; a module that imports from neither is told by its exports.
+// from; a module that imports from neither Gojinn's nor http-wasm's is
+// told by its exports, then by a Proxy-Wasm import: "env" is every C
+// toolchain's module for undefined symbols, so importing from it does not
+// make a module Proxy-Wasm's, but importing a proxy_* function from it
+// does.
 func detectDialect(mod wazero.CompiledModule) (dialect, error) {
-	var gojinn, hw bool
+	var gojinn, hw, pw bool
 	for _, f := range mod.ImportedFunctions() {
-		switch module, _, _ := f.Import(); module {
+		switch module, name, _ := f.Import(); module {
 		case hostabi.ModuleName:
 			gojinn = true
 		case httpwasm.ModuleName:
 			hw = true
+		case proxywasm.ModuleName:
+			pw = pw || strings.HasPrefix(name, proxywasm.FuncPrefix)
 		}
 	}
 	switch {
@@ -55,8 +69,17 @@ func detectDialect(mod wazero.CompiledModule) (dialect, error) {
 	case gojinn:
 		return dialectGojinn, nil
 	}
-	if _, ok := mod.ExportedFunctions()[httpwasm.ExportHandleRequest]; ok {
+	exports := mod.ExportedFunctions()
+	if _, ok := exports[httpwasm.ExportHandleRequest]; ok {
 		return dialectHTTPWasm, nil
+	}
+	for name := range exports {
+		if strings.HasPrefix(name, proxywasm.ABIVersionPrefix) {
+			return dialectProxyWasm, nil
+		}
+	}
+	if pw {
+		return dialectProxyWasm, nil
 	}
 	return dialectGojinn, nil
 }
@@ -68,8 +91,11 @@ func checkModule(mod wazero.CompiledModule, wasiFuncs map[string]bool, memoryLim
 	if err != nil {
 		return 0, err
 	}
-	if d == dialectHTTPWasm {
+	switch d {
+	case dialectHTTPWasm:
 		return d, checkHTTPWasm(mod, wasiFuncs, memoryLimit)
+	case dialectProxyWasm:
+		return d, checkProxyWasm(mod, wasiFuncs, memoryLimit)
 	}
 	return d, check(mod, wasiFuncs, memoryLimit)
 }
@@ -78,7 +104,8 @@ func checkModule(mod wazero.CompiledModule, wasiFuncs map[string]bool, memoryLim
 // order, those the module has: the host's own (the data and the interrupt
 // flag's set-up), then the guest's initialiser; an http-wasm guest built
 // as a command (TinyGo) starts with _start, where it enables its features
-// and reads its config.
+// and reads its config. A Proxy-Wasm guest's start-up goes on in
+// startProxyWasm.
 func (d dialect) startExports() []string {
 	if d == dialectHTTPWasm {
 		return []string{snapshot.DataInit, interrupt.Start, hostabi.ExportInitialize, httpwasm.ExportStart}

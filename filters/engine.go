@@ -14,6 +14,7 @@ import (
 	"github.com/gojinn/gojinn/filters/internal/snapshot"
 	"github.com/gojinn/gojinn/hostabi/host"
 	"github.com/gojinn/gojinn/hostabi/httpwasm"
+	"github.com/gojinn/gojinn/hostabi/proxywasm"
 )
 
 // Engine compiles and runs filters. One Engine serves a whole process: it
@@ -32,6 +33,9 @@ type Engine struct {
 	files     map[fileID]moduleKey
 	snapshots map[snapshotKey]*sharedSnapshot
 	closed    bool
+
+	// proxyWasm are the Proxy-Wasm filters' shared data and metrics.
+	proxyWasm *proxyWasmStores
 }
 
 // EngineConfig configures an Engine.
@@ -81,6 +85,10 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		_ = rt.Close(ctx)
 		return nil, err
 	}
+	if _, err := proxywasm.Instantiate(ctx, rt); err != nil {
+		_ = rt.Close(ctx)
+		return nil, err
+	}
 	e := &Engine{
 		cache:     cache,
 		rt:        rt,
@@ -88,6 +96,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		modules:   make(map[moduleKey]*compiled),
 		files:     make(map[fileID]moduleKey),
 		snapshots: make(map[snapshotKey]*sharedSnapshot),
+		proxyWasm: newProxyWasmStores(),
 	}
 	for name := range rt.Module(wasi_snapshot_preview1.ModuleName).ExportedFunctionDefinitions() {
 		e.wasiFuncs[name] = true

@@ -362,8 +362,11 @@ func (t Instant) Sub(u Instant) time.Duration { return time.Duration(t - u) }
 // (for a host that traces calls); a call that failed before it had an
 // instance (busy, closed) leaves it as it was.
 func (f *Filter) CallAt(ctx context.Context, phase hostabi.Phase, ex host.Exchange, start Instant, info *CallInfo) (hostabi.Action, Instant, error) {
-	if f.dialect == dialectHTTPWasm {
+	switch f.dialect {
+	case dialectHTTPWasm:
 		return f.callHTTPWasm(ctx, phase, ex, start, info)
+	case dialectProxyWasm:
+		return f.callProxyWasm(ctx, phase, ex, start, info)
 	}
 	in, err := f.pool.get(ctx)
 	if err != nil {

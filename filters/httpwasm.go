@@ -61,6 +61,10 @@ type httpWasmInstance struct {
 // bindDialect gives a bare instance of an http-wasm filter its binding and
 // entry points; a Gojinn filter's has them already.
 func (f *Filter) bindDialect(in *instance) {
+	if f.dialect == dialectProxyWasm {
+		f.bindProxyWasm(in)
+		return
+	}
 	if f.dialect != dialectHTTPWasm {
 		return
 	}

@@ -36,7 +36,9 @@ type instance struct {
 	fn *functionIO
 	// hw is an http-wasm filter's binding and call state; nil for
 	// Gojinn's dialect.
-	hw    *httpWasmInstance
+	hw *httpWasmInstance
+	// pw is a Proxy-Wasm filter's; nil for the other dialects.
+	pw    *proxyWasmInstance
 	stack [1]uint64
 	// slot is the instance's place in its pool; idleSince is when it
 	// last went back to the pool (clock).
@@ -170,6 +172,12 @@ func (f *Filter) newFresh(ctx context.Context) (*instance, error) {
 	if err := in.initialize(f.name, f.initLimit(), f.dialect.startExports()...); err != nil {
 		in.close()
 		return nil, fmt.Errorf("instantiating: %w", err)
+	}
+	if f.dialect == dialectProxyWasm {
+		if err := f.startProxyWasm(in); err != nil {
+			in.close()
+			return nil, err
+		}
 	}
 	// Configure is start-up too (and, with snapshots, runs once per
 	// module and config): it gets the start-up limit, not a request's.
