@@ -117,7 +117,8 @@ TestScaleToZeroBurst|TestIdleInstancesAreReaped|TestMemoryLimitIsExact|TestDying
 TestReadBodyAhead.*|TestSlowClientHoldsNoInstance|TestBodyHookHoldsNoInstanceWhileRouteWrites|TestCaddyWAFBodies|$\
 TestFunctionFailures|TestFunctionBusy|TestFunctionConcurrentCalls|TestServeViolations|TestCaddyFunction|$\
 TestCaddyManySitesShareSnapshots|TestCaddyIdleInstancesReaped|$\
-TestDialectChecks|TestHTTPWasmLimits|TestHTTPWasmTraps|TestHTTPWasmHeldInstanceReleased|TestHTTPWasmCloseWhileHeld)$$
+TestDialectChecks|TestHTTPWasmLimits|TestHTTPWasmTraps|TestHTTPWasmHeldInstanceReleased|TestHTTPWasmCloseWhileHeld|$\
+TestRedisKilledMidLoad|TestTwoCaddysShareOneLimit)$$
 
 test-stress: deps
 	@loops=""; \
@@ -137,7 +138,8 @@ vet:
 		./filters/testdata/probe ./pipeline/testdata/noop ./pipeline/testdata/readset \
 		./pipeline/testdata/resphdr ./pipeline/testdata/respbody ./pipeline/testdata/readbody ./filters-examples/jwt/testdata/floor \
 		./functions-examples/... ./filters/testdata/fnprobe/... ./functions/testdata/probe/... \
-		./functions/testdata/hello/... ./hostabi/httpwasm/testdata/probe ./filters-examples/waf/e2e/testdata/engine ./filters-examples/waf/e2e/testdata/setcost
+		./functions/testdata/hello/... ./hostabi/httpwasm/testdata/probe ./filters-examples/waf/e2e/testdata/engine ./filters-examples/waf/e2e/testdata/setcost \
+		./conformance/testdata/goguest
 	cd conformance/httpwasm && $(GO) vet ./...
 
 conformance: deps
