@@ -17,6 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/gojinn/gojinn/internal/filtertest"
 	"github.com/gojinn/gojinn/internal/loopback"
 )
@@ -43,6 +46,12 @@ http://localhost:%d {
 	respond "ok" 200
 }
 `, adminPort, caddyPort, caddyPort, ratelimitWasm(t), patient), "caddyfile")
+	// The counters are the process's: other tests may have counted.
+	incrs := storeCalls.WithLabelValues("default", "incr", "ok")
+	gets := storeCalls.WithLabelValues("default", "get", "ok")
+	incrsBefore, getsBefore := counterValue(t, incrs), counterValue(t, gets)
+	incrTime := storeDuration.WithLabelValues("default", "incr").(prometheus.Histogram)
+	incrTimesBefore := histogramCount(t, incrTime)
 	for i := 1; i <= 5; i++ {
 		code, body, h := get(t, tc, "/", map[string]string{"X-Client": "alice"})
 		want, remaining := 200, fmt.Sprint(3-i)
@@ -62,6 +71,35 @@ http://localhost:%d {
 	if code, _, _ := get(t, tc, "/", map[string]string{"X-Client": "bob"}); code != 200 {
 		t.Errorf("another client: %d", code)
 	}
+	// Six increments; a get for each request that was not already over
+	// the limit on its own (four: alice's first three, bob's).
+	if d := counterValue(t, incrs) - incrsBefore; d != 6 {
+		t.Errorf("gojinn_store_calls_total{store=default,op=incr,outcome=ok} grew by %v, want 6", d)
+	}
+	if d := counterValue(t, gets) - getsBefore; d != 4 {
+		t.Errorf("gojinn_store_calls_total{store=default,op=get,outcome=ok} grew by %v, want 4", d)
+	}
+	if d := histogramCount(t, incrTime) - incrTimesBefore; d != 6 {
+		t.Errorf("gojinn_store_call_duration_seconds{store=default,op=incr} observed %d more, want 6", d)
+	}
+}
+
+func counterValue(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
+}
+
+func histogramCount(t *testing.T, h prometheus.Histogram) uint64 {
+	t.Helper()
+	var m dto.Metric
+	if err := h.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetHistogram().GetSampleCount()
 }
 
 // redisServer is a redis-server on a loopback port, for the tests that
