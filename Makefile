@@ -139,7 +139,7 @@ vet:
 		./pipeline/testdata/resphdr ./pipeline/testdata/respbody ./pipeline/testdata/readbody ./filters-examples/jwt/testdata/floor \
 		./functions-examples/... ./filters/testdata/fnprobe/... ./functions/testdata/probe/... \
 		./functions/testdata/hello/... ./hostabi/httpwasm/testdata/probe ./filters-examples/waf/e2e/testdata/engine ./filters-examples/waf/e2e/testdata/setcost \
-		./conformance/testdata/goguest
+		./conformance/testdata/goguest ./hostabi/guest/testdata/kvprobe
 	cd conformance/httpwasm && $(GO) vet ./...
 
 conformance: deps
