@@ -3,6 +3,7 @@ package gojinn
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
@@ -366,5 +369,48 @@ func TestRedisKilledMidLoad(t *testing.T) {
 		if got := status([]string{closed, open}[i%2], "after"); got != want {
 			t.Fatalf("after Redis returned: request %d: %d, want %d", i, got, want)
 		}
+	}
+}
+
+// TestStoreGrantsFailLoad: what `caddy validate` and `caddy run` say of
+// a filter and the stores it is granted.
+func TestStoreGrantsFailLoad(t *testing.T) {
+	wasm := ratelimitWasm(t)
+	filter := func(config, grant string) string {
+		return fmt.Sprintf("gojinn_chain {\n filter rl %s {\n config `%s`\n %s\n %s\n }\n}", wasm, config, grant, patient)
+	}
+	tests := []struct {
+		name  string
+		chain string
+		want  []string
+	}{
+		{"grant of a store not configured", filter(`{"limit": 1}`, "stores default nope"),
+			[]string{"filter rl", `store "nope" is not configured`, "default"}},
+		{"open of a store not granted", filter(`{"limit": 1}`, ""), []string{wasm, `store "default" is not granted`}},
+		{"open of another store than granted", filter(`{"limit": 1, "store": "default"}`, "stores other"),
+			[]string{`store "other" is not configured`}},
+		{"bad store name", filter(`{"limit": 1}`, "stores a/b"), []string{"Caddyfile:5", `store name "a/b"`}},
+		{"stores without names", filter(`{"limit": 1}`, "stores"), []string{"Caddyfile:5", "stores wants one or more store names"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := fmt.Sprintf("http://localhost:9999 {\n%s\n}\n", tt.chain)
+			adapted, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(src), map[string]any{"filename": "Caddyfile"})
+			if err == nil {
+				var cfg caddy.Config
+				if err = json.Unmarshal(adapted, &cfg); err != nil {
+					t.Fatal(err)
+				}
+				err = caddy.Validate(&cfg)
+			}
+			if err == nil {
+				t.Fatal("the config was accepted")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+		})
 	}
 }
