@@ -119,7 +119,8 @@ TestReadBodyAhead.*|TestSlowClientHoldsNoInstance|TestBodyHookHoldsNoInstanceWhi
 TestFunctionFailures|TestFunctionBusy|TestFunctionConcurrentCalls|TestServeViolations|TestCaddyFunction|$\
 TestCaddyManySitesShareSnapshots|TestCaddyIdleInstancesReaped|$\
 TestDialectChecks|TestHTTPWasmLimits|TestHTTPWasmTraps|TestHTTPWasmHeldInstanceReleased|TestHTTPWasmCloseWhileHeld|$\
-TestProxyWasmChecks|TestProxyWasmTraps|TestProxyWasmPauseWithNothingToResume|TestProxyWasmTimeLimit|TestProxyWasmFaultPolicy|TestProxyWasmTrapInConfigure|TestProxyWasmHeldContextEnds)$$
+TestProxyWasmChecks|TestProxyWasmTraps|TestProxyWasmPauseWithNothingToResume|TestProxyWasmTimeLimit|TestProxyWasmFaultPolicy|TestProxyWasmTrapInConfigure|TestProxyWasmHeldContextEnds|$\
+TestRedisKilledMidLoad|TestTwoCaddysShareOneLimit)$$
 
 test-stress: deps
 	@loops=""; \
@@ -141,7 +142,8 @@ vet:
 		./filters/testdata/probe ./pipeline/testdata/noop ./pipeline/testdata/readset \
 		./pipeline/testdata/resphdr ./pipeline/testdata/respbody ./pipeline/testdata/readbody ./filters-examples/jwt/testdata/floor \
 		./functions-examples/... ./filters/testdata/fnprobe/... ./functions/testdata/probe/... \
-		./functions/testdata/hello/... ./hostabi/httpwasm/testdata/probe ./filters-examples/waf/e2e/testdata/engine ./filters-examples/waf/e2e/testdata/setcost
+		./functions/testdata/hello/... ./hostabi/httpwasm/testdata/probe ./filters-examples/waf/e2e/testdata/engine ./filters-examples/waf/e2e/testdata/setcost \
+		./conformance/testdata/goguest ./hostabi/guest/testdata/kvprobe
 	cd conformance/httpwasm && $(GO) vet ./...
 	cd conformance/proxywasm && $(GO) vet ./... && GOOS=wasip1 GOARCH=wasm $(GO) vet ./plugins ./testdata/sdkguest ./testdata/gojinnheaders
 

@@ -43,6 +43,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        idle_timeout <duration>     # default 2m
 //	        on_error    block|allow     # default block
 //	        trace_logs                  # log lines become span events
+//	        stores      <name>...       # key-value stores it may open (the gojinn option's)
 //	    }
 //	    filter <name> <path>            # the block is optional
 //	}
@@ -177,6 +178,16 @@ func unmarshalFilter(d *caddyfile.Dispenser) (Filter, error) {
 				return f, d.Errf("on_error is %q, want block or allow", v)
 			}
 			f.OnError = v
+		case "stores":
+			if len(args) == 0 {
+				return f, d.Err("stores wants one or more store names")
+			}
+			for _, name := range args {
+				if !storeNameRE.MatchString(name) {
+					return f, d.Errf("store name %q: want 1 to 64 of A-Z a-z 0-9 _ . -", name)
+				}
+			}
+			f.Stores = append(f.Stores, args...)
 		case "trace_logs":
 			if len(args) != 0 {
 				return f, d.Err("trace_logs takes no value")

@@ -97,6 +97,9 @@ type Filter struct {
 	// OnError is "block" (default: the request fails with 500, 503 or 504)
 	// or "allow" (the filter is skipped and the failure logged).
 	OnError string `json:"on_error,omitempty"`
+	// Stores are the key-value stores (of the gojinn app) the filter may
+	// open with kv_open; it may open no other.
+	Stores []string `json:"stores,omitempty"`
 	// TraceLogs makes the filter's log lines events of its calls' spans
 	// too, when Caddy's tracing traces the request. Off by default: a
 	// filter's logs may hold request data.
@@ -144,6 +147,10 @@ func (c *Chain) Provision(ctx caddy.Context) error {
 			}
 		}
 		cfg.Logger, cfg.KeySets = c.logger, c.keys
+		if cfg.KVStores, err = grantedStores(ctx, fc.Name, fc.Stores); err != nil {
+			c.closeFilters(ctx)
+			return err
+		}
 		cfg.Observer = newInstanceMetrics(c.Name, fc.Name)
 		f, err := eng.Load(ctx, cfg)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -92,6 +93,8 @@ type namedStore struct {
 	store    kvstore.Store
 	failOpen bool
 	close    func() error
+	// metrics are the store's series, looked up once per store.
+	metrics *storeMetrics
 }
 
 // Destruct closes the store (caddy.Destructor).
@@ -223,7 +226,7 @@ func (c *StoreConfig) open(name string) (*namedStore, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &namedStore{name: name, store: m}, nil
+		return &namedStore{name: name, store: m, metrics: newStoreMetrics(name)}, nil
 	default:
 		r, err := kvstore.NewRedis(kvstore.RedisConfig{
 			Limits:   kvstore.Limits{MaxKey: c.MaxKey, MaxValue: c.MaxValue},
@@ -237,7 +240,8 @@ func (c *StoreConfig) open(name string) (*namedStore, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &namedStore{name: name, store: r, failOpen: c.OnError == FailOpen, close: r.Close}, nil
+		return &namedStore{name: name, store: r, failOpen: c.OnError == FailOpen, close: r.Close,
+			metrics: newStoreMetrics(name)}, nil
 	}
 }
 
@@ -247,6 +251,16 @@ func (a *App) Store(name string) kvstore.Store {
 		return s.store
 	}
 	return nil
+}
+
+// storeNames lists the app's stores, for an error naming a missing one.
+func (a *App) storeNames() string {
+	names := make([]string, 0, len(a.stores))
+	for name := range a.stores {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
 
 // Start implements caddy.App: the stores are ready once provisioned.

@@ -39,6 +39,7 @@ func (g *Gojinn) Load(fs []Filter, next http.Handler) (http.Handler, func(), err
 			s.Filter.Close(ctx)
 		}
 	}
+	stores := caseStores()
 	for _, f := range fs {
 		lf, err := g.Engine.Load(ctx, filters.Config{
 			Name:        f.Name,
@@ -49,6 +50,7 @@ func (g *Gojinn) Load(fs []Filter, next http.Handler) (http.Handler, func(), err
 			PoolMax:     f.PoolMax,
 			PoolWait:    f.PoolWait,
 			Logger:      logger,
+			KVStores:    stores,
 		})
 		if err != nil {
 			release()

@@ -22,6 +22,9 @@ var (
 	ErrBadAction = errors.New("filter returned an unknown action")
 	// ErrClosed: the filter was closed (its config was unloaded).
 	ErrClosed = errors.New("filter closed")
+	// ErrStoreUnavailable: a key-value store the guest called could not
+	// answer, and its policy is to fail closed.
+	ErrStoreUnavailable = errors.New("filter's store unavailable")
 	// ErrOutputTooLarge: a function wrote more to its stdout than its
 	// limit.
 	ErrOutputTooLarge = errors.New("function output over its limit")

@@ -65,6 +65,9 @@ type Config struct {
 	// KeySets serves the guest's keyset_open; nil answers it with
 	// ERR_UNAVAILABLE.
 	KeySets *KeySets
+	// KVStores are the key-value stores the guest may open with
+	// kv_open, by name; nil grants none.
+	KVStores host.KVStores
 	// Observer is told of every instance made; nil tells no one.
 	Observer Observer
 	// TraceLogs makes each log line of the guest that Logger writes
@@ -262,6 +265,7 @@ func (f *Filter) configure(ctx context.Context) error {
 		pages:     f.pages,
 		logLevels: logLevels(f.logger),
 		keySets:   f.keys != nil,
+		kvGrants:  kvGrants(f.cfg.KVStores),
 	}
 	s, made, err := f.engine.acquireSnapshot(f.snapKey, f.compiled.plan, func() (*instance, error) {
 		in, err := f.newFresh(ctx)
@@ -279,6 +283,12 @@ func (f *Filter) configure(ctx context.Context) error {
 		// Another filter's configure opened these key sets, from its own
 		// source: this filter's instances need them from this filter's.
 		if f.configured.KeySets, err = f.reopenKeySets(s.configured.KeySetSpecs); err != nil {
+			return err
+		}
+	}
+	if !made && len(s.configured.KVStores) > 0 {
+		// Likewise the stores: by name, from this filter's grants.
+		if f.configured.KVStores, err = reopenKVStores(f.cfg.KVStores, s.configured.KVStoreNames()); err != nil {
 			return err
 		}
 	}

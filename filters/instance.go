@@ -90,6 +90,7 @@ func (f *Filter) instantiate(ctx context.Context, snap *snapshot.Snapshot) (*ins
 		limit:  newLimit(),
 		stderr: newLogWriter(f.logger, "filter", f.name),
 	}
+	in.binding.KVStores = f.cfg.KVStores
 	in.ctx = host.WithBinding(context.Background(), &in.binding)
 	mc := wazero.NewModuleConfig().
 		WithStderr(in.stderr).
@@ -259,6 +260,9 @@ func classify(who string, in *instance, err error, d time.Duration) *CallError {
 		// The guest asked for more memory than its limit, whatever it
 		// did next (a Go runtime throws; a C one may trap later).
 		kind = ErrMemoryLimit
+	case errors.Is(err, host.ErrStoreUnavailable):
+		// The host failed the call: the guest did nothing wrong.
+		kind = ErrStoreUnavailable
 	case errors.As(err, &exit) && exit.ExitCode() != sys.ExitCodeDeadlineExceeded:
 		// The guest exited on its own (a Go panic exits with 2).
 	case in.stderr.dying():

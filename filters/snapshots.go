@@ -26,6 +26,9 @@ type snapshotKey struct {
 	// keySets tells whether keyset_open has a source, which changes its
 	// answer.
 	keySets bool
+	// kvGrants names the stores kv_open may open, which changes its
+	// answers (see kvGrants).
+	kvGrants string
 	// function tells a function's snapshot (taken before its runtime
 	// started, or after a reactor's) from a filter's.
 	function bool

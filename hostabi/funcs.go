@@ -108,6 +108,14 @@ var hostFuncs = []HostFunc{
 	{FuncPatternsCompile, []Param{{"patterns", rp}, {"patterns_len", rl}, {"flags", rv}}, true},
 	{FuncPatternsScan, []Param{{"set", rv}, {"target", rv}, {"kind", rv}, {"data", rp}, {"data_len", rl}, {"buf", rp}, {"limit", rl}}, true},
 	{FuncTraceContextGet, []Param{{"buf", rp}, {"limit", rl}}, true},
+	{FuncKVOpen, []Param{{"name", rp}, {"name_len", rl}}, true},
+	{FuncKVGet, []Param{{"store", rv}, {"key", rp}, {"key_len", rl}, {"buf", rp}, {"limit", rl}}, true},
+	{FuncKVSet, []Param{{"store", rv}, {"key", rp}, {"key_len", rl}, {"value", rp}, {"value_len", rl}, {"ttl_ms", rv}}, true},
+	{FuncKVSetIfAbsent, []Param{{"store", rv}, {"key", rp}, {"key_len", rl}, {"value", rp}, {"value_len", rl}, {"ttl_ms", rv}}, true},
+	{FuncKVCAS, []Param{{"store", rv}, {"key", rp}, {"key_len", rl}, {"old", rp}, {"old_len", rl},
+		{"value", rp}, {"value_len", rl}, {"ttl_ms", rv}}, true},
+	{FuncKVIncr, []Param{{"store", rv}, {"key", rp}, {"key_len", rl}, {"delta", rv}, {"ttl_ms", rv}, {"count", rp}, {"count_len", rl}}, true},
+	{FuncKVDelete, []Param{{"store", rv}, {"key", rp}, {"key_len", rl}}, true},
 }
 
 // Short names for the table's roles.

@@ -234,6 +234,43 @@ GOJINN_IMPORT("patterns_scan")
 int32_t gojinn_patterns_scan(int32_t set, uint32_t target, uint32_t kind, const void *data, uint32_t data_len, void *buf,
 			     uint32_t limit);
 
+/*
+ * Key-value stores (docs/ABI.md, "Key-value stores"): state shared across
+ * requests, instances and, with Redis, Caddy processes. gojinn_kv_open,
+ * in configure only, opens a store the filter's block grants by name and
+ * returns its handle (GOJINN_ERR_NOT_FOUND when not granted). Then, in
+ * the request and response phases, one atomic operation on one key per
+ * call; ttl_ms is in milliseconds, 0 for none. kv_get follows the
+ * buffer-limit protocol; kv_set_if_absent, kv_cas and kv_delete return 1
+ * when they wrote or deleted, 0 when not; kv_incr writes the count, a
+ * signed 64-bit little-endian integer, to count (count_len
+ * GOJINN_KV_COUNT_LEN). A store that cannot answer is
+ * GOJINN_ERR_UNAVAILABLE under fail_open; under fail_closed the host
+ * fails the request and the call does not return.
+ */
+#define GOJINN_MAX_KV_STORES 16
+#define GOJINN_MAX_KV_NAME_LEN 64
+#define GOJINN_MAX_KV_KEY_LEN 1024
+#define GOJINN_MAX_KV_VALUE_LEN 65536
+#define GOJINN_KV_COUNT_LEN 8
+
+GOJINN_IMPORT("kv_open") int32_t gojinn_kv_open(const void *name, uint32_t name_len);
+GOJINN_IMPORT("kv_get")
+int32_t gojinn_kv_get(int32_t store, const void *key, uint32_t key_len, void *buf, uint32_t limit);
+GOJINN_IMPORT("kv_set")
+int32_t gojinn_kv_set(int32_t store, const void *key, uint32_t key_len, const void *value, uint32_t value_len,
+		      int32_t ttl_ms);
+GOJINN_IMPORT("kv_set_if_absent")
+int32_t gojinn_kv_set_if_absent(int32_t store, const void *key, uint32_t key_len, const void *value,
+				uint32_t value_len, int32_t ttl_ms);
+GOJINN_IMPORT("kv_cas")
+int32_t gojinn_kv_cas(int32_t store, const void *key, uint32_t key_len, const void *old, uint32_t old_len,
+		      const void *value, uint32_t value_len, int32_t ttl_ms);
+GOJINN_IMPORT("kv_incr")
+int32_t gojinn_kv_incr(int32_t store, const void *key, uint32_t key_len, int32_t delta, int32_t ttl_ms, void *count,
+		       uint32_t count_len);
+GOJINN_IMPORT("kv_delete") int32_t gojinn_kv_delete(int32_t store, const void *key, uint32_t key_len);
+
 #ifdef __cplusplus
 }
 #endif

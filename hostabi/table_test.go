@@ -123,6 +123,11 @@ func abiConstants() map[string]string {
 		"GOJINN_MAX_PATTERN_LEN":         itoa(MaxPatternLen),
 		"GOJINN_MAX_PATTERN_SET_LEN":     itoa(MaxPatternSetLen),
 		"GOJINN_MAX_PATTERN_MATCHES":     itoa(MaxPatternMatches),
+		"GOJINN_MAX_KV_STORES":           itoa(MaxKVStores),
+		"GOJINN_MAX_KV_NAME_LEN":         itoa(MaxKVNameLen),
+		"GOJINN_MAX_KV_KEY_LEN":          itoa(MaxKVKeyLen),
+		"GOJINN_MAX_KV_VALUE_LEN":        itoa(MaxKVValueLen),
+		"GOJINN_KV_COUNT_LEN":            itoa(KVCountLen),
 	}
 }
 

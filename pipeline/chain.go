@@ -70,8 +70,10 @@ const (
 	OutcomeMemory
 	OutcomeAction
 	OutcomeClosed
+	// OutcomeStore: a store the filter called failed closed.
+	OutcomeStore
 	// NumOutcomes counts the outcomes.
-	NumOutcomes = 8
+	NumOutcomes = 9
 )
 
 var outcomeNames = [NumOutcomes]string{
@@ -83,6 +85,7 @@ var outcomeNames = [NumOutcomes]string{
 	OutcomeMemory:   "memory_limit",
 	OutcomeAction:   "bad_action",
 	OutcomeClosed:   "closed",
+	OutcomeStore:    "store_unavailable",
 }
 
 // String is the outcome's name as metrics spell it.
@@ -299,6 +302,8 @@ func outcomeOf(a hostabi.Action, err error) Outcome {
 		return OutcomeAction
 	case errors.Is(err, filters.ErrClosed):
 		return OutcomeClosed
+	case errors.Is(err, filters.ErrStoreUnavailable):
+		return OutcomeStore
 	}
 	return OutcomeTrap
 }
@@ -308,7 +313,7 @@ func statusFor(err error) int {
 	switch {
 	case errors.Is(err, filters.ErrTimeout):
 		return http.StatusGatewayTimeout
-	case errors.Is(err, filters.ErrBusy), errors.Is(err, filters.ErrClosed):
+	case errors.Is(err, filters.ErrBusy), errors.Is(err, filters.ErrClosed), errors.Is(err, filters.ErrStoreUnavailable):
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

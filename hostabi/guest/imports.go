@@ -103,3 +103,24 @@ func patternsScan(set int32, target uint32, kind uint32, data unsafe.Pointer, da
 
 //go:wasmimport gojinn trace_context_get
 func traceContextGet(buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn kv_open
+func kvOpen(name unsafe.Pointer, nameLen uint32) int32
+
+//go:wasmimport gojinn kv_get
+func kvGet(store int32, key unsafe.Pointer, keyLen uint32, buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn kv_set
+func kvSet(store int32, key unsafe.Pointer, keyLen uint32, value unsafe.Pointer, valueLen uint32, ttlMs int32) int32
+
+//go:wasmimport gojinn kv_set_if_absent
+func kvSetIfAbsent(store int32, key unsafe.Pointer, keyLen uint32, value unsafe.Pointer, valueLen uint32, ttlMs int32) int32
+
+//go:wasmimport gojinn kv_cas
+func kvCAS(store int32, key unsafe.Pointer, keyLen uint32, old unsafe.Pointer, oldLen uint32, value unsafe.Pointer, valueLen uint32, ttlMs int32) int32
+
+//go:wasmimport gojinn kv_incr
+func kvIncr(store int32, key unsafe.Pointer, keyLen uint32, delta int32, ttlMs int32, count unsafe.Pointer, countLen uint32) int32
+
+//go:wasmimport gojinn kv_delete
+func kvDelete(store int32, key unsafe.Pointer, keyLen uint32) int32

@@ -35,6 +35,8 @@ type Binding struct {
 	// KeySets serves keyset_open; nil makes it answer
 	// hostabi.ErrUnavailable.
 	KeySets KeySets
+	// KVStores are the stores kv_open may open; nil grants none.
+	KVStores KVStores
 	// TraceLogs hands each log line the Logger writes during a call to
 	// the Exchange's TraceLog too. Off by default: logs may hold data
 	// that a trace backend should not see.
@@ -49,7 +51,9 @@ type Binding struct {
 	keysetSpecs    [][]byte // what keyset_open was asked, by handle
 	regexes        []*regexset.Set
 	patterns       []*patternset.Set
+	kvStores       []*KVStore // what kv_open opened, by handle
 	configureError string
+	kvRefusal      string // why kv_open refused a name
 
 	keyBuf     []byte            // canonical form of the header name at hand
 	headerKeys map[string]string // canonical header names seen, to set without allocating
@@ -70,7 +74,17 @@ func (b *Binding) Features() hostabi.Feature { return b.features }
 
 // ConfigureError is the last error the guest logged during configure: the
 // reason to report when gojinn_configure refuses its config.
-func (b *Binding) ConfigureError() string { return b.configureError }
+// A store that kv_open refused comes first: a guest that refuses its
+// configuration for it logs less than the host knows.
+func (b *Binding) ConfigureError() string {
+	switch {
+	case b.kvRefusal == "":
+		return b.configureError
+	case b.configureError == "":
+		return b.kvRefusal
+	}
+	return b.kvRefusal + "; " + b.configureError
+}
 
 // Configured is the host-side state a guest's configure leaves in its
 // binding: the features it declared, the key sets it opened (by handle)
@@ -86,12 +100,25 @@ type Configured struct {
 	// restored from the snapshot shares them, whichever filter it serves.
 	Regexes  []*regexset.Set
 	Patterns []*patternset.Set
+	// KVStores are the stores kv_open opened, by handle. An instance
+	// restored for another filter needs them reopened by name from that
+	// filter's grants (KVStoreNames).
+	KVStores []*KVStore
+}
+
+// KVStoreNames are the names of the stores c holds, by handle.
+func (c Configured) KVStoreNames() []string {
+	names := make([]string, len(c.KVStores))
+	for i, s := range c.KVStores {
+		names[i] = s.Name
+	}
+	return names
 }
 
 // Configured returns what configure left in b.
 func (b *Binding) Configured() Configured {
 	return Configured{Features: b.features, KeySets: b.keysets, KeySetSpecs: b.keysetSpecs, Regexes: b.regexes,
-		Patterns: b.patterns}
+		Patterns: b.patterns, KVStores: b.kvStores}
 }
 
 // Restore gives b the state that configure left in another binding: the
@@ -106,6 +133,7 @@ func (b *Binding) Restore(c Configured) {
 	b.keysetSpecs = c.KeySetSpecs[:len(c.KeySetSpecs):len(c.KeySetSpecs)]
 	b.regexes = c.Regexes[:len(c.Regexes):len(c.Regexes)]
 	b.patterns = c.Patterns[:len(c.Patterns):len(c.Patterns)]
+	b.kvStores = c.KVStores[:len(c.KVStores):len(c.KVStores)]
 }
 
 // internKey returns a string for a canonical header name held in keyBuf,

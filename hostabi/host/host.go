@@ -64,6 +64,13 @@ var handlers = map[string]hostFunc{
 	hostabi.FuncPatternsCompile: patternsCompile,
 	hostabi.FuncPatternsScan:    patternsScan,
 	hostabi.FuncTraceContextGet: traceContextGet,
+	hostabi.FuncKVOpen:          kvOpen,
+	hostabi.FuncKVGet:           kvGet,
+	hostabi.FuncKVSet:           kvSet,
+	hostabi.FuncKVSetIfAbsent:   kvSetIfAbsent,
+	hostabi.FuncKVCAS:           kvCAS,
+	hostabi.FuncKVIncr:          kvIncr,
+	hostabi.FuncKVDelete:        kvDelete,
 }
 
 // ParamTypes are the wasm parameter types of an ABI function: all i32.

@@ -18,7 +18,9 @@ import (
 	"testing"
 
 	"github.com/gojinn/gojinn/filters"
+	"github.com/gojinn/gojinn/hostabi/host"
 	"github.com/gojinn/gojinn/internal/filtertest"
+	"github.com/gojinn/gojinn/internal/kvstore"
 	"github.com/gojinn/gojinn/internal/wasmbuild"
 	"github.com/gojinn/gojinn/pipeline"
 )
@@ -42,8 +44,13 @@ func chain(t *testing.T, config string) *pipeline.Chain {
 	t.Helper()
 	keys := filters.NewKeySets(filters.KeySetOptions{})
 	t.Cleanup(keys.Close)
+	mem, err := kvstore.NewMemory(kvstore.MemoryConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return filtertest.Chain(t, pipeline.Options{}, filters.Config{
 		Name: "probe", Wasm: probe(t), GuestConfig: []byte(config), PoolMin: 1, PoolMax: 1, KeySets: keys,
+		KVStores: host.KVStores{"probe": {Name: "probe", Store: mem}},
 	})
 }
 
@@ -115,6 +122,21 @@ func report(calls, path, regexURI, verify string) []string {
 		"status_before=0",
 		"set_status_invalid=Err(Invalid)",
 		"error_display=gojinn: buffer too small, the value is 9 bytes",
+		"kv_open_ungranted=Err(NotFound)",
+		"kv_get_absent=Ok(None)",
+		"kv_set=Ok(())",
+		`kv_get=Ok(Some("v"))`,
+		"kv_set_if_absent_present=Ok(false)",
+		"kv_set_if_absent=Ok(true)",
+		"kv_cas=Ok(true)",
+		"kv_cas_mismatch=Ok(false)",
+		`kv_get_swapped=Ok(Some("w"))`,
+		"kv_incr_shared=Ok(" + calls + ")",
+		"kv_incr_big=Ok(4294967294)",
+		"kv_incr_not_integer=Err(Invalid)",
+		"kv_ttl_too_long=Err(Invalid)",
+		"kv_delete=Ok(true)",
+		"kv_delete_absent=Ok(false)",
 	}
 }
 

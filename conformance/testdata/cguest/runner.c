@@ -160,6 +160,28 @@ static void report_data(int32_t r, unsigned char *b, uint32_t limit) {
 	free(b);
 }
 
+/* report_count reports kv_incr: its result and, when it is 0, the count
+ * the host wrote (a signed 64-bit little-endian integer in the first 8
+ * bytes), and " clobbered" when it wrote anywhere else. */
+static void report_count(int32_t r, unsigned char *b, uint32_t limit) {
+	put_int(r);
+	size_t written = 0;
+	if (r == 0 && limit >= 8) {
+		written = 8;
+		uint64_t u = 0;
+		for (int i = 7; i >= 0; i--) u = u << 8 | b[i];
+		puts_(" ");
+		put_int((int64_t)u);
+	}
+	for (size_t i = written; i < (size_t)limit + GUARD; i++) {
+		if (b[i] != FILL) {
+			puts_(" clobbered");
+			break;
+		}
+	}
+	free(b);
+}
+
 enum { PHASE_CONFIGURE, PHASE_REQUEST, PHASE_RESPONSE };
 
 static int refuse;
@@ -213,6 +235,14 @@ static void raw(char **a, int n) {
 	else if (!strcmp(f, "patterns_compile")) r = gojinn_patterns_compile(p[0], v[1], v[2]);
 	else if (!strcmp(f, "patterns_scan")) r = gojinn_patterns_scan((int32_t)v[0], v[1], v[2], p[3], v[4], p[5], v[6]);
 	else if (!strcmp(f, "trace_context_get")) r = gojinn_trace_context_get(p[0], v[1]);
+	else if (!strcmp(f, "kv_open")) r = gojinn_kv_open(p[0], v[1]);
+	else if (!strcmp(f, "kv_get")) r = gojinn_kv_get((int32_t)v[0], p[1], v[2], p[3], v[4]);
+	else if (!strcmp(f, "kv_set")) r = gojinn_kv_set((int32_t)v[0], p[1], v[2], p[3], v[4], (int32_t)v[5]);
+	else if (!strcmp(f, "kv_set_if_absent"))
+		r = gojinn_kv_set_if_absent((int32_t)v[0], p[1], v[2], p[3], v[4], (int32_t)v[5]);
+	else if (!strcmp(f, "kv_cas")) r = gojinn_kv_cas((int32_t)v[0], p[1], v[2], p[3], v[4], p[5], v[6], (int32_t)v[7]);
+	else if (!strcmp(f, "kv_incr")) r = gojinn_kv_incr((int32_t)v[0], p[1], v[2], (int32_t)v[3], (int32_t)v[4], p[5], v[6]);
+	else if (!strcmp(f, "kv_delete")) r = gojinn_kv_delete((int32_t)v[0], p[1], v[2]);
 	else {
 		puts_("unknown-raw");
 		return;
@@ -365,6 +395,50 @@ static int32_t step(char **a, int n, int phase) {
 						       : gojinn_regex_match((int32_t)i1, i2, i3, s4.p, s4.n, b, i5);
 		report_data(r, b, i5);
 		free(s4.p);
+	} else if (!strcmp(op, "kv_open")) {
+		ARG_S(1);
+		put_int(gojinn_kv_open(s1.p, s1.n));
+		free(s1.p);
+	} else if (!strcmp(op, "kv_get")) {
+		ARG_I(1);
+		ARG_S(2);
+		ARG_I(3);
+		unsigned char *b = buffer(i3);
+		report_data(gojinn_kv_get((int32_t)i1, s2.p, s2.n, b, i3), b, i3);
+		free(s2.p);
+	} else if (!strcmp(op, "kv_set") || !strcmp(op, "kv_set_if_absent")) {
+		ARG_I(1);
+		ARG_S(2);
+		ARG_S(3);
+		ARG_I(4);
+		put_int(!strcmp(op, "kv_set") ? gojinn_kv_set((int32_t)i1, s2.p, s2.n, s3.p, s3.n, (int32_t)i4)
+					      : gojinn_kv_set_if_absent((int32_t)i1, s2.p, s2.n, s3.p, s3.n, (int32_t)i4));
+		free(s2.p);
+		free(s3.p);
+	} else if (!strcmp(op, "kv_cas")) {
+		ARG_I(1);
+		ARG_S(2);
+		ARG_S(3);
+		ARG_S(4);
+		ARG_I(5);
+		put_int(gojinn_kv_cas((int32_t)i1, s2.p, s2.n, s3.p, s3.n, s4.p, s4.n, (int32_t)i5));
+		free(s2.p);
+		free(s3.p);
+		free(s4.p);
+	} else if (!strcmp(op, "kv_incr")) {
+		ARG_I(1);
+		ARG_S(2);
+		ARG_I(3);
+		ARG_I(4);
+		ARG_I(5);
+		unsigned char *b = buffer(i5);
+		report_count(gojinn_kv_incr((int32_t)i1, s2.p, s2.n, (int32_t)i3, (int32_t)i4, b, i5), b, i5);
+		free(s2.p);
+	} else if (!strcmp(op, "kv_delete")) {
+		ARG_I(1);
+		ARG_S(2);
+		put_int(gojinn_kv_delete((int32_t)i1, s2.p, s2.n));
+		free(s2.p);
 	} else if (!strcmp(op, "fill_vars")) {
 		ARG_I(1);
 		uint32_t ok = 0;

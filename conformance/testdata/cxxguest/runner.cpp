@@ -165,6 +165,27 @@ struct Runner {
 		}
 	}
 
+	/* report_count reports kv_incr: its result and, when it is 0, the
+	 * count the host wrote (a signed 64-bit little-endian integer in the
+	 * first 8 bytes), and " clobbered" when it wrote anywhere else. */
+	void report_count(int32_t r, const Bytes &b, uint32_t limit) {
+		put_int(r);
+		size_t written = 0;
+		if (r == 0 && limit >= 8) {
+			written = 8;
+			uint64_t u = 0;
+			for (int i = 7; i >= 0; i--) u = u << 8 | static_cast<unsigned char>(b[static_cast<size_t>(i)]);
+			put(" ");
+			put_int(static_cast<int64_t>(u));
+		}
+		for (size_t i = written; i < b.size(); i++) {
+			if (static_cast<unsigned char>(b[i]) != kFill) {
+				put(" clobbered");
+				break;
+			}
+		}
+	}
+
 	void raw(const Args &a) {
 		uint32_t v[9] = {0};
 		for (size_t i = 1; i < a.size() && i <= 9; i++) v[i - 1] = arg_int(a, i);
@@ -202,6 +223,18 @@ struct Runner {
 		else if (f == "patterns_scan")
 			r = gojinn_patterns_scan(static_cast<int32_t>(v[0]), v[1], v[2], p[3], v[4], p[5], v[6]);
 		else if (f == "trace_context_get") r = gojinn_trace_context_get(p[0], v[1]);
+		else if (f == "kv_open") r = gojinn_kv_open(p[0], v[1]);
+		else if (f == "kv_get") r = gojinn_kv_get(static_cast<int32_t>(v[0]), p[1], v[2], p[3], v[4]);
+		else if (f == "kv_set")
+			r = gojinn_kv_set(static_cast<int32_t>(v[0]), p[1], v[2], p[3], v[4], static_cast<int32_t>(v[5]));
+		else if (f == "kv_set_if_absent")
+			r = gojinn_kv_set_if_absent(static_cast<int32_t>(v[0]), p[1], v[2], p[3], v[4], static_cast<int32_t>(v[5]));
+		else if (f == "kv_cas")
+			r = gojinn_kv_cas(static_cast<int32_t>(v[0]), p[1], v[2], p[3], v[4], p[5], v[6], static_cast<int32_t>(v[7]));
+		else if (f == "kv_incr")
+			r = gojinn_kv_incr(static_cast<int32_t>(v[0]), p[1], v[2], static_cast<int32_t>(v[3]),
+					   static_cast<int32_t>(v[4]), p[5], v[6]);
+		else if (f == "kv_delete") r = gojinn_kv_delete(static_cast<int32_t>(v[0]), p[1], v[2]);
 		else {
 			put("unknown-raw");
 			return;
@@ -297,6 +330,32 @@ struct Runner {
 				if (op == "regex_find") return gojinn_regex_find(h, target, kind, d.data(), len(d), b, l);
 				return gojinn_patterns_scan(h, target, kind, d.data(), len(d), b, l);
 			});
+		} else if (op == "kv_open") {
+			Bytes name = s(1);
+			put_int(gojinn_kv_open(name.data(), len(name)));
+		} else if (op == "kv_get") {
+			Bytes key = s(2);
+			int32_t h = static_cast<int32_t>(n(1));
+			data(n(3), [&](char *b, uint32_t l) { return gojinn_kv_get(h, key.data(), len(key), b, l); });
+		} else if (op == "kv_set" || op == "kv_set_if_absent") {
+			Bytes key = s(2), value = s(3);
+			int32_t h = static_cast<int32_t>(n(1)), ttl = static_cast<int32_t>(n(4));
+			put_int(op == "kv_set" ? gojinn_kv_set(h, key.data(), len(key), value.data(), len(value), ttl)
+					       : gojinn_kv_set_if_absent(h, key.data(), len(key), value.data(), len(value), ttl));
+		} else if (op == "kv_cas") {
+			Bytes key = s(2), old = s(3), value = s(4);
+			put_int(gojinn_kv_cas(static_cast<int32_t>(n(1)), key.data(), len(key), old.data(), len(old), value.data(),
+					      len(value), static_cast<int32_t>(n(5))));
+		} else if (op == "kv_incr") {
+			Bytes key = s(2);
+			uint32_t limit = n(5);
+			Bytes b = buffer(limit);
+			report_count(gojinn_kv_incr(static_cast<int32_t>(n(1)), key.data(), len(key), static_cast<int32_t>(n(3)),
+						    static_cast<int32_t>(n(4)), b.data(), limit),
+				     b, limit);
+		} else if (op == "kv_delete") {
+			Bytes key = s(2);
+			put_int(gojinn_kv_delete(static_cast<int32_t>(n(1)), key.data(), len(key)));
 		} else if (op == "fill_vars") {
 			uint32_t ok = 0;
 			int32_t first = 0;

@@ -98,3 +98,24 @@ func hostPatternsScan(set int32, target, kind, data, dataLen, buf, limit uint32)
 
 //go:wasmimport gojinn trace_context_get
 func hostTraceContextGet(buf, limit uint32) int32
+
+//go:wasmimport gojinn kv_open
+func hostKVOpen(name, n uint32) int32
+
+//go:wasmimport gojinn kv_get
+func hostKVGet(store int32, key, keyLen, buf, limit uint32) int32
+
+//go:wasmimport gojinn kv_set
+func hostKVSet(store int32, key, keyLen, value, valueLen uint32, ttlMs int32) int32
+
+//go:wasmimport gojinn kv_set_if_absent
+func hostKVSetIfAbsent(store int32, key, keyLen, value, valueLen uint32, ttlMs int32) int32
+
+//go:wasmimport gojinn kv_cas
+func hostKVCAS(store int32, key, keyLen, old, oldLen, value, valueLen uint32, ttlMs int32) int32
+
+//go:wasmimport gojinn kv_incr
+func hostKVIncr(store int32, key, keyLen uint32, delta, ttlMs int32, count, countLen uint32) int32
+
+//go:wasmimport gojinn kv_delete
+func hostKVDelete(store int32, key, keyLen uint32) int32

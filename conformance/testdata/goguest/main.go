@@ -184,6 +184,28 @@ func buffer(limit uint32) []byte {
 	return b
 }
 
+// reportCount reports kv_incr: its result and, when it is 0, the count
+// the host wrote (a signed 64-bit little-endian integer in the first 8
+// bytes of b), and " clobbered" when it wrote anywhere else.
+func reportCount(r int32, b []byte) string {
+	s := itoa(r)
+	written := 0
+	if r == 0 && len(b) >= 8 {
+		written = 8
+		n := int64(0)
+		for i := 7; i >= 0; i-- {
+			n = n<<8 | int64(b[i])
+		}
+		s += " " + strconv.FormatInt(n, 10)
+	}
+	for _, c := range b[written:] {
+		if c != fill {
+			return s + " clobbered"
+		}
+	}
+	return s
+}
+
 // reportData reports a data call under the buffer-limit protocol.
 func reportData(r int32, b []byte, limit uint32) string {
 	s := strconv.Itoa(int(r))
@@ -326,6 +348,32 @@ func step(a []string, phase int) (string, int32) {
 			fn = hostPatternsScan
 		}
 		return reportData(fn(int32(argInt(a, 1)), argInt(a, 2), argInt(a, 3), ptr(data), uint32(len(data)), ptr(b), limit), b, limit), -1
+	case "kv_open":
+		name := argStr(a, 1)
+		return itoa(hostKVOpen(ptr(name), uint32(len(name)))), -1
+	case "kv_get":
+		key, limit := argStr(a, 2), argInt(a, 3)
+		b := buffer(limit)
+		return reportData(hostKVGet(int32(argInt(a, 1)), ptr(key), uint32(len(key)), ptr(b), limit), b, limit), -1
+	case "kv_set", "kv_set_if_absent":
+		key, val := argStr(a, 2), argStr(a, 3)
+		fn := hostKVSet
+		if op == "kv_set_if_absent" {
+			fn = hostKVSetIfAbsent
+		}
+		return itoa(fn(int32(argInt(a, 1)), ptr(key), uint32(len(key)), ptr(val), uint32(len(val)), int32(argInt(a, 4)))), -1
+	case "kv_cas":
+		key, old, val := argStr(a, 2), argStr(a, 3), argStr(a, 4)
+		return itoa(hostKVCAS(int32(argInt(a, 1)), ptr(key), uint32(len(key)), ptr(old), uint32(len(old)),
+			ptr(val), uint32(len(val)), int32(argInt(a, 5)))), -1
+	case "kv_incr":
+		key, limit := argStr(a, 2), argInt(a, 5)
+		b := buffer(limit)
+		r := hostKVIncr(int32(argInt(a, 1)), ptr(key), uint32(len(key)), int32(argInt(a, 3)), int32(argInt(a, 4)), ptr(b), limit)
+		return reportCount(r, b), -1
+	case "kv_delete":
+		key := argStr(a, 2)
+		return itoa(hostKVDelete(int32(argInt(a, 1)), ptr(key), uint32(len(key)))), -1
 	case "fill_vars":
 		ok, first := 0, int32(0)
 		for i := range argInt(a, 1) {
@@ -468,6 +516,20 @@ func raw(a []string) string {
 		return itoa(hostPatternsScan(int32(v[0]), v[1], v[2], v[3], v[4], v[5], v[6]))
 	case "trace_context_get":
 		return itoa(hostTraceContextGet(v[0], v[1]))
+	case "kv_open":
+		return itoa(hostKVOpen(v[0], v[1]))
+	case "kv_get":
+		return itoa(hostKVGet(int32(v[0]), v[1], v[2], v[3], v[4]))
+	case "kv_set":
+		return itoa(hostKVSet(int32(v[0]), v[1], v[2], v[3], v[4], int32(v[5])))
+	case "kv_set_if_absent":
+		return itoa(hostKVSetIfAbsent(int32(v[0]), v[1], v[2], v[3], v[4], int32(v[5])))
+	case "kv_cas":
+		return itoa(hostKVCAS(int32(v[0]), v[1], v[2], v[3], v[4], v[5], v[6], int32(v[7])))
+	case "kv_incr":
+		return itoa(hostKVIncr(int32(v[0]), v[1], v[2], int32(v[3]), int32(v[4]), v[5], v[6]))
+	case "kv_delete":
+		return itoa(hostKVDelete(int32(v[0]), v[1], v[2]))
 	}
 	return "unknown-raw"
 }

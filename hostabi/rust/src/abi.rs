@@ -72,3 +72,9 @@ pub const MAX_PATTERNS: usize = 65536;
 pub const MAX_PATTERN_LEN: usize = 1024;
 pub const MAX_PATTERN_SET_LEN: usize = 1048576;
 pub const MAX_PATTERN_MATCHES: usize = 1024;
+
+pub const MAX_KV_STORES: usize = 16;
+pub const MAX_KV_NAME_LEN: usize = 64;
+pub const MAX_KV_KEY_LEN: usize = 1024;
+pub const MAX_KV_VALUE_LEN: usize = 65536;
+pub const KV_COUNT_LEN: usize = 8;

@@ -44,11 +44,13 @@ pub mod abi;
 #[allow(missing_docs)] // each function is its row of docs/ABI.md
 pub mod sys;
 
+mod kv;
 mod primitives;
 
 use std::cell::RefCell;
 use std::fmt;
 
+pub use kv::Store;
 pub use primitives::{json_get, trace_context, JsonType, Patterns, Regex, RegexMatch, Target};
 
 /// What a handler returns.

@@ -118,4 +118,49 @@ extern "C" {
     ) -> i32;
     #[link_name = "trace_context_get"]
     pub fn trace_context_get(buf: *mut u8, limit: u32) -> i32;
+    #[link_name = "kv_open"]
+    pub fn kv_open(name: *const u8, name_len: u32) -> i32;
+    #[link_name = "kv_get"]
+    pub fn kv_get(store: i32, key: *const u8, key_len: u32, buf: *mut u8, limit: u32) -> i32;
+    #[link_name = "kv_set"]
+    pub fn kv_set(
+        store: i32,
+        key: *const u8,
+        key_len: u32,
+        value: *const u8,
+        value_len: u32,
+        ttl_ms: i32,
+    ) -> i32;
+    #[link_name = "kv_set_if_absent"]
+    pub fn kv_set_if_absent(
+        store: i32,
+        key: *const u8,
+        key_len: u32,
+        value: *const u8,
+        value_len: u32,
+        ttl_ms: i32,
+    ) -> i32;
+    #[link_name = "kv_cas"]
+    pub fn kv_cas(
+        store: i32,
+        key: *const u8,
+        key_len: u32,
+        old: *const u8,
+        old_len: u32,
+        value: *const u8,
+        value_len: u32,
+        ttl_ms: i32,
+    ) -> i32;
+    #[link_name = "kv_incr"]
+    pub fn kv_incr(
+        store: i32,
+        key: *const u8,
+        key_len: u32,
+        delta: i32,
+        ttl_ms: i32,
+        count: *mut u8,
+        count_len: u32,
+    ) -> i32;
+    #[link_name = "kv_delete"]
+    pub fn kv_delete(store: i32, key: *const u8, key_len: u32) -> i32;
 }

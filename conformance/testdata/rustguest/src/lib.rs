@@ -175,6 +175,24 @@ impl Runner {
         }
     }
 
+    /// report_count reports kv_incr: its result and, when it is 0, the
+    /// count the host wrote (a signed 64-bit little-endian integer in the
+    /// first 8 bytes), and " clobbered" when it wrote anywhere else.
+    fn report_count(&mut self, r: i32, b: &[u8], limit: u32) {
+        self.put_int(r as i64);
+        let mut written = 0;
+        if r == 0 && limit >= 8 {
+            written = 8;
+            let mut count = [0u8; 8];
+            count.copy_from_slice(&b[..8]);
+            self.put(" ");
+            self.put_int(i64::from_le_bytes(count));
+        }
+        if b[written..].iter().any(|&c| c != FILL) {
+            self.put(" clobbered");
+        }
+    }
+
     /// step runs one step of phase.
     fn step(&mut self, a: &[&str], phase: Phase) -> Flow {
         let s = |i| arg_str(a, i);
@@ -362,6 +380,66 @@ impl Runner {
                     );
                     self.report_data(r, &b, limit);
                 }
+                "kv_open" => {
+                    let v = s(1);
+                    let r = sys::kv_open(v.as_ptr(), v.len() as u32);
+                    self.put_int(r as i64);
+                }
+                "kv_get" => {
+                    let (key, limit) = (s(2), n(3));
+                    let mut b = buffer(limit);
+                    let r = sys::kv_get(n(1) as i32, key.as_ptr(), key.len() as u32, b.as_mut_ptr(), limit);
+                    self.report_data(r, &b, limit);
+                }
+                op @ ("kv_set" | "kv_set_if_absent") => {
+                    let (key, value) = (s(2), s(3));
+                    let f = match op {
+                        "kv_set" => sys::kv_set,
+                        _ => sys::kv_set_if_absent,
+                    };
+                    let r = f(
+                        n(1) as i32,
+                        key.as_ptr(),
+                        key.len() as u32,
+                        value.as_ptr(),
+                        value.len() as u32,
+                        n(4) as i32,
+                    );
+                    self.put_int(r as i64);
+                }
+                "kv_cas" => {
+                    let (key, old, value) = (s(2), s(3), s(4));
+                    let r = sys::kv_cas(
+                        n(1) as i32,
+                        key.as_ptr(),
+                        key.len() as u32,
+                        old.as_ptr(),
+                        old.len() as u32,
+                        value.as_ptr(),
+                        value.len() as u32,
+                        n(5) as i32,
+                    );
+                    self.put_int(r as i64);
+                }
+                "kv_incr" => {
+                    let (key, limit) = (s(2), n(5));
+                    let mut b = buffer(limit);
+                    let r = sys::kv_incr(
+                        n(1) as i32,
+                        key.as_ptr(),
+                        key.len() as u32,
+                        n(3) as i32,
+                        n(4) as i32,
+                        b.as_mut_ptr(),
+                        limit,
+                    );
+                    self.report_count(r, &b, limit);
+                }
+                "kv_delete" => {
+                    let key = s(2);
+                    let r = sys::kv_delete(n(1) as i32, key.as_ptr(), key.len() as u32);
+                    self.put_int(r as i64);
+                }
                 "fill_vars" => {
                     let (mut ok, mut first) = (0i64, 0i32);
                     for i in 0..n(1) {
@@ -481,6 +559,15 @@ impl Runner {
                     sys::patterns_scan(v[0] as i32, v[1], v[2], c(3), v[4], p(5), v[6])
                 }
                 "trace_context_get" => sys::trace_context_get(p(0), v[1]),
+                "kv_open" => sys::kv_open(c(0), v[1]),
+                "kv_get" => sys::kv_get(v[0] as i32, c(1), v[2], p(3), v[4]),
+                "kv_set" => sys::kv_set(v[0] as i32, c(1), v[2], c(3), v[4], v[5] as i32),
+                "kv_set_if_absent" => {
+                    sys::kv_set_if_absent(v[0] as i32, c(1), v[2], c(3), v[4], v[5] as i32)
+                }
+                "kv_cas" => sys::kv_cas(v[0] as i32, c(1), v[2], c(3), v[4], c(5), v[6], v[7] as i32),
+                "kv_incr" => sys::kv_incr(v[0] as i32, c(1), v[2], v[3] as i32, v[4] as i32, p(5), v[6]),
+                "kv_delete" => sys::kv_delete(v[0] as i32, c(1), v[2]),
                 _ => {
                     self.put("unknown-raw");
                     return;

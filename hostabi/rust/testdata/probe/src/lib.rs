@@ -8,8 +8,9 @@
 
 use gojinn::{
     json_get, log, log_enabled, request, response, trace_context, var, Action, Error, Features,
-    Filter, JsonType, Keyset, Kind, Level, Patterns, Regex, Target,
+    Filter, JsonType, Keyset, Kind, Level, Patterns, Regex, Store, Target,
 };
+use std::time::Duration;
 
 struct Probe {
     config: Vec<u8>,
@@ -18,6 +19,13 @@ struct Probe {
     patterns: Patterns,
     body: Vec<u8>,
     calls: u32,
+    store: gojinn::Result<Store>,
+    ungranted: gojinn::Result<Store>,
+}
+
+/// text is a store value as the report shows it.
+fn text(v: gojinn::Result<Option<Vec<u8>>>) -> String {
+    format!("{:?}", v.map(|o| o.map(|b| String::from_utf8_lossy(&b).into_owned())))
 }
 
 fn hex(s: &str) -> Vec<u8> {
@@ -44,6 +52,8 @@ impl Filter for Probe {
             patterns,
             body: Vec::with_capacity(4),
             calls: 0,
+            store: Store::open("probe"),
+            ungranted: Store::open("ungranted"),
         })
     }
 
@@ -164,6 +174,30 @@ impl Filter for Probe {
         r.push(format!("status_before={}", response::status()));
         r.push(format!("set_status_invalid={:?}", response::set_status(42)));
         r.push(format!("error_display={}", Error::BufferTooSmall(9)));
+        r.push(format!("kv_open_ungranted={:?}", self.ungranted));
+        match self.store {
+            Ok(s) => {
+                // Keys of this request's own, but for the shared count.
+                let k = |name: &str| format!("{}-{}", name, self.calls).into_bytes();
+                let hour = Duration::from_secs(3600);
+                r.push(format!("kv_get_absent={}", text(s.get(&k("a")))));
+                r.push(format!("kv_set={:?}", s.set(&k("a"), b"v", hour)));
+                r.push(format!("kv_get={}", text(s.get(&k("a")))));
+                r.push(format!("kv_set_if_absent_present={:?}", s.set_if_absent(&k("a"), b"x", hour)));
+                r.push(format!("kv_set_if_absent={:?}", s.set_if_absent(&k("b"), b"y", Duration::ZERO)));
+                r.push(format!("kv_cas={:?}", s.compare_and_swap(&k("a"), b"v", b"w", hour)));
+                r.push(format!("kv_cas_mismatch={:?}", s.compare_and_swap(&k("a"), b"v", b"z", hour)));
+                r.push(format!("kv_get_swapped={}", text(s.get(&k("a")))));
+                r.push(format!("kv_incr_shared={:?}", s.incr(b"count", 1, hour)));
+                let _ = s.set(&k("big"), b"4294967296", Duration::ZERO);
+                r.push(format!("kv_incr_big={:?}", s.incr(&k("big"), -2, Duration::ZERO)));
+                r.push(format!("kv_incr_not_integer={:?}", s.incr(&k("a"), 1, Duration::ZERO)));
+                r.push(format!("kv_ttl_too_long={:?}", s.set(&k("c"), b"v", Duration::from_secs(30 * 24 * 3600))));
+                r.push(format!("kv_delete={:?}", s.delete(&k("a"))));
+                r.push(format!("kv_delete_absent={:?}", s.delete(&k("a"))));
+            }
+            Err(e) => r.push(format!("kv_open={:?}", e)),
+        }
         if request::path() == "/respond" {
             let _ = response::headers().set("X-Probe", "answered");
             let mut body = r.join("\n");
