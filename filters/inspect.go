@@ -9,6 +9,7 @@ import (
 	"github.com/gojinn/gojinn/hostabi"
 	"github.com/gojinn/gojinn/hostabi/host"
 	"github.com/gojinn/gojinn/hostabi/httpwasm"
+	"github.com/gojinn/gojinn/hostabi/proxywasm"
 )
 
 // What the loader tells of a module before it checks it, for tools that
@@ -48,7 +49,8 @@ func IsFunction(mod wazero.CompiledModule) bool {
 
 // Provides reports whether the engine has the function f imports, under
 // its module and name and with its signature: a host function of the
-// Gojinn ABI or of the http-wasm ABI, or a WASI function.
+// Gojinn ABI, of the http-wasm ABI or of the Proxy-Wasm ABI, or a WASI
+// function.
 func (e *Engine) Provides(f api.FunctionDefinition) bool {
 	module, name, _ := f.Import()
 	switch module {
@@ -57,6 +59,9 @@ func (e *Engine) Provides(f api.FunctionDefinition) bool {
 		return ok && slices.Equal(f.ParamTypes(), host.ParamTypes(fn)) && slices.Equal(f.ResultTypes(), host.ResultTypes(fn))
 	case httpwasm.ModuleName:
 		fn, ok := httpwasm.Lookup(name)
+		return ok && slices.Equal(f.ParamTypes(), fn.Params) && slices.Equal(f.ResultTypes(), fn.Results)
+	case proxywasm.ModuleName:
+		fn, ok := proxywasm.Lookup(name)
 		return ok && slices.Equal(f.ParamTypes(), fn.Params) && slices.Equal(f.ResultTypes(), fn.Results)
 	case hostabi.WASIModuleName:
 		return e.wasiFuncs[name]

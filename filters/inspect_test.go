@@ -67,7 +67,10 @@ func TestInspect(t *testing.T) {
 		{"neither entry", entry("other"), "gojinn", false, false, nil},
 		// Proxy-Wasm guests import from "env" and may export _start.
 		{"a command importing from another module is no function", entry("_start",
-			wasmtest.Import{Module: "env", Name: "proxy_log", Type: nullary}), "gojinn", false, false, []bool{false}},
+			wasmtest.Import{Module: "env", Name: "proxy_log", Type: nullary}), "proxy-wasm", false, false, []bool{false}},
+		{"proxy-wasm", entry("proxy_abi_version_0_2_1",
+			wasmtest.Import{Module: "env", Name: "proxy_log", Type: wasmtest.FuncType{Params: []byte{wasmtest.I32, wasmtest.I32, wasmtest.I32}, Results: i32}},
+			wasmtest.Import{Module: "env", Name: "proxy_no_such_call", Type: nullary}), "proxy-wasm", false, false, []bool{true, false}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mod, err := rt.CompileModule(ctx, tc.mod.Encode())

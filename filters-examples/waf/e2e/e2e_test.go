@@ -186,7 +186,10 @@ func BenchmarkChain(b *testing.B) {
 // are restored from one snapshot, and so share its random generator's
 // state; the request ids of refused requests must differ all the same.
 func TestRequestIDsDistinctAcrossRestoredInstances(t *testing.T) {
-	f := filtertest.Load(t, filters.Config{Name: "waf", Wasm: filtertest.Build(t, ".."), PoolMax: 4})
+	f := filtertest.Load(t, filters.Config{Name: "waf", Wasm: filtertest.Build(t, ".."), PoolMax: 4,
+		// Eight workers share four instances: on a loaded machine a wait can
+		// pass the default second, and this test is not about waiting.
+		PoolWait: filtertest.PatientTimeout})
 	c := pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{})
 	const workers, each = 8, 1250
 	ids := make(chan string, workers*each)
