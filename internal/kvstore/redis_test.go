@@ -18,11 +18,14 @@ type redisServer struct {
 	port int
 	cmd  *exec.Cmd
 	dir  string
+	// args are more of redis-server's arguments (a config file first,
+	// for Sentinel).
+	args []string
 }
 
 // startRedis starts redis-server (the Makefile's deps install it) with
 // no persistence and waits until it answers.
-func startRedis(t testing.TB) *redisServer {
+func startRedis(t testing.TB, args ...string) *redisServer {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Fatal("redis-server is not installed: run `make deps`")
@@ -31,7 +34,7 @@ func startRedis(t testing.TB) *redisServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &redisServer{port: port, dir: t.TempDir()}
+	s := &redisServer{port: port, dir: t.TempDir(), args: args}
 	s.start(t)
 	t.Cleanup(s.stop)
 	return s
@@ -39,8 +42,10 @@ func startRedis(t testing.TB) *redisServer {
 
 func (s *redisServer) start(t testing.TB) {
 	t.Helper()
-	s.cmd = exec.Command("redis-server", "--port", fmt.Sprint(s.port), "--bind", "127.0.0.1",
+	args := append([]string(nil), s.args...)
+	args = append(args, "--port", fmt.Sprint(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", s.dir)
+	s.cmd = exec.Command("redis-server", args...)
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -196,6 +201,9 @@ func TestRedisConfigErrors(t *testing.T) {
 		{RedisConfig{URL: "http://x"}, "redis store http://x"},
 		{RedisConfig{URL: "redis://user:s3cret@host:6379/x"}, "redis://user:xxxxx@host:6379/x"},
 		{RedisConfig{URL: "redis://host:6379", Timeout: -1}, "timeout cannot be negative"},
+		{RedisConfig{URL: "redis://host:6379", Mode: "replica"}, `mode "replica"`},
+		{RedisConfig{URL: "redis://user:s3cret@host:26379", Mode: RedisSentinel}, "master_name"},
+		{RedisConfig{URL: "redis://user:s3cret@host:7000?addr=host:7001&bogus=1", Mode: RedisCluster}, "bogus"},
 		{RedisConfig{URL: "redis://host:6379", Breaker: BreakerConfig{Cooldown: time.Minute, MaxCooldown: time.Second}}, "max cooldown"},
 	} {
 		_, err := NewRedis(tt.cfg)
