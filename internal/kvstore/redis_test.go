@@ -18,8 +18,8 @@ type redisServer struct {
 	port int
 	cmd  *exec.Cmd
 	dir  string
-	// args are more of redis-server's arguments (a config file first,
-	// for Sentinel).
+	// args are more of redis-server's arguments: a config file first
+	// (Sentinel's), then options that override the tests' defaults.
 	args []string
 }
 
@@ -42,9 +42,18 @@ func startRedis(t testing.TB, args ...string) *redisServer {
 
 func (s *redisServer) start(t testing.TB) {
 	t.Helper()
-	args := append([]string(nil), s.args...)
+	// A config file comes first; options after the defaults override them.
+	var args, opts []string
+	for i, a := range s.args {
+		if i == 0 && !strings.HasPrefix(a, "--") {
+			args = append(args, a)
+			continue
+		}
+		opts = append(opts, a)
+	}
 	args = append(args, "--port", fmt.Sprint(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", s.dir)
+	args = append(args, opts...)
 	s.cmd = exec.Command("redis-server", args...)
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -190,6 +199,32 @@ func TestRedisDown(t *testing.T) {
 	}
 	if st := r.breaker.Stats(); st.Open {
 		t.Fatalf("breaker %+v: still open after a success", st)
+	}
+}
+
+// TestRedisAcknowledgedSurvivesRestart: what the store acknowledged is
+// on the server, so a server that persists each write (appendfsync
+// always) has every acknowledged count after it is killed and started
+// again. Durability is the server's setting; the store's part is to
+// acknowledge only the server's reply and never to send a write twice.
+func TestRedisAcknowledgedSurvivesRestart(t *testing.T) {
+	srv := startRedis(t, "--appendonly", "yes", "--appendfsync", "always")
+	r := patientRedis(t, srv.url(), BreakerConfig{})
+	key := []byte("acknowledged")
+	const n = 50
+	for i := 1; i <= n; i++ {
+		if got, err := r.Incr(ctx, key, 1, time.Hour); err != nil || got != int64(i) {
+			t.Fatalf("increment %d: %d, %v", i, got, err)
+		}
+	}
+	srv.stop() // SIGKILL: no shutdown save
+	srv.start(t)
+	got, ok, err := r.Get(ctx, key, nil)
+	if err != nil || !ok || string(got) != fmt.Sprint(n) {
+		t.Fatalf("after the restart: %q, %t, %v; want the %d acknowledged increments", got, ok, err, n)
+	}
+	if c, err := r.Incr(ctx, key, 1, time.Hour); err != nil || c != n+1 {
+		t.Fatalf("the next increment: %d, %v; want %d", c, err, n+1)
 	}
 }
 
