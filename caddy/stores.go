@@ -48,6 +48,10 @@ type StoreConfig struct {
 	// URL is a Redis store's server (redis:// or rediss://); it may hold
 	// a password, which no error or log repeats.
 	URL string `json:"url,omitempty"`
+	// Mode is how a Redis store reads its URL: "standalone" (the
+	// default), "sentinel" (the sentinels' addresses, with
+	// ?master_name=) or "cluster" (seed nodes, one more per &addr=).
+	Mode string `json:"mode,omitempty"`
 	// Timeout bounds each Redis operation (default 50ms).
 	Timeout caddy.Duration `json:"timeout,omitempty"`
 	// PoolSize is the Redis connections kept (default 10 per CPU).
@@ -175,7 +179,7 @@ func (c *StoreConfig) typ() string {
 func (c *StoreConfig) validate() error {
 	switch c.typ() {
 	case "memory":
-		if c.URL != "" || c.OnError != "" || c.Timeout != 0 || c.PoolSize != 0 || c.Failures != 0 || c.Cooldown != 0 || c.MaxCooldown != 0 {
+		if c.URL != "" || c.Mode != "" || c.OnError != "" || c.Timeout != 0 || c.PoolSize != 0 || c.Failures != 0 || c.Cooldown != 0 || c.MaxCooldown != 0 {
 			return errors.New("a memory store takes only max_key, max_value and max_bytes")
 		}
 		_, err := kvstore.NewMemory(c.memoryConfig()) // cheap: checks the bounds
@@ -186,6 +190,11 @@ func (c *StoreConfig) validate() error {
 		}
 		if c.URL == "" {
 			return errors.New("a redis store needs a url")
+		}
+		switch c.Mode {
+		case "", kvstore.RedisStandalone, kvstore.RedisSentinel, kvstore.RedisCluster:
+		default:
+			return fmt.Errorf("mode %q: want %s, %s or %s", c.Mode, kvstore.RedisStandalone, kvstore.RedisSentinel, kvstore.RedisCluster)
 		}
 		switch c.OnError {
 		case FailOpen, FailClosed:
@@ -231,6 +240,7 @@ func (c *StoreConfig) open(name string) (*namedStore, error) {
 		r, err := kvstore.NewRedis(kvstore.RedisConfig{
 			Limits:   kvstore.Limits{MaxKey: c.MaxKey, MaxValue: c.MaxValue},
 			URL:      c.URL,
+			Mode:     c.Mode,
 			Timeout:  time.Duration(c.Timeout),
 			PoolSize: c.PoolSize,
 			Breaker: kvstore.BreakerConfig{

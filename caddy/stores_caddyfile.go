@@ -25,6 +25,7 @@ func init() {
 //	        }
 //	        store <name> redis <url> {
 //	            on_error  fail_open|fail_closed   # required
+//	            mode      standalone|sentinel|cluster  # default standalone
 //	            timeout   <duration>  # each operation; default 50ms
 //	            pool_size <n>         # connections; default 10 per CPU
 //	            failures  <n>         # in a row open the breaker; default 5
@@ -145,6 +146,8 @@ func (c *StoreConfig) unmarshalOption(d *caddyfile.Dispenser) error {
 		c.MaxValue = int(n)
 	case "on_error":
 		c.OnError, err = one()
+	case "mode":
+		c.Mode, err = one()
 	case "timeout":
 		var v string
 		if v, err = one(); err == nil {

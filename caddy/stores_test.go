@@ -29,13 +29,15 @@ func TestStoresCaddyfile(t *testing.T) {
 				"  store limits redis redis://:s3cret@127.0.0.1:6379/2 {\n" +
 				"    on_error fail_open\n    timeout 20ms\n    pool_size 16\n    failures 3\n    cooldown 1s 10s\n    max_value 1KiB\n  }\n" +
 				"  store plain\n" +
+				"  store shared redis redis://127.0.0.1:7000?addr=127.0.0.1:7001 {\n    on_error fail_closed\n    mode cluster\n  }\n" +
 				"}",
 			want: map[string]*StoreConfig{
 				"sessions": {Type: "memory", MaxBytes: 8 << 20, MaxKey: 256, MaxValue: 4 << 10},
 				"limits": {Type: "redis", URL: "redis://:s3cret@127.0.0.1:6379/2", OnError: FailOpen,
 					Timeout: caddy.Duration(20 * time.Millisecond), PoolSize: 16, Failures: 3,
 					Cooldown: caddy.Duration(time.Second), MaxCooldown: caddy.Duration(10 * time.Second), MaxValue: 1 << 10},
-				"plain": {Type: "memory"},
+				"plain":  {Type: "memory"},
+				"shared": {Type: "redis", URL: "redis://127.0.0.1:7000?addr=127.0.0.1:7001", Mode: "cluster", OnError: FailClosed},
 			},
 		},
 		{name: "redis without a policy", input: "gojinn {\n store s redis redis://127.0.0.1:6379\n}", err: "needs on_error fail_open or fail_closed"},
@@ -48,6 +50,8 @@ func TestStoresCaddyfile(t *testing.T) {
 		{name: "twice", input: "gojinn {\n store s\n store s\n}", err: "configured twice"},
 		{name: "unknown option", input: "gojinn {\n store s memory {\n colour blue\n }\n}", err: `unknown option "colour"`},
 		{name: "unknown block option", input: "gojinn {\n cache on\n}", err: `unknown option "cache"`},
+		{name: "bad mode", input: "gojinn {\n store s redis redis://h:1 {\n on_error fail_open\n mode replica\n }\n}", err: `mode "replica"`},
+		{name: "mode on memory", input: "gojinn {\n store s memory {\n mode cluster\n }\n}", err: "takes only max_key"},
 		{name: "bad duration", input: "gojinn {\n store s redis redis://h:1 {\n on_error fail_open\n timeout soon\n }\n}", err: "timeout"},
 	}
 	for _, tt := range tests {
@@ -145,6 +149,7 @@ func TestStoresValidate(t *testing.T) {
 		{`{"stores": {"a b": {}}}`, "a name is 1 to 64"},
 		{`{"stores": {"r": {"type": "redis", "url": "redis://:s3cret@h:1"}}}`, "needs on_error"},
 		{`{"stores": {"r": {"type": "redis", "url": "nope://:s3cret@h:1", "on_error": "fail_open"}}}`, "redis store nope://:xxxxx@h:1"},
+		{`{"stores": {"r": {"type": "redis", "url": "redis://:s3cret@h:1", "mode": "sentinel", "on_error": "fail_open"}}}`, "master_name"},
 	} {
 		var a App
 		if err := json.Unmarshal([]byte(tt.cfg), &a); err != nil {

@@ -13,9 +13,15 @@ import (
 // RedisConfig configures a Redis store (Valkey speaks the same protocol).
 type RedisConfig struct {
 	Limits
-	// URL is the server's, as go-redis parses it:
-	// redis://[user:password@]host:port[/db] or rediss:// for TLS.
+	// URL is the server's, as go-redis parses it for Mode:
+	// redis://[user:password@]host:port[/db] or rediss:// for TLS; for
+	// Sentinel the sentinels', with ?master_name=<name> and one
+	// &addr=host:port per further sentinel; for a cluster one node's, with
+	// &addr=host:port per further seed node.
 	URL string
+	// Mode is how the URL is read: RedisStandalone (the default, also
+	// ""), RedisSentinel or RedisCluster.
+	Mode string
 	// Timeout bounds each operation, connecting included: a slow or dead
 	// server costs a request this long at most. Zero means
 	// DefaultRedisTimeout.
@@ -26,6 +32,20 @@ type RedisConfig struct {
 	// Breaker configures when the store stops asking a failing server.
 	Breaker BreakerConfig
 }
+
+// Redis deployments a store can use.
+const (
+	// RedisStandalone is one server (or a proxy in front of several).
+	RedisStandalone = "standalone"
+	// RedisSentinel is a primary found through Sentinel, followed when
+	// it fails over; every command goes to the primary, so reads never
+	// lag behind writes.
+	RedisSentinel = "sentinel"
+	// RedisCluster is a Redis Cluster: each key's commands go to the
+	// primary of its slot. Every operation is on one key, so each is
+	// still atomic (the scripts run where the key lives).
+	RedisCluster = "cluster"
+)
 
 // DefaultRedisTimeout is a Redis store's per-operation bound when none is
 // set: a loopback or same-zone round trip is well under a millisecond.
@@ -41,7 +61,7 @@ const DefaultRedisTimeout = 50 * time.Millisecond
 type Redis struct {
 	limits  Limits
 	timeout time.Duration
-	client  *redis.Client
+	client  redis.UniversalClient
 	breaker *Breaker
 }
 
@@ -50,10 +70,6 @@ type Redis struct {
 // the filters' failure policy applies meanwhile). A bad URL is an error
 // that names the URL without its password.
 func NewRedis(cfg RedisConfig) (*Redis, error) {
-	opts, err := redis.ParseURL(cfg.URL)
-	if err != nil {
-		return nil, fmt.Errorf("redis store %s: %w", redactURL(cfg.URL), err)
-	}
 	timeout := cfg.Timeout
 	switch {
 	case timeout < 0:
@@ -61,22 +77,70 @@ func NewRedis(cfg RedisConfig) (*Redis, error) {
 	case timeout == 0:
 		timeout = DefaultRedisTimeout
 	}
-	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = timeout, timeout, timeout, timeout
-	opts.ContextTimeoutEnabled = true
-	opts.MaxRetries = -1 // never send a write twice
-	if cfg.PoolSize > 0 {
-		opts.PoolSize = cfg.PoolSize
+	client, err := newRedisClient(cfg, timeout)
+	if err != nil {
+		return nil, fmt.Errorf("redis store %s: %w", redactURL(cfg.URL), err)
 	}
 	breaker, err := NewBreaker(cfg.Breaker)
 	if err != nil {
+		_ = client.Close()
 		return nil, fmt.Errorf("redis store: %w", err)
 	}
 	return &Redis{
 		limits:  cfg.Limits.withDefaults(),
 		timeout: timeout,
-		client:  redis.NewClient(opts),
+		client:  client,
 		breaker: breaker,
 	}, nil
+}
+
+// newRedisClient makes the client of cfg.Mode. Whatever the mode, every
+// wait is bounded by timeout, and nothing is retried: a write that may
+// have reached a server is never sent twice (a cluster's redirections
+// are not retries: the node that redirects did not run the command).
+func newRedisClient(cfg RedisConfig, timeout time.Duration) (redis.UniversalClient, error) {
+	switch cfg.Mode {
+	case "", RedisStandalone:
+		opts, err := redis.ParseURL(cfg.URL)
+		if err != nil {
+			return nil, err
+		}
+		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = timeout, timeout, timeout, timeout
+		opts.ContextTimeoutEnabled = true
+		opts.MaxRetries = -1
+		if cfg.PoolSize > 0 {
+			opts.PoolSize = cfg.PoolSize
+		}
+		return redis.NewClient(opts), nil
+	case RedisSentinel:
+		opts, err := redis.ParseFailoverURL(cfg.URL)
+		if err != nil {
+			return nil, err
+		}
+		if opts.MasterName == "" {
+			return nil, errors.New("a sentinel URL needs ?master_name=<the monitored primary's name>")
+		}
+		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = timeout, timeout, timeout, timeout
+		opts.ContextTimeoutEnabled = true
+		opts.MaxRetries = -1
+		if cfg.PoolSize > 0 {
+			opts.PoolSize = cfg.PoolSize
+		}
+		return redis.NewFailoverClient(opts), nil
+	case RedisCluster:
+		opts, err := redis.ParseClusterURL(cfg.URL)
+		if err != nil {
+			return nil, err
+		}
+		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = timeout, timeout, timeout, timeout
+		opts.ContextTimeoutEnabled = true
+		opts.MaxRetries = -1
+		if cfg.PoolSize > 0 {
+			opts.PoolSize = cfg.PoolSize
+		}
+		return redis.NewClusterClient(opts), nil
+	}
+	return nil, fmt.Errorf("mode %q: want %s, %s or %s", cfg.Mode, RedisStandalone, RedisSentinel, RedisCluster)
 }
 
 // redactURL is the URL with any password replaced, for errors and logs.

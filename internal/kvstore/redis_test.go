@@ -18,11 +18,14 @@ type redisServer struct {
 	port int
 	cmd  *exec.Cmd
 	dir  string
+	// args are more of redis-server's arguments: a config file first
+	// (Sentinel's), then options that override the tests' defaults.
+	args []string
 }
 
 // startRedis starts redis-server (the Makefile's deps install it) with
 // no persistence and waits until it answers.
-func startRedis(t testing.TB) *redisServer {
+func startRedis(t testing.TB, args ...string) *redisServer {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Fatal("redis-server is not installed: run `make deps`")
@@ -31,7 +34,7 @@ func startRedis(t testing.TB) *redisServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &redisServer{port: port, dir: t.TempDir()}
+	s := &redisServer{port: port, dir: t.TempDir(), args: args}
 	s.start(t)
 	t.Cleanup(s.stop)
 	return s
@@ -39,8 +42,19 @@ func startRedis(t testing.TB) *redisServer {
 
 func (s *redisServer) start(t testing.TB) {
 	t.Helper()
-	s.cmd = exec.Command("redis-server", "--port", fmt.Sprint(s.port), "--bind", "127.0.0.1",
+	// A config file comes first; options after the defaults override them.
+	var args, opts []string
+	for i, a := range s.args {
+		if i == 0 && !strings.HasPrefix(a, "--") {
+			args = append(args, a)
+			continue
+		}
+		opts = append(opts, a)
+	}
+	args = append(args, "--port", fmt.Sprint(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", s.dir)
+	args = append(args, opts...)
+	s.cmd = exec.Command("redis-server", args...)
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -188,6 +202,32 @@ func TestRedisDown(t *testing.T) {
 	}
 }
 
+// TestRedisAcknowledgedSurvivesRestart: what the store acknowledged is
+// on the server, so a server that persists each write (appendfsync
+// always) has every acknowledged count after it is killed and started
+// again. Durability is the server's setting; the store's part is to
+// acknowledge only the server's reply and never to send a write twice.
+func TestRedisAcknowledgedSurvivesRestart(t *testing.T) {
+	srv := startRedis(t, "--appendonly", "yes", "--appendfsync", "always")
+	r := patientRedis(t, srv.url(), BreakerConfig{})
+	key := []byte("acknowledged")
+	const n = 50
+	for i := 1; i <= n; i++ {
+		if got, err := r.Incr(ctx, key, 1, time.Hour); err != nil || got != int64(i) {
+			t.Fatalf("increment %d: %d, %v", i, got, err)
+		}
+	}
+	srv.stop() // SIGKILL: no shutdown save
+	srv.start(t)
+	got, ok, err := r.Get(ctx, key, nil)
+	if err != nil || !ok || string(got) != fmt.Sprint(n) {
+		t.Fatalf("after the restart: %q, %t, %v; want the %d acknowledged increments", got, ok, err, n)
+	}
+	if c, err := r.Incr(ctx, key, 1, time.Hour); err != nil || c != n+1 {
+		t.Fatalf("the next increment: %d, %v; want %d", c, err, n+1)
+	}
+}
+
 func TestRedisConfigErrors(t *testing.T) {
 	for _, tt := range []struct {
 		cfg  RedisConfig
@@ -196,6 +236,9 @@ func TestRedisConfigErrors(t *testing.T) {
 		{RedisConfig{URL: "http://x"}, "redis store http://x"},
 		{RedisConfig{URL: "redis://user:s3cret@host:6379/x"}, "redis://user:xxxxx@host:6379/x"},
 		{RedisConfig{URL: "redis://host:6379", Timeout: -1}, "timeout cannot be negative"},
+		{RedisConfig{URL: "redis://host:6379", Mode: "replica"}, `mode "replica"`},
+		{RedisConfig{URL: "redis://user:s3cret@host:26379", Mode: RedisSentinel}, "master_name"},
+		{RedisConfig{URL: "redis://user:s3cret@host:7000?addr=host:7001&bogus=1", Mode: RedisCluster}, "bogus"},
 		{RedisConfig{URL: "redis://host:6379", Breaker: BreakerConfig{Cooldown: time.Minute, MaxCooldown: time.Second}}, "max cooldown"},
 	} {
 		_, err := NewRedis(tt.cfg)
