@@ -11,6 +11,7 @@ import (
 	"github.com/gojinn/gojinn/hostabi/host"
 	"github.com/gojinn/gojinn/internal/filtertest"
 	"github.com/gojinn/gojinn/internal/kvstore"
+	"github.com/gojinn/gojinn/internal/redistest"
 	"github.com/gojinn/gojinn/pipeline"
 )
 
@@ -20,12 +21,12 @@ import (
 // redis-server on loopback. The limit is never reached: every request
 // costs the same two store operations.
 func BenchmarkRateLimitFilter(b *testing.B) {
-	srv := startRedis(b)
+	srv := redistest.Start(b)
 	mem, err := kvstore.NewMemory(kvstore.MemoryConfig{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	red, err := kvstore.NewRedis(kvstore.RedisConfig{URL: srv.url(), Timeout: 10 * time.Second})
+	red, err := kvstore.NewRedis(kvstore.RedisConfig{URL: srv.URL(), Timeout: 10 * time.Second})
 	if err != nil {
 		b.Fatal(err)
 	}

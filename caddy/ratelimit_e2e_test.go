@@ -1,12 +1,10 @@
 package gojinn
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -25,6 +23,7 @@ import (
 
 	"github.com/gojinn/gojinn/internal/filtertest"
 	"github.com/gojinn/gojinn/internal/loopback"
+	"github.com/gojinn/gojinn/internal/redistest"
 )
 
 func ratelimitWasm(t testing.TB) string { return filtertest.Path(t, "../filters-examples/ratelimit") }
@@ -104,64 +103,6 @@ func histogramCount(t *testing.T, h prometheus.Histogram) uint64 {
 	}
 	return m.GetHistogram().GetSampleCount()
 }
-
-// redisServer is a redis-server on a loopback port, for the tests that
-// share or lose one.
-type redisServer struct {
-	port int
-	dir  string
-	cmd  *exec.Cmd
-}
-
-func startRedis(t testing.TB) *redisServer {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Fatal("redis-server is not installed: run `make deps`")
-	}
-	port, err := loopback.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &redisServer{port: port, dir: t.TempDir()}
-	s.start(t)
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *redisServer) start(t testing.TB) {
-	t.Helper()
-	s.cmd = exec.Command("redis-server", "--port", fmt.Sprint(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", s.dir)
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 30*time.Second, "redis-server to answer", s.ping)
-}
-
-func (s *redisServer) ping() bool {
-	c, err := net.DialTimeout("tcp", s.addr(), time.Second)
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return false
-	}
-	line, err := bufio.NewReader(c).ReadString('\n')
-	return err == nil && strings.HasPrefix(line, "+PONG")
-}
-
-func (s *redisServer) stop() {
-	if s.cmd != nil && s.cmd.Process != nil {
-		_ = s.cmd.Process.Kill()
-		_ = s.cmd.Wait()
-		s.cmd = nil
-	}
-}
-
-func (s *redisServer) addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
-func (s *redisServer) url() string  { return "redis://" + s.addr() + "/0" }
 
 // waitFor polls ok every 20 ms until it holds; the deadline is a hang
 // guard, never a timed assertion.
@@ -252,9 +193,9 @@ func sharedLimitSite(url, prefix string, limit int, onError string) string {
 func TestTwoCaddysShareOneLimit(t *testing.T) {
 	dir := t.TempDir()
 	bin := buildCaddy(t, dir)
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	wasm := ratelimitWasm(t)
-	site := fmt.Sprintf(sharedLimitSite(srv.url(), fmt.Sprintf("two-%d", time.Now().UnixNano()), 500, "fail_closed"), wasm)
+	site := fmt.Sprintf(sharedLimitSite(srv.URL(), fmt.Sprintf("two-%d", time.Now().UnixNano()), 500, "fail_closed"), wasm)
 	urls := []string{caddyProcess(t, bin, dir, "a", site), caddyProcess(t, bin, dir, "b", site)}
 
 	const requests, workers = 2000, 8
@@ -311,11 +252,11 @@ func TestTwoCaddysShareOneLimit(t *testing.T) {
 func TestRedisKilledMidLoad(t *testing.T) {
 	dir := t.TempDir()
 	bin := buildCaddy(t, dir)
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	wasm := ratelimitWasm(t)
 	prefix := fmt.Sprintf("killed-%d", time.Now().UnixNano())
-	open := caddyProcess(t, bin, dir, "open", fmt.Sprintf(sharedLimitSite(srv.url(), prefix, 5, "fail_open"), wasm))
-	closed := caddyProcess(t, bin, dir, "closed", fmt.Sprintf(sharedLimitSite(srv.url(), prefix, 5, "fail_closed"), wasm))
+	open := caddyProcess(t, bin, dir, "open", fmt.Sprintf(sharedLimitSite(srv.URL(), prefix, 5, "fail_open"), wasm))
+	closed := caddyProcess(t, bin, dir, "closed", fmt.Sprintf(sharedLimitSite(srv.URL(), prefix, 5, "fail_closed"), wasm))
 	client := &http.Client{Timeout: time.Minute}
 	limited := func(url, who string) (int, bool) {
 		t.Helper()
@@ -343,7 +284,7 @@ func TestRedisKilledMidLoad(t *testing.T) {
 		}
 	}
 
-	srv.stop()
+	srv.Stop()
 	const during = 200
 	var openTimes []time.Duration
 	for i := range during {
@@ -360,7 +301,7 @@ func TestRedisKilledMidLoad(t *testing.T) {
 	t.Logf("fail_open with Redis down, %d requests: median %v, p99 %v, max %v (store timeout 10s)", during,
 		openTimes[during/2], openTimes[during*99/100], openTimes[during-1])
 
-	srv.start(t)
+	srv.Start(t)
 	// The breaker lets a try through after its cooldown; until then the
 	// fail_closed Caddy answers 503. The wait is a hang guard.
 	waitFor(t, time.Minute, "the fail_closed Caddy to reach Redis again", func() bool { return status(closed, "probe") == 200 })

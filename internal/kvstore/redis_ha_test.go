@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/gojinn/gojinn/internal/redistest"
 )
 
 // The Sentinel and Cluster modes against real servers on loopback: the
@@ -19,14 +21,14 @@ import (
 // TestRedisSentinel finds the primary through a sentinel that monitors
 // it, and the writes land on that primary.
 func TestRedisSentinel(t *testing.T) {
-	primary := startRedis(t)
+	primary := redistest.Start(t)
 	conf := filepath.Join(t.TempDir(), "sentinel.conf") // Sentinel rewrites it: it must be its own
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf("sentinel monitor gojinn 127.0.0.1 %d 1\n", primary.port)), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("sentinel monitor gojinn 127.0.0.1 %d 1\n", primary.Port)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sentinel := startRedis(t, conf, "--sentinel")
+	sentinel := redistest.Start(t, conf, "--sentinel")
 	r, err := NewRedis(RedisConfig{Mode: RedisSentinel, Timeout: 10 * time.Second,
-		URL: fmt.Sprintf("redis://%s?master_name=gojinn", sentinel.addr())})
+		URL: fmt.Sprintf("redis://%s?master_name=gojinn", sentinel.Addr())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +42,7 @@ func TestRedisSentinel(t *testing.T) {
 	if _, err := r.Incr(ctx, []byte("through-sentinel"), 5, 0); err != nil {
 		t.Fatal(err)
 	}
-	direct := patientRedis(t, primary.url(), BreakerConfig{})
+	direct := patientRedis(t, primary.URL(), BreakerConfig{})
 	got, ok, err := direct.Get(ctx, []byte("through-sentinel"), nil)
 	if err != nil || !ok || string(got) != "5" {
 		t.Fatalf("the primary holds %q, %t, %v; want the count of 5 written through the sentinel", got, ok, err)
@@ -50,13 +52,13 @@ func TestRedisSentinel(t *testing.T) {
 // TestRedisCluster runs the operations on a cluster of three primaries,
 // each holding a third of the slots, and the keys spread over all three.
 func TestRedisCluster(t *testing.T) {
-	nodes := make([]*redisServer, 3)
+	nodes := make([]*redistest.Server, 3)
 	for i := range nodes {
-		nodes[i] = startRedis(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
+		nodes[i] = redistest.Start(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
 	}
 	formCluster(t, nodes)
 	r, err := NewRedis(RedisConfig{Mode: RedisCluster, Timeout: 10 * time.Second,
-		URL: fmt.Sprintf("redis://%s?addr=%s&addr=%s", nodes[0].addr(), nodes[1].addr(), nodes[2].addr())})
+		URL: fmt.Sprintf("redis://%s?addr=%s&addr=%s", nodes[0].Addr(), nodes[1].Addr(), nodes[2].Addr())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +84,7 @@ func TestRedisCluster(t *testing.T) {
 	}
 	total := int64(0)
 	for i, node := range nodes {
-		c := redis.NewClient(&redis.Options{Addr: node.addr()})
+		c := redis.NewClient(&redis.Options{Addr: node.Addr()})
 		n, err := c.DBSize(ctx).Result()
 		_ = c.Close()
 		if err != nil {
@@ -100,11 +102,11 @@ func TestRedisCluster(t *testing.T) {
 
 // formCluster gives each node a third of the 16,384 slots, introduces
 // them to each other and waits until every node says the cluster is ok.
-func formCluster(t *testing.T, nodes []*redisServer) {
+func formCluster(t *testing.T, nodes []*redistest.Server) {
 	t.Helper()
 	clients := make([]*redis.Client, len(nodes))
 	for i, n := range nodes {
-		clients[i] = redis.NewClient(&redis.Options{Addr: n.addr(), MaxRetries: -1})
+		clients[i] = redis.NewClient(&redis.Options{Addr: n.Addr(), MaxRetries: -1})
 		t.Cleanup(func() { _ = clients[i].Close() })
 	}
 	const slots = 16384
@@ -115,7 +117,7 @@ func formCluster(t *testing.T, nodes []*redisServer) {
 		}
 	}
 	for i := 1; i < len(nodes); i++ {
-		if err := clients[0].Do(ctx, "CLUSTER", "MEET", "127.0.0.1", nodes[i].port).Err(); err != nil {
+		if err := clients[0].Do(ctx, "CLUSTER", "MEET", "127.0.0.1", nodes[i].Port).Err(); err != nil {
 			t.Fatalf("CLUSTER MEET node %d: %v", i, err)
 		}
 	}

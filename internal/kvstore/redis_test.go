@@ -1,99 +1,14 @@
 package kvstore
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"net"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gojinn/gojinn/internal/loopback"
+	"github.com/gojinn/gojinn/internal/redistest"
 )
-
-// redisServer is a real redis-server on a loopback port, for one test.
-type redisServer struct {
-	port int
-	cmd  *exec.Cmd
-	dir  string
-	// args are more of redis-server's arguments: a config file first
-	// (Sentinel's), then options that override the tests' defaults.
-	args []string
-}
-
-// startRedis starts redis-server (the Makefile's deps install it) with
-// no persistence and waits until it answers.
-func startRedis(t testing.TB, args ...string) *redisServer {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Fatal("redis-server is not installed: run `make deps`")
-	}
-	port, err := loopback.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &redisServer{port: port, dir: t.TempDir(), args: args}
-	s.start(t)
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *redisServer) start(t testing.TB) {
-	t.Helper()
-	// A config file comes first; options after the defaults override them.
-	var args, opts []string
-	for i, a := range s.args {
-		if i == 0 && !strings.HasPrefix(a, "--") {
-			args = append(args, a)
-			continue
-		}
-		opts = append(opts, a)
-	}
-	args = append(args, "--port", fmt.Sprint(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", s.dir)
-	args = append(args, opts...)
-	s.cmd = exec.Command("redis-server", args...)
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Up when it answers PING; a guard that only fires on a hang.
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if s.ping() {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("redis-server did not answer within 30 s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func (s *redisServer) ping() bool {
-	c, err := net.DialTimeout("tcp", s.addr(), time.Second)
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return false
-	}
-	line, err := bufio.NewReader(c).ReadString('\n')
-	return err == nil && strings.HasPrefix(line, "+PONG")
-}
-
-func (s *redisServer) stop() {
-	if s.cmd != nil && s.cmd.Process != nil {
-		_ = s.cmd.Process.Kill()
-		_ = s.cmd.Wait()
-		s.cmd = nil
-	}
-}
-
-func (s *redisServer) addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
-func (s *redisServer) url() string  { return "redis://" + s.addr() + "/0" }
 
 // patientRedis is a store whose timeout cannot fire on a loaded machine:
 // the tests are about outcomes, not speed.
@@ -108,8 +23,8 @@ func patientRedis(t *testing.T, url string, breaker BreakerConfig) *Redis {
 }
 
 func TestRedisOperations(t *testing.T) {
-	srv := startRedis(t)
-	r := patientRedis(t, srv.url(), BreakerConfig{})
+	srv := redistest.Start(t)
+	r := patientRedis(t, srv.URL(), BreakerConfig{})
 	testOperations(t, func(t *testing.T) Store {
 		if err := r.client.FlushDB(ctx).Err(); err != nil {
 			t.Fatal(err)
@@ -121,8 +36,8 @@ func TestRedisOperations(t *testing.T) {
 // TestRedisTTL: a window's TTL is set by its first count and not
 // extended by later ones, and an entry with a TTL ends.
 func TestRedisTTL(t *testing.T) {
-	srv := startRedis(t)
-	r := patientRedis(t, srv.url(), BreakerConfig{})
+	srv := redistest.Start(t)
+	r := patientRedis(t, srv.URL(), BreakerConfig{})
 	if _, err := r.Incr(ctx, []byte("w"), 1, time.Hour); err != nil {
 		t.Fatal(err)
 	}
@@ -161,8 +76,8 @@ func TestRedisTTL(t *testing.T) {
 // then refuses calls without asking; once the server is back, calls
 // succeed again without a new store.
 func TestRedisDown(t *testing.T) {
-	srv := startRedis(t)
-	r, err := NewRedis(RedisConfig{URL: srv.url(), Timeout: 10 * time.Second,
+	srv := redistest.Start(t)
+	r, err := NewRedis(RedisConfig{URL: srv.URL(), Timeout: 10 * time.Second,
 		Breaker: BreakerConfig{Failures: 3, Cooldown: 10 * time.Millisecond, MaxCooldown: 20 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +86,7 @@ func TestRedisDown(t *testing.T) {
 	if _, err := r.Incr(ctx, []byte("c"), 1, 0); err != nil {
 		t.Fatal(err)
 	}
-	srv.stop()
+	srv.Stop()
 	for i := range 10 {
 		_, err := r.Incr(ctx, []byte("c"), 1, 0)
 		if !errors.Is(err, ErrUnavailable) {
@@ -181,7 +96,7 @@ func TestRedisDown(t *testing.T) {
 	if st := r.breaker.Stats(); st.Opened == 0 || st.Rejected == 0 {
 		t.Fatalf("breaker %+v: want it opened and refusing", st)
 	}
-	srv.start(t)
+	srv.Start(t)
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		n, err := r.Incr(ctx, []byte("c"), 1, 0)
 		if err == nil {
@@ -208,8 +123,8 @@ func TestRedisDown(t *testing.T) {
 // again. Durability is the server's setting; the store's part is to
 // acknowledge only the server's reply and never to send a write twice.
 func TestRedisAcknowledgedSurvivesRestart(t *testing.T) {
-	srv := startRedis(t, "--appendonly", "yes", "--appendfsync", "always")
-	r := patientRedis(t, srv.url(), BreakerConfig{})
+	srv := redistest.Start(t, "--appendonly", "yes", "--appendfsync", "always")
+	r := patientRedis(t, srv.URL(), BreakerConfig{})
 	key := []byte("acknowledged")
 	const n = 50
 	for i := 1; i <= n; i++ {
@@ -217,8 +132,8 @@ func TestRedisAcknowledgedSurvivesRestart(t *testing.T) {
 			t.Fatalf("increment %d: %d, %v", i, got, err)
 		}
 	}
-	srv.stop() // SIGKILL: no shutdown save
-	srv.start(t)
+	srv.Stop() // SIGKILL: no shutdown save
+	srv.Start(t)
 	got, ok, err := r.Get(ctx, key, nil)
 	if err != nil || !ok || string(got) != fmt.Sprint(n) {
 		t.Fatalf("after the restart: %q, %t, %v; want the %d acknowledged increments", got, ok, err, n)
@@ -251,8 +166,8 @@ func TestRedisConfigErrors(t *testing.T) {
 // BenchmarkRedisIncr is the rate-limit primitive through a real
 // redis-server on loopback: a script call, one round trip.
 func BenchmarkRedisIncr(b *testing.B) {
-	srv := startRedis(b)
-	r, err := NewRedis(RedisConfig{URL: srv.url(), Timeout: time.Second})
+	srv := redistest.Start(b)
+	r, err := NewRedis(RedisConfig{URL: srv.URL(), Timeout: time.Second})
 	if err != nil {
 		b.Fatal(err)
 	}
