@@ -781,29 +781,24 @@ func setHeaderMapPairs(_ context.Context, b *Binding, m api.Module, stack []uint
 }
 
 func continueStream(_ context.Context, b *Binding, _ api.Module, stack []uint64) {
-	switch StreamType(uint32(stack[0])) {
-	case StreamHTTPRequest, StreamHTTPResponse:
-		if b.ContextID == 0 {
-			result(stack, StatusNotFound)
-			return
-		}
-		b.continued = true
-		result(stack, StatusOK)
-	case StreamDownstream, StreamUpstream:
-		result(stack, StatusUnimplemented)
-	default:
-		result(stack, StatusBadArgument)
-	}
+	markStream(b, stack, &b.continued)
 }
 
 func closeStream(_ context.Context, b *Binding, _ api.Module, stack []uint64) {
+	markStream(b, stack, &b.closed)
+}
+
+// markStream is proxy_continue_stream and proxy_close_stream: on the
+// HTTP context's streams it sets flag, which the dialect reads when the
+// callback returns; the connection's streams are out of scope.
+func markStream(b *Binding, stack []uint64, flag *bool) {
 	switch StreamType(uint32(stack[0])) {
 	case StreamHTTPRequest, StreamHTTPResponse:
 		if b.ContextID == 0 {
 			result(stack, StatusNotFound)
 			return
 		}
-		b.closed = true
+		*flag = true
 		result(stack, StatusOK)
 	case StreamDownstream, StreamUpstream:
 		result(stack, StatusUnimplemented)
