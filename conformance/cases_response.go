@@ -66,6 +66,21 @@ func responseCases() []Case {
 		{Func: hostabi.FuncVarGet, Name: "response phase", Script: Script("var_set k v", "continue", "response var_get k 8"),
 			Want: "0", Continues: true, ResponseWant: Data("v")},
 		resp(Case{Func: hostabi.FuncFeaturesSet, Name: "response phase", Script: "response features_set 1", ResponseWant: "-4"}),
+		// FEATURE_CARRY_RESPONSE_HEADERS (8): the response headers of the
+		// request phase go out with the route's response, its status and
+		// body do not; without it they are dropped.
+		{Func: hostabi.FuncFeaturesSet, Name: "carry response headers", Script: Script("configure features_set 8",
+			"header_set 1 X-Carried yes", "status_set 418", "body_write 1 dropped", "continue"),
+			Want: Report("0", "0", "0", "0"), Continues: true, Header: http.Header{"X-Carried": {"yes"}}, Body: &echoed},
+		{Func: hostabi.FuncHeaderSet, Name: "response, dropped when the chain continues", Script: Script(
+			"header_set 1 X-Carried yes", "continue"),
+			Want: "0", Continues: true, Header: http.Header{"X-Carried": nil}, Body: &echoed},
+		{Func: hostabi.FuncFeaturesSet, Name: "the route replaces a carried header", Script: Script("configure features_set 8",
+			"header_set 1 X-Echo carried", "continue"),
+			Want: Report("0", "0"), Continues: true, Header: http.Header{"X-Echo": {"1"}}},
+		{Func: hostabi.FuncFeaturesSet, Name: "carried headers reach the response phase", Script: Script("configure features_set 9",
+			"header_set 1 X-Carried yes", "continue", "response header_get 1 X-Carried 8"),
+			Want: Report("0", "0"), Continues: true, ResponseWant: Data("yes"), Header: http.Header{"X-Carried": {"yes"}}},
 		resp(Case{Func: hostabi.FuncKeysetOpen, Name: "response phase", Script: "response keyset_open {}", ResponseWant: "-4"}),
 		resp(Case{Func: hostabi.FuncConfigGet, Name: "response phase", Script: "response config_get 0",
 			ResponseWant: itoa(len(Script("continue", "response config_get 0")))}),

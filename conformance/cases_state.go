@@ -49,8 +49,8 @@ func stateCases() []Case {
 
 		{Func: hostabi.FuncFeaturesSet, Name: "request phase", Script: "features_set 1", Want: "-4"},
 		{Func: hostabi.FuncFeaturesSet, Name: "none", Script: "configure features_set 0", Want: "0"},
-		{Func: hostabi.FuncFeaturesSet, Name: "every known flag", Script: "configure features_set 7", Want: "0"},
-		{Func: hostabi.FuncFeaturesSet, Name: "unknown flag", Script: "configure features_set 8", Want: "-2"},
+		{Func: hostabi.FuncFeaturesSet, Name: "every known flag", Script: "configure features_set 15", Want: "0"},
+		{Func: hostabi.FuncFeaturesSet, Name: "unknown flag", Script: "configure features_set 16", Want: "-2"},
 		{Func: hostabi.FuncFeaturesSet, Name: "every bit", Script: "configure features_set 0xFFFFFFFF", Want: "-2"},
 
 		{Func: hostabi.FuncLog, Name: "normal", Script: "log 1 hello", Want: "-"},

@@ -37,11 +37,12 @@ type Holder interface {
 }
 
 // HeaderCarrier is implemented by an Exchange that can send the response
-// header fields a filter set in its request phase with the route's
-// response when the filter passes the request on (pipeline.Exchange
-// does): the http-wasm ABI's meaning of a response header set before the
-// next handler. A Gojinn filter's are for the response it answers with,
-// and dropped when it continues.
+// header fields the chain's request phase set with the route's response
+// when the chain passes the request on (pipeline.Exchange does): the
+// http-wasm ABI's meaning of a response header set before the next
+// handler, and a Gojinn filter's when it declared
+// hostabi.FeatureCarryResponseHeaders. Otherwise they are for the
+// response a filter answers with, and dropped when the chain continues.
 type HeaderCarrier interface {
 	CarryResponseHeader()
 }

@@ -113,9 +113,16 @@ const (
 	// instance: a slow client then waits on the host, not inside the
 	// guest's time limit. body_read works without it, reading lazily.
 	FeatureRequestBody Feature = 1 << 2
+	// FeatureCarryResponseHeaders sends the response header fields the
+	// guest set in its request phase with the route's response when it
+	// continues (the route may replace them), where they are otherwise
+	// only for a response the guest answers with. A header-only answer
+	// to every request (a rate limit's counts, a request id) then needs
+	// no response phase: no hook around the route, no second call.
+	FeatureCarryResponseHeaders Feature = 1 << 3
 
 	// KnownFeatures is every flag this version defines.
-	KnownFeatures Feature = FeatureResponse | FeatureResponseBody | FeatureRequestBody
+	KnownFeatures Feature = FeatureResponse | FeatureResponseBody | FeatureRequestBody | FeatureCarryResponseHeaders
 )
 
 // Result codes. Functions that return data return its full length (>= 0)

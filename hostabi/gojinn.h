@@ -57,10 +57,14 @@
 /* Feature flags for gojinn_features_set, during configure only.
  * GOJINN_FEATURE_REQUEST_BODY declares that gojinn_on_request reads the
  * request body: the host then reads it before the call, so that a slow
- * client never holds an instance nor counts against its time limit. */
+ * client never holds an instance nor counts against its time limit.
+ * GOJINN_FEATURE_CARRY_RESPONSE_HEADERS sends the response headers that
+ * gojinn_on_request set with the route's response when it continues,
+ * so that adding a header to every response needs no response phase. */
 #define GOJINN_FEATURE_RESPONSE (1u << 0)
 #define GOJINN_FEATURE_RESPONSE_BODY (1u << 1)
 #define GOJINN_FEATURE_REQUEST_BODY (1u << 2)
+#define GOJINN_FEATURE_CARRY_RESPONSE_HEADERS (1u << 3)
 
 /* Results. Data functions return a length >= 0, others GOJINN_OK. */
 #define GOJINN_OK 0

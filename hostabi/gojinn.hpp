@@ -88,6 +88,7 @@ enum class Features : uint32_t {
 	Response = GOJINN_FEATURE_RESPONSE,
 	ResponseBody = GOJINN_FEATURE_RESPONSE_BODY,
 	RequestBody = GOJINN_FEATURE_REQUEST_BODY,
+	CarryResponseHeaders = GOJINN_FEATURE_CARRY_RESPONSE_HEADERS,
 };
 
 constexpr Features operator|(Features a, Features b) {

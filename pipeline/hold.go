@@ -53,14 +53,17 @@ func (e *Exchange) CarryResponseHeader() { e.carryHeader = true }
 // carryResponseHeader puts the response header fields the request phase
 // set into w's, before the route runs, when a filter asked for it: the
 // route may replace them, as it would a header set by a handler before
-// it. Values are copied: the Exchange's header slices are reused.
+// it. The fields' slices move rather than being copied: the Exchange's
+// map is cleared here and each of its fields gets a fresh slice when next
+// set (host.Binding.PutHeaderValue reuses a slice only while its field
+// is in the map), so nothing of the Exchange points into w's header.
 func (e *Exchange) carryResponseHeader(w http.ResponseWriter) {
 	if !e.carryHeader || len(e.respHeader) == 0 {
 		return
 	}
 	h := w.Header()
 	for k, vs := range e.respHeader {
-		h[k] = append([]string(nil), vs...)
+		h[k] = vs
 	}
 	clear(e.respHeader)
 }

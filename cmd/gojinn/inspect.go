@@ -181,6 +181,7 @@ var featureNames = []struct {
 	{hostabi.FeatureResponse, "FEATURE_RESPONSE"},
 	{hostabi.FeatureResponseBody, "FEATURE_RESPONSE_BODY"},
 	{hostabi.FeatureRequestBody, "FEATURE_REQUEST_BODY"},
+	{hostabi.FeatureCarryResponseHeaders, "FEATURE_CARRY_RESPONSE_HEADERS"},
 }
 
 func featuresText(fs hostabi.Feature) string {

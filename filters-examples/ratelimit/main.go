@@ -4,7 +4,15 @@
 // shared by every instance and, with a Redis store, every Caddy: a
 // sliding window estimated from two fixed windows (see README.md).
 // Refused requests get 429 with Retry-After; every answer carries
-// RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset.
+// RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset, set in the
+// request phase and carried with the route's response
+// (CarryResponseHeaders), so the filter has no response phase.
+//
+// The request path allocates nothing: keys and numbers are built in
+// buffers the filter keeps, and handed to the host as views of them. In
+// wasm an allocation costs more than the rest of the filter's Go, and
+// brings on the guest's collector (docs/ARCHITECTURE.md, "Guests: what
+// costs in wasm").
 //
 // Config (all optional but limit):
 //
@@ -17,6 +25,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 
@@ -31,10 +40,12 @@ var (
 	// keyFrom reads the request's key; empty when it has none.
 	keyFrom = clientKey
 	keyName = "client_addr"
+	// limitText is limits.Limit in decimal, for RateLimit-Limit.
+	limitText string
 )
 
 func init() {
-	guest.Register(guest.Filter{Configure: configure, OnRequest: onRequest, OnResponse: onResponse})
+	guest.Register(guest.Filter{Configure: configure, OnRequest: onRequest, CarryResponseHeaders: true})
 }
 
 type configError string
@@ -76,6 +87,7 @@ func configure(config []byte) error {
 			return configError(`key must be "client_addr", "header:<name>" or "var:<name>"`)
 		}
 	}
+	limitText = strconv.FormatInt(limits.Limit, 10)
 	var err error
 	if store, err = guest.OpenStore(name); err != nil {
 		return configError("store " + strconv.Quote(name) + ": " + err.Error())
@@ -89,20 +101,61 @@ func clientKey() string {
 	if i := strings.LastIndexByte(addr, ':'); i > 0 && !strings.HasSuffix(addr, "]") {
 		addr = addr[:i]
 	}
-	return strings.Trim(addr, "[]")
+	// strings.Trim(addr, "[]"), without building a cutset per call.
+	for len(addr) > 0 && (addr[0] == '[' || addr[0] == ']') {
+		addr = addr[1:]
+	}
+	for len(addr) > 0 && (addr[len(addr)-1] == '[' || addr[len(addr)-1] == ']') {
+		addr = addr[:len(addr)-1]
+	}
+	return addr
 }
 
-// buf holds the keys, reused across requests.
-var buf []byte
+// Buffers the request path reuses: the store key, the previous window's
+// count, and the numbers of the headers.
+var keyBuf, countBuf, remainingBuf, resetBuf []byte
 
+// view is b as a string without a copy, for a host call that copies what
+// it is given (a store key, a header value) and keeps nothing of it: b
+// is written again by the next request.
+func view(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// windowKey is the store key of key's counter in window index, as a view
+// of keyBuf.
 func windowKey(key string, index int64) string {
-	buf = append(buf[:0], prefix...)
-	buf = append(buf, ':')
-	buf = append(buf, key...)
-	buf = append(buf, ':')
-	buf = strconv.AppendInt(buf, index, 10)
-	return string(buf)
+	keyBuf = append(keyBuf[:0], prefix...)
+	keyBuf = append(keyBuf, ':')
+	keyBuf = append(keyBuf, key...)
+	keyBuf = append(keyBuf, ':')
+	keyBuf = indexes.append(keyBuf, index)
+	return view(keyBuf)
 }
+
+// decimals keeps the decimal text of the last numbers formatted, most
+// recent first. Formatting costs more in wasm than the rest of a key:
+// the window indexes change once a window and the reset once a second,
+// so nearly every request finds its numbers here.
+type decimals [2]struct {
+	n    int64
+	text []byte
+}
+
+func (d *decimals) append(dst []byte, n int64) []byte {
+	for i := range d {
+		if d[i].text != nil && d[i].n == n {
+			return append(dst, d[i].text...)
+		}
+	}
+	d[1] = d[0]
+	d[0].n, d[0].text = n, strconv.AppendInt(nil, n, 10)
+	return append(dst, d[0].text...)
+}
+
+// indexes holds the current and previous windows' indexes; resets the
+// seconds until the window ends.
+var indexes, resets decimals
+
+var tooMany = []byte("too many requests\n")
 
 func onRequest() guest.Action {
 	key := keyFrom()
@@ -122,43 +175,25 @@ func onRequest() guest.Action {
 	}
 	var previous int64
 	if limits.NeedsPrevious(current) {
-		if v, ok, err := store.Get(windowKey(key, index-1)); err == nil && ok {
-			previous, _ = strconv.ParseInt(string(v), 10, 64)
+		var ok bool
+		if countBuf, ok, err = store.AppendGet(countBuf[:0], windowKey(key, index-1)); err == nil && ok {
+			previous, _ = strconv.ParseInt(view(countBuf), 10, 64)
 		}
 	}
 	d := limits.Decide(current, previous, elapsed)
-	remaining := strconv.FormatInt(d.Remaining, 10)
-	reset := strconv.FormatInt(int64((d.Reset+time.Second-1)/time.Second), 10)
-	if !d.Allowed {
-		h := guest.Response.Header
-		setHeaders(remaining, reset)
-		h.Set("Retry-After", reset)
-		h.Set("Content-Type", "text/plain; charset=utf-8")
-		return guest.RespondWith(429, []byte("too many requests\n"))
-	}
-	// The upstream's response gets the headers in the response phase,
-	// which may run on another instance: the chain variable carries them.
-	_ = guest.SetVar(headersVar, remaining+" "+reset)
-	return guest.Continue
-}
-
-// headersVar holds "<remaining> <reset>" from the request phase to the
-// response phase.
-const headersVar = "ratelimit.headers"
-
-func setHeaders(remaining, reset string) {
+	remainingBuf = strconv.AppendInt(remainingBuf[:0], d.Remaining, 10)
+	resetBuf = resets.append(resetBuf[:0], int64((d.Reset+time.Second-1)/time.Second))
 	h := guest.Response.Header
-	h.Set("RateLimit-Limit", strconv.FormatInt(limits.Limit, 10))
-	h.Set("RateLimit-Remaining", remaining)
-	h.Set("RateLimit-Reset", reset)
-}
-
-func onResponse() guest.Action {
-	if v, ok := guest.Var(headersVar); ok {
-		if remaining, reset, ok := strings.Cut(v, " "); ok {
-			setHeaders(remaining, reset)
-		}
+	h.Set("RateLimit-Limit", limitText)
+	h.Set("RateLimit-Remaining", view(remainingBuf))
+	h.Set("RateLimit-Reset", view(resetBuf))
+	if !d.Allowed {
+		h.Set("Retry-After", view(resetBuf))
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		return guest.RespondWith(429, tooMany)
 	}
+	// Passed on, the headers go out with the route's response
+	// (CarryResponseHeaders).
 	return guest.Continue
 }
 

@@ -31,6 +31,12 @@ type Filter struct {
 	// eating into its time limit. Request.Body works without it, reading
 	// the body during the call.
 	ReadsRequestBody bool
+	// CarryResponseHeaders sends the Response.Header fields OnRequest set
+	// with the route's response when it continues (the route may replace
+	// them); without it they are only for a response OnRequest answers
+	// with. A filter that adds a header to every response then needs no
+	// OnResponse, which costs a hook around the route and a second call.
+	CarryResponseHeaders bool
 }
 
 var registered Filter
@@ -60,6 +66,9 @@ func configure() int32 {
 	var flags hostabi.Feature
 	if registered.ReadsRequestBody {
 		flags |= hostabi.FeatureRequestBody
+	}
+	if registered.CarryResponseHeaders {
+		flags |= hostabi.FeatureCarryResponseHeaders
 	}
 	if registered.OnResponse != nil {
 		flags |= hostabi.FeatureResponse

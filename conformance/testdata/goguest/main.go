@@ -46,8 +46,9 @@ func configure(config []byte) error {
 			f = uint32(declared)
 		}
 		guest.Register(guest.Filter{Configure: configure, OnRequest: onRequest, OnResponse: onResponse,
-			BufferResponseBody: f&uint32(hostabi.FeatureResponseBody) != 0,
-			ReadsRequestBody:   f&uint32(hostabi.FeatureRequestBody) != 0})
+			BufferResponseBody:   f&uint32(hostabi.FeatureResponseBody) != 0,
+			ReadsRequestBody:     f&uint32(hostabi.FeatureRequestBody) != 0,
+			CarryResponseHeaders: f&uint32(hostabi.FeatureCarryResponseHeaders) != 0})
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ pub const KIND_RESPONSE: u32 = 1;
 pub const FEATURE_RESPONSE: u32 = 1 << 0;
 pub const FEATURE_RESPONSE_BODY: u32 = 1 << 1;
 pub const FEATURE_REQUEST_BODY: u32 = 1 << 2;
+pub const FEATURE_CARRY_RESPONSE_HEADERS: u32 = 1 << 3;
 
 pub const OK: i32 = 0;
 pub const ERR_NOT_FOUND: i32 = -1;

@@ -647,6 +647,10 @@ impl Features {
     /// `on_request` reads the request body: the host reads it before the
     /// call, so that a slow client waits on the host, not the filter.
     pub const REQUEST_BODY: Features = Features(abi::FEATURE_REQUEST_BODY);
+    /// The response headers `on_request` set go out with the route's
+    /// response when it continues: a header on every response without a
+    /// response phase.
+    pub const CARRY_RESPONSE_HEADERS: Features = Features(abi::FEATURE_CARRY_RESPONSE_HEADERS);
 
     /// The flags as the ABI spells them.
     pub const fn bits(self) -> u32 {
