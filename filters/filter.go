@@ -417,9 +417,7 @@ func (f *Filter) CallAt(ctx context.Context, phase hostabi.Phase, ex host.Exchan
 	switch a := hostabi.Action(r); a {
 	case hostabi.ActionContinue, hostabi.ActionRespond:
 		if a == hostabi.ActionContinue && phase == hostabi.PhaseRequest && f.features&hostabi.FeatureCarryResponseHeaders != 0 {
-			if c, ok := ex.(HeaderCarrier); ok {
-				c.CarryResponseHeader()
-			}
+			carryResponseHeader(ex)
 		}
 		f.pool.putAt(in, end)
 		return a, Instant(end), nil

@@ -47,6 +47,14 @@ type HeaderCarrier interface {
 	CarryResponseHeader()
 }
 
+// carryResponseHeader asks ex to carry the request phase's response
+// header, when it can: both dialects that carry go through here.
+func carryResponseHeader(ex host.Exchange) {
+	if c, ok := ex.(HeaderCarrier); ok {
+		c.CarryResponseHeader()
+	}
+}
+
 // httpWasmInstance is what an http-wasm filter's instance adds to an
 // instance.
 type httpWasmInstance struct {
@@ -169,9 +177,7 @@ func (f *Filter) callHTTPWasm(ctx context.Context, phase hostabi.Phase, ex host.
 		f.pool.putAt(in, end)
 		return hostabi.ActionRespond, Instant(end), nil
 	case 1:
-		if c, ok := ex.(HeaderCarrier); ok {
-			c.CarryResponseHeader()
-		}
+		carryResponseHeader(ex)
 		if in.onResponse != nil {
 			if h, ok := ex.(Holder); ok {
 				hw.reqCtx = uint32(r >> 32)
