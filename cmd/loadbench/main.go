@@ -14,8 +14,8 @@
 //
 //	go run ./cmd/loadbench -caddy bin/caddy -waf -rate 500,1000 -d 5s -rounds 3
 //
-// -ratelimit measures the rate-limit example's cost in throughput (see
-// runRateLimit).
+// -ratelimit measures the rate-limit example's cost in throughput, in Go
+// and in Rust (see runRateLimit).
 //
 // It needs wrk (Debian's package) and is run from the repository root,
 // where it builds its filter (pipeline/testdata/readset) from source.
@@ -50,7 +50,7 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds; each runs every chain once")
 	waf := flag.Bool("waf", false, "measure the latency of the WAF alone before respond, against respond alone")
 	poolMax := flag.Int("pool", 0, "with -waf: also run the WAF with a pool of this size")
-	rateLimit := flag.Bool("ratelimit", false, "measure the throughput of the rate-limit example before respond, against respond alone")
+	rateLimit := flag.Bool("ratelimit", false, "measure the throughput of the rate-limit example (Go and Rust) before respond, against respond alone")
 	rateList := flag.String("rate", "", "with -waf: an open loop at these rates (req/s, comma-separated) instead of wrk's closed loop")
 	flag.Parse()
 	rates, err := parseRates(*rateList)
