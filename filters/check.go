@@ -8,36 +8,14 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/gojinn/gojinn/hostabi"
-	"github.com/gojinn/gojinn/hostabi/host"
 )
 
 // check verifies a compiled module against ABI v1 before any instance is
 // made, so that a wrong module fails at load with a reason a person can
 // act on, not at the first request.
 func check(mod wazero.CompiledModule, wasiFuncs map[string]bool, memoryLimit uint64) error {
-	for _, f := range mod.ImportedFunctions() {
-		module, name, _ := f.Import()
-		switch module {
-		case hostabi.ModuleName:
-			fn, ok := hostabi.LookupHostFunc(name)
-			if !ok {
-				return fmt.Errorf("imports unknown host function %s.%s (ABI v%d has: %s)",
-					module, name, hostabi.Version, hostNames())
-			}
-			params, results := host.ParamTypes(fn), host.ResultTypes(fn)
-			if !equalTypes(f.ParamTypes(), params) || !equalTypes(f.ResultTypes(), results) {
-				return fmt.Errorf("imports %s.%s with signature %s, ABI v%d has %s",
-					module, name, signatureOf(f.ParamTypes(), f.ResultTypes()), hostabi.Version,
-					signatureOf(params, results))
-			}
-		case hostabi.WASIModuleName:
-			if !wasiFuncs[name] {
-				return fmt.Errorf("imports unknown WASI function %s.%s", module, name)
-			}
-		default:
-			return fmt.Errorf("imports %s.%s from module %q: only %q and %q are provided",
-				module, name, module, hostabi.ModuleName, hostabi.WASIModuleName)
-		}
+	if err := checkImports(mod, &gojinnHost, wasiFuncs); err != nil {
+		return err
 	}
 	if err := checkMemory(mod, hostabi.ExportMemory, memoryLimit); err != nil {
 		return err
@@ -53,32 +31,13 @@ func check(mod wazero.CompiledModule, wasiFuncs map[string]bool, memoryLimit uin
 		return fmt.Errorf("does not export %q: not built for Gojinn ABI v%d (the Go SDK hostabi/guest exports it)",
 			hostabi.ExportABIVersion, hostabi.Version)
 	}
-	actionSig := []api.ValueType{api.ValueTypeI32}
-	for _, e := range []struct {
-		name     string
-		required bool
-	}{
-		{hostabi.ExportOnRequest, true},
-		{hostabi.ExportOnResponse, false},
-		{hostabi.ExportConfigure, false},
-	} {
-		f, ok := exports[e.name]
-		if !ok {
-			if e.required {
-				return fmt.Errorf("does not export %q", e.name)
-			}
-			continue
-		}
-		if len(f.ParamTypes()) != 0 || !equalTypes(f.ResultTypes(), actionSig) {
-			return fmt.Errorf("exports %q with signature %s, want () -> (i32)",
-				e.name, signatureOf(f.ParamTypes(), f.ResultTypes()))
-		}
-	}
-	if f, ok := exports[hostabi.ExportInitialize]; ok && (len(f.ParamTypes()) != 0 || len(f.ResultTypes()) != 0) {
-		return fmt.Errorf("exports %q with signature %s, want () -> ()",
-			hostabi.ExportInitialize, signatureOf(f.ParamTypes(), f.ResultTypes()))
-	}
-	return nil
+	action := []api.ValueType{api.ValueTypeI32}
+	return checkExports(exports, []export{
+		{hostabi.ExportOnRequest, true, nil, action},
+		{hostabi.ExportOnResponse, false, nil, action},
+		{hostabi.ExportConfigure, false, nil, action},
+		{hostabi.ExportInitialize, false, nil, nil},
+	}, "a Gojinn filter")
 }
 
 func equalTypes(a, b []api.ValueType) bool {

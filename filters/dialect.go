@@ -116,52 +116,16 @@ func (d dialect) startExports() []string {
 // checkHTTPWasm verifies a compiled module against the http-wasm ABI, as
 // check does against Gojinn's.
 func checkHTTPWasm(mod wazero.CompiledModule, wasiFuncs map[string]bool, memoryLimit uint64) error {
-	for _, f := range mod.ImportedFunctions() {
-		module, name, _ := f.Import()
-		switch module {
-		case httpwasm.ModuleName:
-			fn, ok := httpwasm.Lookup(name)
-			if !ok {
-				return fmt.Errorf("imports unknown host function %s.%s", module, name)
-			}
-			if !equalTypes(f.ParamTypes(), fn.Params) || !equalTypes(f.ResultTypes(), fn.Results) {
-				return fmt.Errorf("imports %s.%s with signature %s, the http-wasm ABI has %s",
-					module, name, signatureOf(f.ParamTypes(), f.ResultTypes()), signatureOf(fn.Params, fn.Results))
-			}
-		case hostabi.WASIModuleName:
-			if !wasiFuncs[name] {
-				return fmt.Errorf("imports unknown WASI function %s.%s", module, name)
-			}
-		default:
-			return fmt.Errorf("imports %s.%s from module %q: an http-wasm filter may import from %q and %q only",
-				module, name, module, httpwasm.ModuleName, hostabi.WASIModuleName)
-		}
+	if err := checkImports(mod, &httpWasmHost, wasiFuncs); err != nil {
+		return err
 	}
 	if err := checkMemory(mod, httpwasm.ExportMemory, memoryLimit); err != nil {
 		return err
 	}
-	exports := mod.ExportedFunctions()
-	for _, e := range []struct {
-		name            string
-		required        bool
-		params, results []api.ValueType
-	}{
+	return checkExports(mod.ExportedFunctions(), []export{
 		{httpwasm.ExportHandleRequest, true, nil, []api.ValueType{api.ValueTypeI64}},
 		{httpwasm.ExportHandleResponse, false, []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, nil},
 		{httpwasm.ExportStart, false, nil, nil},
 		{hostabi.ExportInitialize, false, nil, nil},
-	} {
-		f, ok := exports[e.name]
-		if !ok {
-			if e.required {
-				return fmt.Errorf("does not export %q: not an http-wasm handler", e.name)
-			}
-			continue
-		}
-		if !equalTypes(f.ParamTypes(), e.params) || !equalTypes(f.ResultTypes(), e.results) {
-			return fmt.Errorf("exports %q with signature %s, want %s", e.name,
-				signatureOf(f.ParamTypes(), f.ResultTypes()), signatureOf(e.params, e.results))
-		}
-	}
-	return nil
+	}, "an http-wasm handler")
 }

@@ -239,7 +239,7 @@ func TestLoadChecks(t *testing.T) {
 			m := valid()
 			m.Imports = []wasmtest.Import{imp("env", "abort", 0, false)}
 			return m
-		}, `imports env.abort from module "env"`},
+		}, `imports env.abort from module "env": a Gojinn filter may import from "gojinn" and "wasi_snapshot_preview1" only`},
 		{"unknown host function", func() *wasmtest.Module {
 			m := valid()
 			m.Imports = []wasmtest.Import{imp("gojinn", "http_call", 2, true)}

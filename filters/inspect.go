@@ -1,13 +1,10 @@
 package filters
 
 import (
-	"slices"
-
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/gojinn/gojinn/hostabi"
-	"github.com/gojinn/gojinn/hostabi/host"
 	"github.com/gojinn/gojinn/hostabi/httpwasm"
 	"github.com/gojinn/gojinn/hostabi/proxywasm"
 )
@@ -55,14 +52,11 @@ func (e *Engine) Provides(f api.FunctionDefinition) bool {
 	module, name, _ := f.Import()
 	switch module {
 	case hostabi.ModuleName:
-		fn, ok := hostabi.LookupHostFunc(name)
-		return ok && slices.Equal(f.ParamTypes(), host.ParamTypes(fn)) && slices.Equal(f.ResultTypes(), host.ResultTypes(fn))
+		return gojinnHost.provides(f)
 	case httpwasm.ModuleName:
-		fn, ok := httpwasm.Lookup(name)
-		return ok && slices.Equal(f.ParamTypes(), fn.Params) && slices.Equal(f.ResultTypes(), fn.Results)
+		return httpWasmHost.provides(f)
 	case proxywasm.ModuleName:
-		fn, ok := proxywasm.Lookup(name)
-		return ok && slices.Equal(f.ParamTypes(), fn.Params) && slices.Equal(f.ResultTypes(), fn.Results)
+		return proxyWasmHost.provides(f)
 	case hostabi.WASIModuleName:
 		return e.wasiFuncs[name]
 	}

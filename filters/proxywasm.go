@@ -409,26 +409,8 @@ func releaseProxyWasm(v any) {
 // checkProxyWasm verifies a compiled module against the Proxy-Wasm ABI,
 // as check does against Gojinn's.
 func checkProxyWasm(mod wazero.CompiledModule, wasiFuncs map[string]bool, memoryLimit uint64) error {
-	for _, f := range mod.ImportedFunctions() {
-		module, name, _ := f.Import()
-		switch module {
-		case proxywasm.ModuleName:
-			fn, ok := proxywasm.Lookup(name)
-			if !ok {
-				return fmt.Errorf("imports unknown host function %s.%s (not in Proxy-Wasm ABI v0.2.1)", module, name)
-			}
-			if !equalTypes(f.ParamTypes(), fn.Params) || !equalTypes(f.ResultTypes(), fn.Results) {
-				return fmt.Errorf("imports %s.%s with signature %s, the Proxy-Wasm ABI has %s",
-					module, name, signatureOf(f.ParamTypes(), f.ResultTypes()), signatureOf(fn.Params, fn.Results))
-			}
-		case hostabi.WASIModuleName:
-			if !wasiFuncs[name] {
-				return fmt.Errorf("imports unknown WASI function %s.%s", module, name)
-			}
-		default:
-			return fmt.Errorf("imports %s.%s from module %q: a Proxy-Wasm filter may import from %q and %q only",
-				module, name, module, proxywasm.ModuleName, hostabi.WASIModuleName)
-		}
+	if err := checkImports(mod, &proxyWasmHost, wasiFuncs); err != nil {
+		return err
 	}
 	if err := checkMemory(mod, proxywasm.ExportMemory, memoryLimit); err != nil {
 		return err
@@ -442,11 +424,7 @@ func checkProxyWasm(mod wazero.CompiledModule, wasiFuncs map[string]bool, memory
 	one := []api.ValueType{i32}
 	two := []api.ValueType{i32, i32}
 	three := []api.ValueType{i32, i32, i32}
-	for _, e := range []struct {
-		name            string
-		required        bool
-		params, results []api.ValueType
-	}{
+	if err := checkExports(exports, []export{
 		{proxywasm.ExportOnContextCreate, true, two, none},
 		{proxywasm.ExportOnVMStart, false, two, one},
 		{proxywasm.ExportOnConfigure, false, two, one},
@@ -461,18 +439,8 @@ func checkProxyWasm(mod wazero.CompiledModule, wasiFuncs map[string]bool, memory
 		{proxywasm.ExportMalloc, false, one, one},
 		{proxywasm.ExportInitialize, false, none, none},
 		{proxywasm.ExportStart, false, none, none},
-	} {
-		f, ok := exports[e.name]
-		if !ok {
-			if e.required {
-				return fmt.Errorf("does not export %q: not a Proxy-Wasm filter", e.name)
-			}
-			continue
-		}
-		if !equalTypes(f.ParamTypes(), e.params) || !equalTypes(f.ResultTypes(), e.results) {
-			return fmt.Errorf("exports %q with signature %s, the Proxy-Wasm ABI has %s", e.name,
-				signatureOf(f.ParamTypes(), f.ResultTypes()), signatureOf(e.params, e.results))
-		}
+	}, "a Proxy-Wasm filter"); err != nil {
+		return err
 	}
 	_, alloc := exports[proxywasm.ExportMemoryAllocate]
 	_, malloc := exports[proxywasm.ExportMalloc]

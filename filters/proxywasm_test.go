@@ -144,7 +144,7 @@ func TestProxyWasmChecks(t *testing.T) {
 				}
 			}
 			return m
-		}, `exports "proxy_on_request_headers" with signature () -> (i32), the Proxy-Wasm ABI has (i32, i32, i32) -> (i32)`},
+		}, `exports "proxy_on_request_headers" with signature () -> (i32), want (i32, i32, i32) -> (i32)`},
 		{"refuses the VM", func() *wasmtest.Module { return pwGuest(map[string][]byte{"proxy_on_vm_start": wasmtest.Const(0)}) },
 			"proxy_on_vm_start refused the VM: no reason logged"},
 		{"refuses its configuration", func() *wasmtest.Module {
