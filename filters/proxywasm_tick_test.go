@@ -2,6 +2,7 @@ package filters
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -230,17 +231,19 @@ func TestProxyWasmTickFaults(t *testing.T) {
 		name    string
 		fail    []byte
 		timeout time.Duration
+		kind    error
 	}{
-		{"trap", []byte{wasmtest.OpUnreachable}, patientTimeout},
-		{"time-out", forever, loopTimeout},
-		{"memory", grow, patientTimeout},
+		{"trap", []byte{wasmtest.OpUnreachable}, patientTimeout, ErrTrap},
+		{"time-out", forever, loopTimeout, ErrTimeout},
+		{"memory", grow, patientTimeout, ErrMemoryLimit},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEngine(t)
 			metric := "faults_" + strings.ReplaceAll(tt.name, "-", "_")
+			core, logs := observer.New(zap.InfoLevel)
 			f, err := e.Load(context.Background(), Config{Name: "m", Timeout: tt.timeout, PoolMax: 2, MemoryLimit: 2 * wasmPage,
-				Wasm: tickGuest(metric, 10, onNthTick(2, tt.fail...)).Encode()})
+				Logger: zap.New(core), Wasm: tickGuest(metric, 10, onNthTick(2, tt.fail...)).Encode()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -254,6 +257,21 @@ func TestProxyWasmTickFaults(t *testing.T) {
 			})
 			if s := f.Stats(); s.Live > 1 {
 				t.Fatalf("stats %+v: a failed tick instance was kept", s)
+			}
+			failed := logs.FilterMessage(tickFailed).All()
+			if len(failed) < 3 {
+				t.Fatalf("%d tick failures logged, want 3 or more", len(failed))
+			}
+			for _, l := range failed {
+				var err error
+				for _, field := range l.Context {
+					if field.Key == "error" {
+						err, _ = field.Interface.(error)
+					}
+				}
+				if !errors.Is(err, tt.kind) {
+					t.Fatalf("tick failure logged as %v, want %v", err, tt.kind)
+				}
 			}
 		})
 	}
@@ -283,13 +301,17 @@ func TestProxyWasmTickClose(t *testing.T) {
 				defer close(closed)
 				if closeEngine {
 					_ = e.Close(context.Background())
+				} else {
+					f.Close(context.Background())
 				}
-				f.Close(context.Background())
 			}()
 			waitClosed(t, "Close to return", closed)
 			waitClosed(t, "the ticker's goroutine to end", done)
 			if s := f.Stats(); s.Live != 0 {
 				t.Fatalf("stats %+v: the tick instance outlived Close", s)
+			}
+			if closeEngine {
+				f.Close(context.Background())
 			}
 		})
 	}
