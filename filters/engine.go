@@ -36,6 +36,8 @@ type Engine struct {
 
 	// proxyWasm are the Proxy-Wasm filters' shared data and metrics.
 	proxyWasm *proxyWasmStores
+	// ticks are the Proxy-Wasm filters' tickers, stopped by Close.
+	ticks *tickers
 }
 
 // EngineConfig configures an Engine.
@@ -97,6 +99,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		files:     make(map[fileID]moduleKey),
 		snapshots: make(map[snapshotKey]*sharedSnapshot),
 		proxyWasm: newProxyWasmStores(),
+		ticks:     newTickers(),
 	}
 	for name := range rt.Module(wasi_snapshot_preview1.ModuleName).ExportedFunctionDefinitions() {
 		e.wasiFuncs[name] = true
@@ -176,11 +179,15 @@ func (e *Engine) Snapshots() int {
 	return n
 }
 
-// Close closes the runtime, and with it every instance.
+// Close stops the filters' tick timers, then closes the runtime, and
+// with it every instance.
 func (e *Engine) Close(ctx context.Context) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	e.closed = true
+	e.mu.Unlock()
+	e.ticks.stopAll()
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	errs := []error{e.rt.Close(ctx), e.cache.Close(ctx)}
 	for _, s := range e.snapshots {
 		if s.ready() && s.snap != nil {

@@ -167,6 +167,10 @@ type Filter struct {
 	snapKey    snapshotKey
 	shared     *sharedSnapshot
 	configured host.Configured
+	// tickPeriod is the Proxy-Wasm tick period start-up asked for, 0 for
+	// none; ticker runs the ticks (proxywasm_tick.go).
+	tickPeriod time.Duration
+	ticker     *ticker
 
 	stats startCounts
 }
@@ -217,6 +221,10 @@ func (e *Engine) load(ctx context.Context, cfg Config) (*Filter, error) {
 		return nil, err
 	}
 	f.dialectFeatures()
+	if err := f.startTicker(ctx); err != nil {
+		f.Close(ctx)
+		return nil, err
+	}
 	if err := f.pool.fill(ctx, cfg.PoolMin); err != nil {
 		f.Close(ctx)
 		return nil, err
@@ -254,6 +262,7 @@ func (f *Filter) configure(ctx context.Context) error {
 		}
 		f.stats.fresh.Add(1)
 		f.features = first.binding.Configured().Features
+		f.tickPeriod = first.takeTickPeriod()
 		if !f.pool.adopt(first) {
 			first.close()
 		}
@@ -278,6 +287,7 @@ func (f *Filter) configure(ctx context.Context) error {
 		return err
 	}
 	f.shared, f.snap, f.configured = s, s.snap, s.configured
+	f.tickPeriod = s.tickPeriod
 	f.features = s.configured.Features
 	if !made && len(s.configured.KeySetSpecs) > 0 {
 		// Another filter's configure opened these key sets, from its own
@@ -492,9 +502,10 @@ func (f *Filter) Stats() Stats {
 	return f.stats.of(f.pool, f.snap)
 }
 
-// Close closes the filter's instances (busy ones when they come back) and
-// releases its compiled module and snapshot.
+// Close stops the filter's ticks, closes its instances (busy ones when
+// they come back) and releases its compiled module and snapshot.
 func (f *Filter) Close(ctx context.Context) {
+	f.stopTicker()
 	f.pool.close()
 	if f.shared != nil {
 		f.engine.releaseSnapshot(f.snapKey, f.shared)

@@ -151,6 +151,29 @@ func (p *pool) drop(in *instance) {
 	p.release(in.slot)
 }
 
+// closeHeld closes an instance that its caller took out of the pool for
+// good (a ticker's), and keeps its slot taken: makeHeld makes the next
+// one in it, release gives it back.
+func (p *pool) closeHeld(in *instance) {
+	p.live.Add(-1)
+	p.slots[in.slot] = nil
+	in.close()
+}
+
+// makeHeld makes an instance in slot, which the caller holds empty
+// (closeHeld), and keeps it out of the pool.
+func (p *pool) makeHeld(ctx context.Context, slot int) (*instance, error) {
+	if p.closed.Load() {
+		return nil, ErrClosed
+	}
+	in, err := p.newInst(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.place(in, slot)
+	return in, nil
+}
+
 // release gives a slot back and wakes a waiter, who can make an instance
 // in it.
 func (p *pool) release(slot int) {

@@ -190,7 +190,7 @@ func (pw *proxyWasmInstance) callBool(in *instance, fn api.Function, d time.Dura
 // errPaused is the cause of a call whose filter paused the stream at its
 // end with nothing to resume it.
 var errPaused = errors.New("returned PAUSE at the end of the stream, with no local response and no proxy_continue_stream: " +
-	"nothing would resume it (Gojinn makes no HTTP calls and has no timers)")
+	"nothing would resume it (Gojinn makes no HTTP calls, and a tick has no HTTP context to resume)")
 
 // errClosed is the cause of a call whose filter closed (reset) the stream.
 var errClosed = errors.New("closed the stream (proxy_close_stream)")
@@ -435,6 +435,7 @@ func checkProxyWasm(mod wazero.CompiledModule, wasiFuncs map[string]bool, memory
 		{proxywasm.ExportOnDone, false, one, one},
 		{proxywasm.ExportOnLog, false, one, none},
 		{proxywasm.ExportOnDelete, false, one, none},
+		{proxywasm.ExportOnTick, false, one, none},
 		{proxywasm.ExportMemoryAllocate, false, one, one},
 		{proxywasm.ExportMalloc, false, one, one},
 		{proxywasm.ExportInitialize, false, none, none},

@@ -2,6 +2,7 @@ package filters
 
 import (
 	"crypto/sha256"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -42,6 +43,8 @@ type sharedSnapshot struct {
 	// Set before done is closed, read only after.
 	snap       *snapshot.Snapshot
 	configured host.Configured
+	// tickPeriod is the Proxy-Wasm tick period start-up asked for.
+	tickPeriod time.Duration
 	err        error
 	refs       int // under Engine.mu
 }
@@ -90,6 +93,7 @@ func (e *Engine) acquireSnapshot(key snapshotKey, plan snapshot.Plan, configure 
 	in, err := configure()
 	if err == nil {
 		s.configured = in.binding.Configured()
+		s.tickPeriod = in.takeTickPeriod()
 		s.snap, err = snapshot.Take(in.mod, plan)
 		in.close()
 	}

@@ -211,7 +211,7 @@ var funcs = []Func{
 	status(FuncLog, 3),
 	status(FuncGetLogLevel, 1),
 	status(FuncGetCurrentTimeNanos, 1),
-	unimplemented(FuncSetTickPeriod, 1),
+	status(FuncSetTickPeriod, 1),
 	status(FuncSetBufferBytes, 5),
 	status(FuncGetBufferBytes, 5),
 	status(FuncGetBufferStatus, 3),

@@ -43,6 +43,9 @@ type Binding struct {
 	// above during start-up: why it refused its configuration.
 	configureError string
 
+	// tick is the tick period the plugin context asked for last.
+	tick tickRequest
+
 	alloc      api.Function // the guest's allocator, found on first use
 	allocStack [1]uint64
 	keyBuf     []byte

@@ -35,6 +35,7 @@ var shapes = map[string]string{
 	proxywasm.FuncLog:                   "vpl",
 	proxywasm.FuncGetLogLevel:           "o",
 	proxywasm.FuncGetCurrentTimeNanos:   "8",
+	proxywasm.FuncSetTickPeriod:         "v",
 	proxywasm.FuncSetBufferBytes:        "vvvpl",
 	proxywasm.FuncGetBufferBytes:        "vvvoo",
 	proxywasm.FuncGetBufferStatus:       "voo",

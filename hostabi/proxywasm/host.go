@@ -47,6 +47,7 @@ var handlers = map[string]hostFunc{
 	FuncLog:                   logWrite,
 	FuncGetLogLevel:           getLogLevel,
 	FuncGetCurrentTimeNanos:   currentTime,
+	FuncSetTickPeriod:         setTickPeriod,
 	FuncSetBufferBytes:        setBufferBytes,
 	FuncGetBufferBytes:        getBufferBytes,
 	FuncGetBufferStatus:       getBufferStatus,

@@ -43,6 +43,9 @@ type Config struct {
 	// "response_body", "log"); Refuse makes it refuse its configuration.
 	Trap   string `json:"trap,omitempty"`
 	Refuse bool   `json:"refuse,omitempty"`
+	// PeriodMS: the ticker filter's tick period, set in OnPluginStart;
+	// it counts its ticks in the metric <key>_ticks_total.
+	PeriodMS uint32 `json:"period_ms,omitempty"`
 }
 
 type plugin struct {
@@ -51,6 +54,10 @@ type plugin struct {
 	requests proxywasm.MetricCounter
 	inflight proxywasm.MetricGauge
 	sizes    proxywasm.MetricHistogram
+	// ticks counts the ticker's ticks for every instance to read;
+	// localTicks counts them in this instance's memory only.
+	ticks      proxywasm.MetricCounter
+	localTicks int
 }
 
 // OnPluginStart implements types.PluginContext.
@@ -70,6 +77,12 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 		p.requests = proxywasm.DefineCounterMetric(p.cfg.Key + "_requests_total")
 		p.inflight = proxywasm.DefineGaugeMetric(p.cfg.Key + "_inflight")
 		p.sizes = proxywasm.DefineHistogramMetric(p.cfg.Key + "_body_bytes")
+	case "ticker":
+		p.ticks = proxywasm.DefineCounterMetric(p.cfg.Key + "_ticks_total")
+		if err := proxywasm.SetTickPeriodMilliSeconds(p.cfg.PeriodMS); err != nil {
+			proxywasm.LogCriticalf("setting the tick period: %v", err)
+			return types.OnPluginStartStatusFailed
+		}
 	case "fault":
 		if p.cfg.Refuse {
 			proxywasm.LogCritical("refusing: the configuration asks for it")
@@ -84,6 +97,14 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 	}
 	proxywasm.LogInfof("plugin %s started", p.cfg.Plugin)
 	return types.OnPluginStartStatusOK
+}
+
+// OnTick implements types.PluginContext.
+func (p *plugin) OnTick() {
+	if p.cfg.Plugin == "ticker" {
+		p.ticks.Increment(1)
+		p.localTicks++
+	}
 }
 
 // NewHttpContext implements types.PluginContext.
@@ -153,6 +174,17 @@ func (s *stream) OnHttpRequestHeaders(numHeaders int, endOfStream bool) types.Ac
 	case "shared":
 		n := s.count()
 		logErr("add", proxywasm.AddHttpRequestHeader("x-shared-count", strconv.Itoa(n)))
+	case "ticker":
+		// What the ticks counted where every instance sees it, what
+		// this instance's memory has of them, and what asking for a
+		// period from an HTTP context answers.
+		logErr("add", proxywasm.AddHttpRequestHeader("x-ticks", strconv.FormatUint(s.p.ticks.Value(), 10)))
+		logErr("add", proxywasm.AddHttpRequestHeader("x-local-ticks", strconv.Itoa(s.p.localTicks)))
+		tickErr := "ok"
+		if err := proxywasm.SetTickPeriodMilliSeconds(s.p.cfg.PeriodMS); err != nil {
+			tickErr = err.Error()
+		}
+		logErr("add", proxywasm.AddHttpRequestHeader("x-set-tick", tickErr))
 	}
 	return types.ActionContinue
 }
