@@ -154,19 +154,33 @@ func emulate(host proxytest.HostEmulator, c sdkCase) outcome {
 	return o
 }
 
-// upstream is a test server: the chain in front of an upstream that
-// records what it was sent and answers the case's response.
+// upstream is where a test sends a case's request: Gojinn in front of
+// an upstream that records what it was sent and answers the case's
+// response.
 type upstream struct {
-	*httptest.Server
-	take func(id string) (outcome, bool)
+	// url is where a case's request goes: the chain's server, or the
+	// Caddy site in front of the recording upstream.
+	url    string
+	client *http.Client
+	take   func(id string) (outcome, bool)
 }
 
 // recordKey carries the test's own id of a request to the upstream.
 const recordKey = "X-Test-Request"
 
+// newUpstream serves the chain in front of a recording upstream that
+// answers with the case's response.
 func newUpstream(t *testing.T, chain *pipeline.Chain, c sdkCase) *upstream {
 	t.Helper()
-	u := &upstream{}
+	next, take := recordingUpstream(c)
+	srv := httptest.NewServer(chain.Middleware(next))
+	t.Cleanup(srv.Close)
+	return &upstream{url: srv.URL, client: srv.Client(), take: take}
+}
+
+// recordingUpstream is an upstream that answers with the case's response
+// and records, by the request's recordKey, what it was sent.
+func recordingUpstream(c sdkCase) (http.Handler, func(id string) (outcome, bool)) {
 	var mu sync.Mutex
 	records := map[string]outcome{}
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -182,16 +196,14 @@ func newUpstream(t *testing.T, chain *pipeline.Chain, c sdkCase) *upstream {
 		w.WriteHeader(c.req.status)
 		_, _ = io.WriteString(w, c.req.respBody)
 	})
-	u.Server = httptest.NewServer(chain.Middleware(next))
-	t.Cleanup(u.Close)
-	u.take = func(id string) (outcome, bool) {
+	take := func(id string) (outcome, bool) {
 		mu.Lock()
 		defer mu.Unlock()
 		o, ok := records[id]
 		delete(records, id)
 		return o, ok
 	}
-	return u
+	return next, take
 }
 
 func headerPairs(h http.Header) [][2]string {
@@ -209,7 +221,7 @@ var requestIDs atomic.Int64
 // doRequest sends the case's request through u and returns the outcome.
 func doRequest(t *testing.T, u *upstream, c sdkCase) outcome {
 	t.Helper()
-	req, err := http.NewRequest(c.req.method, u.URL+c.req.path, strings.NewReader(c.req.body))
+	req, err := http.NewRequest(c.req.method, u.url+c.req.path, strings.NewReader(c.req.body))
 	if err != nil {
 		t.Error(err)
 		return outcome{}
@@ -220,7 +232,7 @@ func doRequest(t *testing.T, u *upstream, c sdkCase) outcome {
 	}
 	id := strconv.FormatInt(requestIDs.Add(1), 10)
 	req.Header.Set(recordKey, id)
-	resp, err := u.Client().Do(req)
+	resp, err := u.client.Do(req)
 	if err != nil {
 		t.Error(err)
 		return outcome{}

@@ -17,6 +17,22 @@ func FreePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
+// FreePorts returns n distinct loopback ports that were free a moment
+// ago: each is held until all are chosen, so none is handed out twice,
+// as n calls of FreePort may.
+func FreePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer ln.Close()
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
 // Upstream serves a small fixed JSON answer, as a typical API would, on a
 // loopback port until its listener is closed.
 func Upstream() (net.Listener, error) {
