@@ -29,7 +29,7 @@ FN_CXX    := $(patsubst functions-examples/%/,%,$(dir $(patsubst %/src/,%/,$(dir
 FN_LANG_WASMS := $(FN_RUST:%=$(FN_DIR)/%.wasm) $(FN_CXX:%=$(FN_DIR)/%.wasm)
 APT_PKGS  := clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt wrk rustc cargo libstd-rust-dev-wasm32 libc++-dev-wasm32 redis-server
 
-.PHONY: all build filters functions run run-functions test test-stress race vet conformance bench bench-go bench-load bench-tail bench-ratelimit bench-httpwasm bench-density fuzz deps xcaddy-check clean
+.PHONY: all build filters functions run run-functions test test-stress race vet conformance bench bench-go bench-load bench-tail bench-ratelimit bench-redisdown bench-httpwasm bench-density fuzz deps xcaddy-check clean
 
 all: build
 
@@ -166,10 +166,17 @@ bench-load: $(CADDY) deps
 bench-tail: $(CADDY)
 	$(GO) run ./cmd/loadbench -caddy $(CADDY) -waf -rate 300,1000 -d 10s -rounds 5
 
-# The rate-limit example's cost in throughput: respond alone against the
-# same site behind it, wrk, alternating (see docs/BENCHMARKS.md).
+# The rate-limit example's cost in throughput, in Go and in Rust: respond
+# alone against the same site behind each, wrk, in turn (see
+# docs/BENCHMARKS.md).
 bench-ratelimit: $(CADDY) deps
 	$(GO) run ./cmd/loadbench -caddy $(CADDY) -ratelimit -d 5s -rounds 5 -c 16
+
+# The rate-limit example's latency while its Redis store is down
+# (fail_open, the default 50 ms timeout), against the same Caddy's route
+# without it (see docs/BENCHMARKS.md).
+bench-redisdown: $(CADDY) deps
+	$(GO) run ./cmd/loadbench -caddy $(CADDY) -redisdown -rounds 3
 
 # Gojinn against http-wasm-host-go, guests of the same logic in wat, C and
 # Go, eight interleaved rounds (a module of its own: see docs/BENCHMARKS.md).

@@ -15,7 +15,8 @@
 //	go run ./cmd/loadbench -caddy bin/caddy -waf -rate 500,1000 -d 5s -rounds 3
 //
 // -ratelimit measures the rate-limit example's cost in throughput, in Go
-// and in Rust (see runRateLimit).
+// and in Rust (see runRateLimit); -redisdown the latency of its requests
+// while its Redis store is gone (see runRedisDown).
 //
 // It needs wrk (Debian's package) and is run from the repository root,
 // where it builds its filter (pipeline/testdata/readset) from source.
@@ -51,6 +52,8 @@ func main() {
 	waf := flag.Bool("waf", false, "measure the latency of the WAF alone before respond, against respond alone")
 	poolMax := flag.Int("pool", 0, "with -waf: also run the WAF with a pool of this size")
 	rateLimit := flag.Bool("ratelimit", false, "measure the throughput of the rate-limit example (Go and Rust) before respond, against respond alone")
+	redisDown := flag.Bool("redisdown", false, "measure the latency of the rate-limit example's requests while its Redis store is down")
+	requests := flag.Int("requests", 2000, "with -redisdown: requests to each route a round")
 	rateList := flag.String("rate", "", "with -waf: an open loop at these rates (req/s, comma-separated) instead of wrk's closed loop")
 	flag.Parse()
 	rates, err := parseRates(*rateList)
@@ -64,6 +67,8 @@ func main() {
 		log.Fatal("wrk not found: run `make deps` (Debian package wrk)")
 	}
 	switch {
+	case *redisDown:
+		err = runRedisDown(*caddyBin, *requests, *rounds)
 	case *rateLimit:
 		err = runRateLimit(*caddyBin, *duration, *conns, *threads, *rounds)
 	case *waf:

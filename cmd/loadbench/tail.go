@@ -217,6 +217,13 @@ type tailSite struct {
 // startTailSite starts Caddy with chain ("" for none) before respond and
 // waits until it answers; i tells its Caddyfile from the other sites'.
 func startTailSite(caddyBin, dir string, i int, chain string) (*tailSite, error) {
+	return startSite(caddyBin, dir, fmt.Sprintf("tail%d", i), "", chain+"\n\trespond \"ok\" 200")
+}
+
+// startSite starts a Caddy serving body as its one site on a loopback
+// port, with more global options (a gojinn block) when globals is not
+// empty, and waits until the site answers.
+func startSite(caddyBin, dir, name, globals, body string) (*tailSite, error) {
 	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
@@ -229,13 +236,13 @@ func startTailSite(caddyBin, dir string, i int, chain string) (*tailSite, error)
 	admin 127.0.0.1:%d
 	http_port %d
 	persist_config off
+%s
 }
 http://127.0.0.1:%d {
 	%s
-	respond "ok" 200
 }
-`, admin, port, port, chain)
-	path := filepath.Join(dir, fmt.Sprintf("Caddyfile.tail%d", i))
+`, admin, port, globals, port, body)
+	path := filepath.Join(dir, "Caddyfile."+name)
 	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
 		return nil, err
 	}

@@ -97,7 +97,10 @@ func NewRedis(cfg RedisConfig) (*Redis, error) {
 // newRedisClient makes the client of cfg.Mode. Whatever the mode, every
 // wait is bounded by timeout, and nothing is retried: a write that may
 // have reached a server is never sent twice (a cluster's redirections
-// are not retries: the node that redirects did not run the command).
+// are not retries: the node that redirects did not run the command), and
+// a refused dial fails the operation at once (DialerRetries 1), where
+// go-redis would wait 100 ms to dial again: past the timeout, so each of
+// the breaker's tries of a dead server cost a request the whole timeout.
 func newRedisClient(cfg RedisConfig, timeout time.Duration) (redis.UniversalClient, error) {
 	switch cfg.Mode {
 	case "", RedisStandalone:
@@ -107,7 +110,7 @@ func newRedisClient(cfg RedisConfig, timeout time.Duration) (redis.UniversalClie
 		}
 		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = timeout, timeout, timeout, timeout
 		opts.ContextTimeoutEnabled = true
-		opts.MaxRetries = -1
+		opts.MaxRetries, opts.DialerRetries = -1, 1
 		if cfg.PoolSize > 0 {
 			opts.PoolSize = cfg.PoolSize
 		}
@@ -122,7 +125,7 @@ func newRedisClient(cfg RedisConfig, timeout time.Duration) (redis.UniversalClie
 		}
 		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = timeout, timeout, timeout, timeout
 		opts.ContextTimeoutEnabled = true
-		opts.MaxRetries = -1
+		opts.MaxRetries, opts.DialerRetries = -1, 1
 		if cfg.PoolSize > 0 {
 			opts.PoolSize = cfg.PoolSize
 		}
@@ -134,7 +137,7 @@ func newRedisClient(cfg RedisConfig, timeout time.Duration) (redis.UniversalClie
 		}
 		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = timeout, timeout, timeout, timeout
 		opts.ContextTimeoutEnabled = true
-		opts.MaxRetries = -1
+		opts.MaxRetries, opts.DialerRetries = -1, 1
 		if cfg.PoolSize > 0 {
 			opts.PoolSize = cfg.PoolSize
 		}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/gojinn/gojinn/internal/redistest"
 )
 
@@ -177,6 +179,38 @@ func BenchmarkRedisIncr(b *testing.B) {
 	for b.Loop() {
 		if _, err := r.Incr(ctx, key, 1, time.Minute); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestRedisClientsNeverRetry: in every mode the client sends a command
+// once and dials once. A second dial after go-redis's 100 ms back-off
+// would come after the store's timeout, so each try the breaker lets
+// through to a dead server would cost its request the whole timeout.
+func TestRedisClientsNeverRetry(t *testing.T) {
+	for _, cfg := range []RedisConfig{
+		{URL: "redis://127.0.0.1:1/0"},
+		{URL: "redis://127.0.0.1:1?master_name=m", Mode: RedisSentinel},
+		{URL: "redis://127.0.0.1:1", Mode: RedisCluster},
+	} {
+		c, err := newRedisClient(cfg, 50*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var retries, dials int
+		switch c := c.(type) {
+		case *redis.Client:
+			retries, dials = c.Options().MaxRetries, c.Options().DialerRetries
+		case *redis.ClusterClient:
+			retries, dials = c.Options().MaxRetries, c.Options().DialerRetries
+		default:
+			t.Fatalf("mode %q: client %T", cfg.Mode, c)
+		}
+		c.Close()
+		// go-redis keeps a cluster's -1 and makes a client's 0: both
+		// are "no retry".
+		if retries > 0 || dials != 1 {
+			t.Errorf("mode %q: MaxRetries %d, DialerRetries %d; want no retry and one dial", cfg.Mode, retries, dials)
 		}
 	}
 }

@@ -30,22 +30,43 @@ type Server struct {
 // first (Sentinel's), then options, which override the defaults.
 func Start(tb testing.TB, args ...string) *Server {
 	tb.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		tb.Fatal("redis-server is not installed: run `make deps`")
-	}
-	port, err := loopback.FreePort()
+	s, err := Run(tb.TempDir(), args...)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := &Server{Port: port, dir: tb.TempDir(), args: args}
-	s.Start(tb)
 	tb.Cleanup(s.Stop)
 	return s
+}
+
+// Run is Start for a program that is not a test (a benchmark command):
+// the server keeps its files in dir, and the caller stops it.
+func Run(dir string, args ...string) (*Server, error) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		return nil, fmt.Errorf("redis-server is not installed: run `make deps`")
+	}
+	port, err := loopback.FreePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Port: port, dir: dir, args: args}
+	if err := s.start(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Start starts the server again after Stop.
 func (s *Server) Start(tb testing.TB) {
 	tb.Helper()
+	if err := s.start(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// Restart is Start for a program that is not a test.
+func (s *Server) Restart() error { return s.start() }
+
+func (s *Server) start() error {
 	var args, opts []string
 	for i, a := range s.args {
 		if i == 0 && !strings.HasPrefix(a, "--") {
@@ -58,14 +79,16 @@ func (s *Server) Start(tb testing.TB) {
 		"--save", "", "--appendonly", "no", "--dir", s.dir)
 	s.cmd = exec.Command("redis-server", append(args, opts...)...)
 	if err := s.cmd.Start(); err != nil {
-		tb.Fatal(err)
+		return fmt.Errorf("redis-server: %w", err)
 	}
 	// A guard that only fires on a hang, never a timed assertion.
 	for deadline := time.Now().Add(30 * time.Second); !s.ping(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			tb.Fatal("redis-server did not answer within 30 s")
+			s.Stop()
+			return fmt.Errorf("redis-server did not answer within 30 s")
 		}
 	}
+	return nil
 }
 
 func (s *Server) ping() bool {
