@@ -120,7 +120,7 @@ TestFunctionFailures|TestFunctionBusy|TestFunctionConcurrentCalls|TestServeViola
 TestCaddyManySitesShareSnapshots|TestCaddyIdleInstancesReaped|$\
 TestDialectChecks|TestHTTPWasmLimits|TestHTTPWasmTraps|TestHTTPWasmHeldInstanceReleased|TestHTTPWasmCloseWhileHeld|$\
 TestProxyWasmChecks|TestProxyWasmTraps|TestProxyWasmPauseWithNothingToResume|TestProxyWasmTimeLimit|TestProxyWasmFaultPolicy|TestProxyWasmTrapInConfigure|TestProxyWasmHeldContextEnds|$\
-TestRedisKilledMidLoad|TestTwoCaddysShareOneLimit)$$
+TestRedisKilledMidLoad|TestTwoCaddysShareOneLimit|TestSharedDataOnRedis|TestSharedDataRedisDown|TestSharedDataUnavailable)$$
 
 test-stress: deps
 	@loops=""; \

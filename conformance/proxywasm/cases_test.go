@@ -162,7 +162,8 @@ func sequence(t *testing.T, cfg plugins.Config, n int, watch []string) (emu, got
 	config, _ := json.Marshal(cfg)
 	c := sdkCase{name: cfg.Plugin, config: cfg, req: post("/count", "12345"), watch: watch}
 	emu = emulatorSequence(t, c, config, n)
-	chain := filtertest.Chain(t, pipeline.Options{Name: "pw"}, filters.Config{Name: "pw-" + cfg.Plugin, Wasm: sdkGuest(t), GuestConfig: config})
+	chain := filtertest.Chain(t, pipeline.Options{Name: "pw"}, filters.Config{Name: "pw-" + cfg.Plugin, Wasm: sdkGuest(t),
+		GuestConfig: config, KVStores: defaultStore(t)})
 	srv := newUpstream(t, chain, c)
 	for range n {
 		got = append(got, doRequest(t, srv, c).Header)
@@ -211,16 +212,19 @@ func TestSDKSharedDataCAS(t *testing.T) {
 	config, _ := json.Marshal(plugins.Config{Plugin: "shared", Key: key})
 	c := sdkCase{name: "shared", req: get("/cas"), watchUp: []string{"x-shared-count"}}
 	chain := filtertest.Chain(t, pipeline.Options{Name: "pw"},
-		filters.Config{Name: "pw-cas", Wasm: sdkGuest(t), GuestConfig: config, PoolMin: 4, PoolMax: 4})
+		filters.Config{Name: "pw-cas", Wasm: sdkGuest(t), GuestConfig: config, PoolMin: 4, PoolMax: 4, KVStores: defaultStore(t)})
 	srv := newUpstream(t, chain, c)
-	const n = 40
+	const n = 41
 	seen := make(chan string, n)
+	// The first count alone: the guest writes a key it did not find with
+	// cas 0, unconditionally, which is only safe when nobody else does.
+	seen <- doRequest(t, srv, c).UpHeader["x-shared-count"]
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range n / 4 {
+			for range (n - 1) / 4 {
 				seen <- doRequest(t, srv, c).UpHeader["x-shared-count"]
 			}
 		}()

@@ -847,42 +847,6 @@ func sendLocalResponse(_ context.Context, b *Binding, m api.Module, stack []uint
 	result(stack, StatusOK)
 }
 
-func getSharedData(ctx context.Context, b *Binding, m api.Module, stack []uint64) {
-	mem := m.Memory()
-	key := host.Read(mem, stack[0], stack[1])
-	host.Read(mem, stack[2], 4)
-	host.Read(mem, stack[3], 4)
-	host.Read(mem, stack[4], 4)
-	if b.Shared == nil {
-		result(stack, StatusUnimplemented)
-		return
-	}
-	v, cas, ok := b.Shared.Get(b.scratch[:0], key)
-	b.scratch = v
-	if !ok {
-		result(stack, StatusNotFound)
-		return
-	}
-	returnBytes(ctx, b, m, stack[2], stack[3], v)
-	putU32(mem, stack[4], cas)
-	result(stack, StatusOK)
-}
-
-func setSharedData(_ context.Context, b *Binding, m api.Module, stack []uint64) {
-	mem := m.Memory()
-	key := host.Read(mem, stack[0], stack[1])
-	value := host.Read(mem, stack[2], stack[3])
-	if b.Shared == nil {
-		result(stack, StatusUnimplemented)
-		return
-	}
-	if len(key) == 0 {
-		result(stack, StatusBadArgument)
-		return
-	}
-	result(stack, b.Shared.Set(key, value, uint32(stack[4])))
-}
-
 func defineMetric(_ context.Context, b *Binding, m api.Module, stack []uint64) {
 	mem := m.Memory()
 	name := host.Read(mem, stack[1], stack[2])
