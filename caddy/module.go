@@ -180,7 +180,9 @@ func (c *Chain) Provision(ctx caddy.Context) error {
 		Name:         c.Name,
 		Logger:       c.logger,
 		Observer:     c.metrics,
+		ServerValues: caddyServerValues,
 	})
+	numberConnections(ctx)
 	return nil
 }
 

@@ -960,6 +960,20 @@ func property(b *Binding, dst []byte, path string) ([]byte, bool) {
 			return dst, false
 		}
 		return num(n)
+	case "request.time":
+		return num(ex.Started().UnixNano())
+	case "request.duration":
+		return num(int64(time.Since(ex.Started())))
+	case "connection.id":
+		v, ok := ex.ServerValue(host.ServerConnectionID)
+		if !ok {
+			return dst, false
+		}
+		id, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return dst, false
+		}
+		return binary.LittleEndian.AppendUint64(dst, id), true
 	case "source.address":
 		return str(ex.ClientAddr())
 	case "source.port":
@@ -990,6 +1004,12 @@ func property(b *Binding, dst []byte, path string) ([]byte, bool) {
 	switch path {
 	case "response.code":
 		return num(int64(responseStatus(ex)))
+	case "upstream.address":
+		v, ok := ex.ServerValue(host.ServerUpstreamAddress)
+		if !ok || v == "" {
+			return dst, false
+		}
+		return str(v)
 	case "response.size":
 		n, err := ex.BodySize(hostabi.KindResponse)
 		if err != nil {
