@@ -121,7 +121,7 @@ TestCaddyManySitesShareSnapshots|TestCaddyIdleInstancesReaped|$\
 TestDialectChecks|TestHTTPWasmLimits|TestHTTPWasmTraps|TestHTTPWasmHeldInstanceReleased|TestHTTPWasmCloseWhileHeld|$\
 TestProxyWasmChecks|TestProxyWasmTraps|TestProxyWasmPauseWithNothingToResume|TestProxyWasmTimeLimit|TestProxyWasmFaultPolicy|TestProxyWasmTrapInConfigure|TestProxyWasmHeldContextEnds|$\
 TestProxyWasmTicks|TestProxyWasmTickFaults|TestProxyWasmTickClose|TestProxyWasmTickPoolBound|TestSDKTicks|$\
-TestRedisKilledMidLoad|TestTwoCaddysShareOneLimit)$$
+TestRedisKilledMidLoad|TestTwoCaddysShareOneLimit|TestSharedDataOnRedis|TestSharedDataRedisDown|TestSharedDataUnavailable)$$
 
 test-stress: deps
 	@loops=""; \

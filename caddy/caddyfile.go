@@ -44,6 +44,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        on_error    block|allow     # default block
 //	        trace_logs                  # log lines become span events
 //	        stores      <name>...       # key-value stores it may open (the gojinn option's)
+//	        shared_data <store>         # Proxy-Wasm shared data's store, one of its stores;
+//	                                    # default: "default" when stores grants it, else none
 //	    }
 //	    filter <name> <path>            # the block is optional
 //	}
@@ -188,6 +190,15 @@ func unmarshalFilter(d *caddyfile.Dispenser) (Filter, error) {
 				}
 			}
 			f.Stores = append(f.Stores, args...)
+		case "shared_data":
+			v, err := one()
+			if err != nil {
+				return f, err
+			}
+			if !storeNameRE.MatchString(v) {
+				return f, d.Errf("store name %q: want 1 to 64 of A-Z a-z 0-9 _ . -", v)
+			}
+			f.SharedData = v
 		case "trace_logs":
 			if len(args) != 0 {
 				return f, d.Err("trace_logs takes no value")

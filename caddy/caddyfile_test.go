@@ -58,6 +58,12 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{name: "bad size", input: "gojinn_chain {\n filter a a.wasm {\n memory_limit lots\n }\n}", err: "memory_limit"},
 		{name: "trace_logs with a value", input: "gojinn_chain {\n filter a a.wasm {\n trace_logs on\n }\n}", err: "trace_logs takes no value"},
 		{name: "bad pool", input: "gojinn_chain {\n filter a a.wasm {\n pool 1\n }\n}", err: "pool wants two numbers"},
+		{name: "shared data", input: "gojinn_chain {\n filter a a.wasm {\n stores default kv\n shared_data kv\n }\n}",
+			want: Chain{Filters: []Filter{{Name: "a", Path: "a.wasm", Stores: []string{"default", "kv"}, SharedData: "kv"}}}},
+		{name: "shared data of two stores", input: "gojinn_chain {\n filter a a.wasm {\n shared_data a b\n }\n}",
+			err: "shared_data wants one value"},
+		{name: "shared data, bad name", input: "gojinn_chain {\n filter a a.wasm {\n shared_data a/b\n }\n}",
+			err: `store name "a/b"`},
 		{name: "unknown option", input: "gojinn_chain {\n filter a a.wasm {\n turbo on\n }\n}", err: `unknown filter option "turbo"`},
 		{name: "bad body timeout", input: "gojinn_chain {\n body_timeout slow\n filter a a.wasm\n}", err: "body_timeout"},
 		{name: "body timeout without a value", input: "gojinn_chain {\n body_timeout\n filter a a.wasm\n}", err: "wrong argument count"},
@@ -107,5 +113,25 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, tt.err)
 			}
 		})
+	}
+}
+
+// TestValidateSharedData: shared_data names one of the filter's stores.
+func TestValidateSharedData(t *testing.T) {
+	for _, tt := range []struct {
+		stores []string
+		shared string
+		err    string
+	}{
+		{nil, "", ""},
+		{[]string{"kv"}, "kv", ""},
+		{[]string{"kv"}, "default", `filter a: shared_data "default" is not one of its stores [kv]`},
+		{nil, "kv", `filter a: shared_data "kv" is not one of its stores []`},
+	} {
+		c := Chain{Filters: []Filter{{Name: "a", Path: "a.wasm", Stores: tt.stores, SharedData: tt.shared}}}
+		err := c.Validate()
+		if (tt.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("stores %v, shared_data %q: %v, want %q", tt.stores, tt.shared, err, tt.err)
+		}
 	}
 }

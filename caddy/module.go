@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -100,6 +101,12 @@ type Filter struct {
 	// Stores are the key-value stores (of the gojinn app) the filter may
 	// open with kv_open; it may open no other.
 	Stores []string `json:"stores,omitempty"`
+	// SharedData is the store (one of Stores) a Proxy-Wasm filter's
+	// shared data (proxy_get_shared_data, proxy_set_shared_data) lives
+	// on. Unset, it is "default" when Stores grants it, and the filter
+	// has no shared data otherwise. Another dialect's filter cannot set
+	// it.
+	SharedData string `json:"shared_data,omitempty"`
 	// TraceLogs makes the filter's log lines events of its calls' spans
 	// too, when Caddy's tracing traces the request. Off by default: a
 	// filter's logs may hold request data.
@@ -151,6 +158,7 @@ func (c *Chain) Provision(ctx caddy.Context) error {
 			c.closeFilters(ctx)
 			return err
 		}
+		cfg.SharedData = fc.SharedData
 		cfg.Observer = newInstanceMetrics(c.Name, fc.Name)
 		f, err := eng.Load(ctx, cfg)
 		if err != nil {
@@ -172,12 +180,15 @@ func (c *Chain) Provision(ctx caddy.Context) error {
 		Name:         c.Name,
 		Logger:       c.logger,
 		Observer:     c.metrics,
+		ServerValues: caddyServerValues,
 	})
+	numberConnections(ctx)
 	return nil
 }
 
 // filterConfig is f as the filters package takes it, without the config
-// file's contents, the logger and the key sets, which only Provision has.
+// file's contents, the logger, the key sets and the stores (and so the
+// shared data's), which only Provision has.
 func (f Filter) filterConfig() filters.Config {
 	return filters.Config{
 		Name:        f.Name,
@@ -219,6 +230,8 @@ func (c *Chain) Validate() error {
 			return fmt.Errorf("gojinn_chain: filter %s has both config and config_file", f.Name)
 		case f.OnError != "" && f.OnError != "block" && f.OnError != "allow":
 			return fmt.Errorf("gojinn_chain: filter %s: on_error is %q, want block or allow", f.Name, f.OnError)
+		case f.SharedData != "" && !slices.Contains(f.Stores, f.SharedData):
+			return fmt.Errorf("gojinn_chain: filter %s: shared_data %q is not one of its stores %v", f.Name, f.SharedData, f.Stores)
 		}
 		if len(f.Config) > 0 {
 			if err := checkJSON(f.Config); err != nil {

@@ -68,6 +68,11 @@ type Config struct {
 	// KVStores are the key-value stores the guest may open with
 	// kv_open, by name; nil grants none.
 	KVStores host.KVStores
+	// SharedData names the store (one of KVStores) a Proxy-Wasm
+	// filter's shared data lives on; empty means DefaultSharedDataStore
+	// when it is granted, and no shared data otherwise. Other dialects
+	// have none: naming a store for them is refused.
+	SharedData string
 	// Observer is told of every instance made; nil tells no one.
 	Observer Observer
 	// TraceLogs makes each log line of the guest that Logger writes
@@ -105,6 +110,9 @@ func (c Config) Validate() error {
 		return errors.New("idle timeout cannot be negative")
 	case c.MemoryLimit > maxMemoryLimit:
 		return fmt.Errorf("memory limit %d bytes is over wasm32's 4 GiB", c.MemoryLimit)
+	}
+	if err := c.checkSharedData(); err != nil {
+		return err
 	}
 	if d := c.withDefaults(); d.PoolMin > d.PoolMax {
 		return fmt.Errorf("pool min %d is over pool max %d", d.PoolMin, d.PoolMax)
@@ -157,6 +165,8 @@ type Filter struct {
 	pool     *pool
 	features hostabi.Feature
 	dialect  dialect
+	// sharedData is the store of a Proxy-Wasm filter's shared data.
+	sharedData *host.KVStore
 	// hash is the module's sha256 prefix, as logs and traces show it.
 	hash string
 
@@ -211,6 +221,10 @@ func (e *Engine) load(ctx context.Context, cfg Config) (*Filter, error) {
 		hash:     fmt.Sprintf("%x", key[:moduleHashPrefix]),
 	}
 	if f.dialect, err = checkModule(c.mod, e.wasiFuncs, uint64(f.pages)*wasmPage); err != nil {
+		e.release(ctx, key)
+		return nil, err
+	}
+	if f.sharedData, err = f.sharedDataStore(); err != nil {
 		e.release(ctx, key)
 		return nil, err
 	}

@@ -5,8 +5,10 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gojinn/gojinn/hostabi"
+	"github.com/gojinn/gojinn/hostabi/host"
 	"github.com/gojinn/gojinn/internal/wasmbuild"
 )
 
@@ -89,6 +91,10 @@ func (e *exchange) Request() *http.Request { return e.req }
 func (e *exchange) URI() string            { return e.req.RequestURI }
 func (e *exchange) SetURI(u string) error  { e.req.RequestURI = u; return nil }
 func (e *exchange) ClientAddr() string     { return "192.0.2.1:1234" }
+func (e *exchange) Started() time.Time     { return time.Time{} }
+func (e *exchange) ServerValue(host.ServerValue) (string, bool) {
+	return "", false
+}
 func (e *exchange) Header(k hostabi.Kind) http.Header {
 	if k == hostabi.KindRequest {
 		return e.req.Header

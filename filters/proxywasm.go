@@ -38,25 +38,18 @@ import (
 // contexts count up from the next.
 const proxyWasmRootID = 1
 
-// proxyWasmStores are the shared data and metrics of every Proxy-Wasm
-// filter of an engine.
+// proxyWasmStores are the metrics of every Proxy-Wasm filter of an
+// engine. (Their shared data is on a key-value store: shareddata.go.)
 type proxyWasmStores struct {
-	shared  *proxywasm.SharedData
 	metrics *proxywasm.Metrics
 }
 
-// Bounds of the in-process stores: a guest inventing keys or metric
-// names cannot grow them without end.
-const (
-	proxyWasmSharedBytes = 64 << 20
-	proxyWasmMaxMetrics  = 4096
-)
+// proxyWasmMaxMetrics bounds the metrics: a guest inventing names cannot
+// grow them without end.
+const proxyWasmMaxMetrics = 4096
 
 func newProxyWasmStores() *proxyWasmStores {
-	return &proxyWasmStores{
-		shared:  proxywasm.NewSharedData(proxyWasmSharedBytes),
-		metrics: proxywasm.NewMetrics(proxyWasmMaxMetrics),
-	}
+	return &proxyWasmStores{metrics: proxywasm.NewMetrics(proxyWasmMaxMetrics)}
 }
 
 // ProxyWasmMetrics are the metrics the engine's Proxy-Wasm filters
@@ -94,7 +87,7 @@ func (f *Filter) bindProxyWasm(in *instance) {
 	pw := &proxyWasmInstance{owner: f, nextID: proxyWasmRootID + 1}
 	pw.binding = proxywasm.Binding{
 		Host:       &in.binding,
-		Shared:     f.engine.proxyWasm.shared,
+		Shared:     f.sharedData,
 		Metrics:    f.engine.proxyWasm.metrics,
 		PluginName: f.name,
 		RootID:     proxyWasmRootID,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/hostabi"
+	"github.com/gojinn/gojinn/hostabi/host"
 )
 
 // Policy is what a chain does when a filter fails.
@@ -118,6 +119,7 @@ type Chain struct {
 	readBodyAt int
 	logger     *zap.Logger
 	observer   Observer
+	server     host.ServerValues
 	// exchanges are this chain's own: an Exchange keeps the names of the
 	// variables its chain sets (see Exchange.vars), which another chain
 	// would not set.
@@ -137,6 +139,9 @@ type Options struct {
 	Name     string
 	Logger   *zap.Logger
 	Observer Observer
+	// ServerValues answers the values of a request its server knows
+	// beyond HTTP (host.Exchange's ServerValue); nil knows none.
+	ServerValues host.ServerValues
 }
 
 // New returns a chain of stages, run in order.
@@ -151,7 +156,7 @@ func New(stages []Stage, opts Options) *Chain {
 		opts.Logger = zap.NewNop()
 	}
 	c := &Chain{name: opts.Name, stages: stages, maxBody: opts.MaxBodyBytes, bodyTimeout: opts.BodyTimeout,
-		readBodyAt: len(stages), logger: opts.Logger, observer: opts.Observer}
+		readBodyAt: len(stages), logger: opts.Logger, observer: opts.Observer, server: opts.ServerValues}
 	for i, s := range stages {
 		if s.Filter.Features()&hostabi.FeatureRequestBody != 0 {
 			c.readBodyAt = i
@@ -179,7 +184,7 @@ type Next func(http.ResponseWriter, *http.Request) error
 // under it (see trace.go).
 func (c *Chain) Serve(w http.ResponseWriter, r *http.Request, next Next, visit func(*Exchange)) error {
 	ex := c.exchanges.Get().(*Exchange)
-	ex.req, ex.maxBody = r, c.maxBody
+	ex.req, ex.maxBody, ex.started, ex.server = r, c.maxBody, time.Now(), c.server
 	defer func() {
 		ex.reset()
 		c.exchanges.Put(ex)

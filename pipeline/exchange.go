@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gojinn/gojinn/hostabi"
 	"github.com/gojinn/gojinn/hostabi/host"
@@ -18,6 +19,10 @@ import (
 type Exchange struct {
 	req     *http.Request
 	maxBody int64
+	// started is when Serve began the request; server answers
+	// ServerValue (the chain's Options.ServerValues).
+	started time.Time
+	server  host.ServerValues
 
 	reqBody  []byte
 	reqState bodyState
@@ -74,7 +79,7 @@ var _ host.Exchange = (*Exchange)(nil)
 func (e *Exchange) reset() {
 	e.releaseHeld()
 	e.carryHeader = false
-	e.req = nil
+	e.req, e.server = nil, nil
 	e.reqBody = nil
 	e.reqState = bodyUnread
 	e.status = 0
@@ -124,6 +129,17 @@ func (e *Exchange) SetURI(uri string) error {
 
 // ClientAddr implements host.Exchange.
 func (e *Exchange) ClientAddr() string { return e.req.RemoteAddr }
+
+// Started implements host.Exchange.
+func (e *Exchange) Started() time.Time { return e.started }
+
+// ServerValue implements host.Exchange.
+func (e *Exchange) ServerValue(v host.ServerValue) (string, bool) {
+	if e.server == nil {
+		return "", false
+	}
+	return e.server(e.req, v)
+}
 
 // Header implements host.Exchange.
 func (e *Exchange) Header(k hostabi.Kind) http.Header {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -77,6 +78,14 @@ func TestCaddyThreeDialects(t *testing.T) {
 	metrics
 }
 http://localhost:%d {
+	handle /props/* {
+		gojinn_chain {
+			filter props %s {
+				config `+"`"+`{"plugin": "properties"}`+"`"+`
+			}
+		}
+		reverse_proxy %s
+	}
 	handle /counted/* {
 		gojinn_chain {
 			filter counted %s {
@@ -100,7 +109,7 @@ http://localhost:%d {
 		reverse_proxy %s
 	}
 }
-`, adminPort, caddyPort, caddyPort, sdk, metricsCfg, strings.TrimPrefix(up.URL, "http://"),
+`, adminPort, caddyPort, caddyPort, sdk, strings.TrimPrefix(up.URL, "http://"), sdk, metricsCfg, strings.TrimPrefix(up.URL, "http://"),
 		hello, httpWasmProbe, earlyCfg, sdk, headersCfg, strings.TrimPrefix(up.URL, "http://")), "caddyfile")
 
 	get := func(url string, header map[string]string) (*http.Response, string) {
@@ -148,6 +157,8 @@ http://localhost:%d {
 			t.Fatalf("the metrics filter did not run: %v", resp.Header)
 		}
 	}
+	checkConnectionAndUpstream(t, site, strings.TrimPrefix(up.URL, "http://"))
+
 	_, metrics := get(fmt.Sprintf("http://localhost:%d/metrics", adminPort), nil)
 	want := fmt.Sprintf(`gojinn_proxywasm_counter_total{metric="%s_requests_total"} 2`, key)
 	if !strings.Contains(metrics, want) {
@@ -166,4 +177,39 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// checkConnectionAndUpstream: through Caddy, connection.id is the same on
+// two requests over one keep-alive connection and another on a second
+// connection, and upstream.address is the upstream reverse_proxy used.
+func checkConnectionAndUpstream(t *testing.T, site, upstream string) {
+	t.Helper()
+	props := func(c *http.Client) (connID, upstreamAddr string) {
+		t.Helper()
+		resp, err := c.Get(site + "/props/x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body) // read to the end: the connection is kept
+		resp.Body.Close()
+		return resp.Header.Get("X-Prop-Connection-Id"), resp.Header.Get("X-Prop-Upstream-Address")
+	}
+	newClient := func() *http.Client {
+		tr := &http.Transport{MaxIdleConnsPerHost: 1}
+		t.Cleanup(tr.CloseIdleConnections)
+		return &http.Client{Transport: tr, Timeout: time.Minute}
+	}
+	one, two := newClient(), newClient()
+	first, addr := props(one)
+	again, _ := props(one)
+	other, _ := props(two)
+	if _, err := strconv.ParseUint(first, 10, 64); err != nil {
+		t.Fatalf("connection.id %q: want a number", first)
+	}
+	if again != first || other == first {
+		t.Fatalf("connection.id %q then %q on one connection, %q on another: want equal, then different", first, again, other)
+	}
+	if addr != upstream {
+		t.Fatalf("upstream.address %q, want %q", addr, upstream)
+	}
 }

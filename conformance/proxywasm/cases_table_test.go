@@ -86,7 +86,7 @@ func TestCaseTable(t *testing.T) {
 			if g.lang == "c++" {
 				config = key
 			}
-			f := filtertest.Load(t, filters.Config{Name: "table", Path: g.path, GuestConfig: []byte(config)})
+			f := filtertest.Load(t, filters.Config{Name: "table", Path: g.path, GuestConfig: []byte(config), KVStores: defaultStore(t)})
 			chain := pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{})
 			for _, c := range tableCases {
 				t.Run(c.probe, func(t *testing.T) { runTableCase(t, chain, c) })

@@ -7,12 +7,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gojinn/gojinn/conformance/proxywasm/plugins"
 	"github.com/gojinn/gojinn/filters"
+	"github.com/gojinn/gojinn/hostabi/host"
 	pwhost "github.com/gojinn/gojinn/hostabi/proxywasm"
 	"github.com/gojinn/gojinn/internal/filtertest"
 	"github.com/gojinn/gojinn/pipeline"
@@ -162,7 +165,8 @@ func sequence(t *testing.T, cfg plugins.Config, n int, watch []string) (emu, got
 	config, _ := json.Marshal(cfg)
 	c := sdkCase{name: cfg.Plugin, config: cfg, req: post("/count", "12345"), watch: watch}
 	emu = emulatorSequence(t, c, config, n)
-	chain := filtertest.Chain(t, pipeline.Options{Name: "pw"}, filters.Config{Name: "pw-" + cfg.Plugin, Wasm: sdkGuest(t), GuestConfig: config})
+	chain := filtertest.Chain(t, pipeline.Options{Name: "pw"}, filters.Config{Name: "pw-" + cfg.Plugin, Wasm: sdkGuest(t),
+		GuestConfig: config, KVStores: defaultStore(t)})
 	srv := newUpstream(t, chain, c)
 	for range n {
 		got = append(got, doRequest(t, srv, c).Header)
@@ -211,16 +215,19 @@ func TestSDKSharedDataCAS(t *testing.T) {
 	config, _ := json.Marshal(plugins.Config{Plugin: "shared", Key: key})
 	c := sdkCase{name: "shared", req: get("/cas"), watchUp: []string{"x-shared-count"}}
 	chain := filtertest.Chain(t, pipeline.Options{Name: "pw"},
-		filters.Config{Name: "pw-cas", Wasm: sdkGuest(t), GuestConfig: config, PoolMin: 4, PoolMax: 4})
+		filters.Config{Name: "pw-cas", Wasm: sdkGuest(t), GuestConfig: config, PoolMin: 4, PoolMax: 4, KVStores: defaultStore(t)})
 	srv := newUpstream(t, chain, c)
-	const n = 40
+	const n = 41
 	seen := make(chan string, n)
+	// The first count alone: the guest writes a key it did not find with
+	// cas 0, unconditionally, which is only safe when nobody else does.
+	seen <- doRequest(t, srv, c).UpHeader["x-shared-count"]
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range n / 4 {
+			for range (n - 1) / 4 {
 				seen <- doRequest(t, srv, c).UpHeader["x-shared-count"]
 			}
 		}()
@@ -278,5 +285,57 @@ func TestSDKConnectionProperties(t *testing.T) {
 		if got := resp.Header.Get(k); got != want || want == "" {
 			t.Errorf("%s: %q, want %q", k, got, want)
 		}
+	}
+}
+
+// TestSDKServerProperties: request.time is when the chain began the
+// request and request.duration the time since, in nanoseconds;
+// connection.id and upstream.address are what the server tells the chain
+// (pipeline.Options.ServerValues), and not found where it tells nothing.
+func TestSDKServerProperties(t *testing.T) {
+	config, _ := json.Marshal(plugins.Config{Plugin: "properties"})
+	server := func(_ *http.Request, v host.ServerValue) (string, bool) {
+		switch v {
+		case host.ServerConnectionID:
+			return "42", true
+		case host.ServerUpstreamAddress:
+			return "192.0.2.9:8080", true
+		}
+		return "", false
+	}
+	for _, tt := range []struct {
+		name                 string
+		server               host.ServerValues
+		wantConn, wantUpAddr string
+	}{
+		{"a server that tells", server, "42", "192.0.2.9:8080"},
+		{"no server", nil, "error: error status returned by host: not found", "error: error status returned by host: not found"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := filtertest.Load(t, filters.Config{Name: "pw-server", Wasm: sdkGuest(t), GuestConfig: config})
+			chain := pipeline.New([]pipeline.Stage{{Filter: f}}, pipeline.Options{ServerValues: tt.server})
+			srv := httptest.NewServer(chain.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+			defer srv.Close()
+			before := time.Now()
+			resp, err := srv.Client().Get(srv.URL + "/server")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			after := time.Now()
+			started, err1 := strconv.ParseInt(resp.Header.Get("X-Prop-Request-Time"), 10, 64)
+			took, err2 := strconv.ParseInt(resp.Header.Get("X-Prop-Request-Duration"), 10, 64)
+			if err1 != nil || err2 != nil || started < before.UnixNano() || started > after.UnixNano() ||
+				took < 0 || took > int64(after.Sub(before)) {
+				t.Errorf("request.time %q, request.duration %q: want a time within [%d, %d] and a duration within it",
+					resp.Header.Get("X-Prop-Request-Time"), resp.Header.Get("X-Prop-Request-Duration"), before.UnixNano(), after.UnixNano())
+			}
+			if got := resp.Header.Get("X-Prop-Connection-Id"); got != tt.wantConn {
+				t.Errorf("connection.id %q, want %q", got, tt.wantConn)
+			}
+			if got := resp.Header.Get("X-Prop-Upstream-Address"); got != tt.wantUpAddr {
+				t.Errorf("upstream.address %q, want %q", got, tt.wantUpAddr)
+			}
+		})
 	}
 }

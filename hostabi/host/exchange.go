@@ -3,6 +3,7 @@ package host
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gojinn/gojinn/hostabi"
 )
@@ -20,6 +21,12 @@ type Exchange interface {
 	SetURI(uri string) error
 	// ClientAddr is the client's address, "ip:port".
 	ClientAddr() string
+	// Started is when the request began, as the host saw it.
+	Started() time.Time
+	// ServerValue is a value of the request its server knows beyond HTTP
+	// (see ServerValue); ok is false when the server has none, as
+	// outside a server that tells it.
+	ServerValue(v ServerValue) (string, bool)
 	// Header is the header map of the request or of the response.
 	Header(k hostabi.Kind) http.Header
 	// Body returns the body of the request or response, buffering it on

@@ -154,9 +154,13 @@ func kvTTL(v uint64) (time.Duration, bool) {
 	return time.Duration(ms) * time.Millisecond, ms >= 0
 }
 
-// kvDo runs op on s, tells s's observer, and maps its error to a result
-// (0 when there is none). An unavailable store under fail-closed traps.
-func kvDo(s *KVStore, which KVOp, op func(context.Context) error) int32 {
+// Do runs op on s, tells s's observer how it ended and how long it took,
+// and returns op's error. When the store could not answer and s fails
+// closed, Do panics with ErrStoreUnavailable instead: inside a host
+// function that fails the call, and the host answers the request 503.
+// Every dialect's store calls go through Do, so that the policy and the
+// metrics are the same whichever ABI a filter speaks.
+func (s *KVStore) Do(which KVOp, op func(context.Context) error) error {
 	var start time.Time
 	if s.Observer != nil {
 		start = time.Now()
@@ -164,15 +168,13 @@ func kvDo(s *KVStore, which KVOp, op func(context.Context) error) int32 {
 	// The store bounds its own operations (a Redis store's timeout):
 	// nothing here can make a call wait longer, or cut one shorter.
 	err := op(context.Background())
-	outcome, r := KVOK, int32(hostabi.ResultOK)
+	outcome := KVOK
 	switch {
 	case err == nil:
 	case errors.Is(err, kvstore.ErrUnavailable):
-		outcome, r = KVUnavailable, hostabi.ErrUnavailable
-	case errors.Is(err, kvstore.ErrTooLarge):
-		outcome, r = KVRefused, hostabi.ErrTooLarge
-	default: // ErrNotInteger, a value of the wrong type on the server
-		outcome, r = KVRefused, hostabi.ErrInvalid
+		outcome = KVUnavailable
+	default: // too large, not an integer, a value of the wrong type on the server
+		outcome = KVRefused
 	}
 	if s.Observer != nil {
 		s.Observer.KVCall(which, outcome, time.Since(start))
@@ -180,7 +182,21 @@ func kvDo(s *KVStore, which KVOp, op func(context.Context) error) int32 {
 	if outcome == KVUnavailable && !s.FailOpen {
 		panic(fmt.Errorf("%w: %s: %s: %v", ErrStoreUnavailable, s.Name, which, err))
 	}
-	return r
+	return err
+}
+
+// kvDo is Do with its error mapped to a result (0 when there is none).
+func kvDo(s *KVStore, which KVOp, op func(context.Context) error) int32 {
+	err := s.Do(which, op)
+	switch {
+	case err == nil:
+		return hostabi.ResultOK
+	case errors.Is(err, kvstore.ErrUnavailable):
+		return hostabi.ErrUnavailable
+	case errors.Is(err, kvstore.ErrTooLarge):
+		return hostabi.ErrTooLarge
+	}
+	return hostabi.ErrInvalid // ErrNotInteger, a value of the wrong type on the server
 }
 
 func kvGet(b *Binding, mem api.Memory, stack []uint64) {

@@ -19,10 +19,10 @@ type Binding struct {
 	// Host is the instance's Gojinn binding; Host.Config is the plugin
 	// configuration.
 	Host *host.Binding
-	// Shared is the shared data of every filter of the process; Metrics
-	// their metrics. Either may be nil: its functions then answer
-	// StatusUnimplemented.
-	Shared  *SharedData
+	// Shared is the key-value store the filter's shared data lives on
+	// (shared.go); Metrics the metrics of every filter of the engine.
+	// Either may be nil: its functions then answer StatusUnimplemented.
+	Shared  *host.KVStore
 	Metrics *Metrics
 	// PluginName is the plugin_name property: the filter's name.
 	PluginName string

@@ -13,6 +13,7 @@ import (
 	"github.com/gojinn/gojinn/hostabi/host"
 	"github.com/gojinn/gojinn/hostabi/proxywasm"
 	"github.com/gojinn/gojinn/internal/filtertest"
+	"github.com/gojinn/gojinn/internal/kvstore"
 	"github.com/gojinn/gojinn/internal/wasmtest"
 	"github.com/gojinn/gojinn/pipeline"
 )
@@ -209,11 +210,18 @@ func FuzzHostCall(f *testing.F) {
 			f.Add(seed(i, phase, hostile...))
 		}
 	}
+	// Shared data on a memory store, so that its functions run.
+	mem, err := kvstore.NewMemory(kvstore.MemoryConfig{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	stores := host.KVStores{filters.DefaultSharedDataStore: {Name: filters.DefaultSharedDataStore, Store: mem}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fn, phase, args := fuzzCall(data)
 		ok := inBounds(shapeOf(fn), args)
 		filter, err := filtertest.Engine(t).Load(context.Background(), filters.Config{Name: "fuzz",
-			Wasm: fuzzGuest(fn, phase, args), MemoryLimit: fuzzMemory, Timeout: filtertest.PatientTimeout})
+			Wasm: fuzzGuest(fn, phase, args), MemoryLimit: fuzzMemory, Timeout: filtertest.PatientTimeout,
+			KVStores: stores})
 		if err != nil {
 			if phase != inConfigure || ok || !errors.Is(err, host.ErrGuestPointer) {
 				t.Fatalf("%s%v in callback %d (pointers in bounds: %v): load error %v", fn.Name, args, phase, ok, err)

@@ -848,42 +848,6 @@ func sendLocalResponse(_ context.Context, b *Binding, m api.Module, stack []uint
 	result(stack, StatusOK)
 }
 
-func getSharedData(ctx context.Context, b *Binding, m api.Module, stack []uint64) {
-	mem := m.Memory()
-	key := host.Read(mem, stack[0], stack[1])
-	host.Read(mem, stack[2], 4)
-	host.Read(mem, stack[3], 4)
-	host.Read(mem, stack[4], 4)
-	if b.Shared == nil {
-		result(stack, StatusUnimplemented)
-		return
-	}
-	v, cas, ok := b.Shared.Get(b.scratch[:0], key)
-	b.scratch = v
-	if !ok {
-		result(stack, StatusNotFound)
-		return
-	}
-	returnBytes(ctx, b, m, stack[2], stack[3], v)
-	putU32(mem, stack[4], cas)
-	result(stack, StatusOK)
-}
-
-func setSharedData(_ context.Context, b *Binding, m api.Module, stack []uint64) {
-	mem := m.Memory()
-	key := host.Read(mem, stack[0], stack[1])
-	value := host.Read(mem, stack[2], stack[3])
-	if b.Shared == nil {
-		result(stack, StatusUnimplemented)
-		return
-	}
-	if len(key) == 0 {
-		result(stack, StatusBadArgument)
-		return
-	}
-	result(stack, b.Shared.Set(key, value, uint32(stack[4])))
-}
-
 func defineMetric(_ context.Context, b *Binding, m api.Module, stack []uint64) {
 	mem := m.Memory()
 	name := host.Read(mem, stack[1], stack[2])
@@ -997,6 +961,20 @@ func property(b *Binding, dst []byte, path string) ([]byte, bool) {
 			return dst, false
 		}
 		return num(n)
+	case "request.time":
+		return num(ex.Started().UnixNano())
+	case "request.duration":
+		return num(int64(time.Since(ex.Started())))
+	case "connection.id":
+		v, ok := ex.ServerValue(host.ServerConnectionID)
+		if !ok {
+			return dst, false
+		}
+		id, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return dst, false
+		}
+		return binary.LittleEndian.AppendUint64(dst, id), true
 	case "source.address":
 		return str(ex.ClientAddr())
 	case "source.port":
@@ -1027,6 +1005,12 @@ func property(b *Binding, dst []byte, path string) ([]byte, bool) {
 	switch path {
 	case "response.code":
 		return num(int64(responseStatus(ex)))
+	case "upstream.address":
+		v, ok := ex.ServerValue(host.ServerUpstreamAddress)
+		if !ok || v == "" {
+			return dst, false
+		}
+		return str(v)
 	case "response.size":
 		n, err := ex.BodySize(hostabi.KindResponse)
 		if err != nil {

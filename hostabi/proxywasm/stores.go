@@ -7,68 +7,6 @@ import (
 	"sync/atomic"
 )
 
-// SharedData is the Proxy-Wasm shared key-value store
-// (proxy_get_shared_data, proxy_set_shared_data): in-process, shared by
-// every instance of every filter that holds it, with the ABI's
-// compare-and-swap: each key has a version, returned by Get, and a Set
-// with a non-zero cas succeeds only when it is still the key's version.
-// It is safe for concurrent use.
-type SharedData struct {
-	mu      sync.Mutex
-	entries map[string]sharedEntry
-	bytes   int
-	limit   int
-}
-
-type sharedEntry struct {
-	value []byte
-	cas   uint32
-}
-
-// NewSharedData returns an empty store holding at most limit bytes of
-// keys and values; a set past it answers StatusInternalFailure.
-func NewSharedData(limit int) *SharedData {
-	return &SharedData{entries: make(map[string]sharedEntry), limit: limit}
-}
-
-// Get returns a copy of key's value appended to dst and its version.
-func (s *SharedData) Get(dst []byte, key []byte) ([]byte, uint32, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.entries[string(key)]
-	if !ok {
-		return dst, 0, false
-	}
-	return append(dst, e.value...), e.cas, true
-}
-
-// Set stores value under key when cas is 0 or the key's version, and
-// returns StatusOK, StatusCASMismatch or, past the store's limit,
-// StatusInternalFailure. value is copied.
-func (s *SharedData) Set(key, value []byte, cas uint32) Status {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.entries[string(key)]
-	if cas != 0 && (!ok || e.cas != cas) {
-		// A key not there has no version a guest could have read.
-		return StatusCASMismatch
-	}
-	grow := len(value) - len(e.value)
-	if !ok {
-		grow += len(key)
-	}
-	if s.bytes+grow > s.limit {
-		return StatusInternalFailure
-	}
-	s.bytes += grow
-	next := e.cas + 1
-	if next == 0 {
-		next = 1 // 0 means "no check"
-	}
-	s.entries[string(key)] = sharedEntry{value: append([]byte(nil), value...), cas: next}
-	return StatusOK
-}
-
 // Metrics are the metrics Proxy-Wasm guests define (proxy_define_metric
 // and friends): in-process, shared by every instance of every filter that
 // holds them, so that the same name from any instance (a restored one

@@ -98,35 +98,6 @@ func TestDeserializeRejects(t *testing.T) {
 	}
 }
 
-func TestSharedDataCAS(t *testing.T) {
-	s := NewSharedData(64)
-	if _, _, ok := s.Get(nil, []byte("k")); ok {
-		t.Fatal("found a key never set")
-	}
-	if st := s.Set([]byte("k"), []byte("v1"), 7); st != StatusCASMismatch {
-		t.Fatalf("cas on a missing key: %d", st)
-	}
-	if st := s.Set([]byte("k"), []byte("v1"), 0); st != StatusOK {
-		t.Fatalf("set: %d", st)
-	}
-	v, cas, ok := s.Get(nil, []byte("k"))
-	if !ok || string(v) != "v1" || cas == 0 {
-		t.Fatalf("get: %q %d %v", v, cas, ok)
-	}
-	if st := s.Set([]byte("k"), []byte("v2"), cas); st != StatusOK {
-		t.Fatalf("set with the current cas: %d", st)
-	}
-	if st := s.Set([]byte("k"), []byte("v3"), cas); st != StatusCASMismatch {
-		t.Fatalf("set with a stale cas: %d", st)
-	}
-	if v, _, _ := s.Get(nil, []byte("k")); string(v) != "v2" {
-		t.Fatalf("value %q after a refused set", v)
-	}
-	if st := s.Set([]byte("big"), make([]byte, 64), 0); st != StatusInternalFailure {
-		t.Fatalf("set past the limit: %d", st)
-	}
-}
-
 func TestMetrics(t *testing.T) {
 	ms := NewMetrics(2)
 	c, st := ms.Define(MetricCounter, []byte("c"))

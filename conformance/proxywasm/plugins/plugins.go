@@ -281,13 +281,14 @@ func (s *stream) OnHttpResponseHeaders(numHeaders int, endOfStream bool) types.A
 	case "properties":
 		for _, path := range []string{"request.path", "request.url_path", "request.method", "request.host",
 			"request.scheme", "request.protocol", "source.address", "source.port", "destination.address",
-			"destination.port", "plugin_name", "response.code"} {
+			"destination.port", "plugin_name", "response.code", "request.time", "request.duration", "connection.id",
+			"upstream.address"} {
 			v, err := proxywasm.GetProperty(strings.Split(path, "."))
 			if err != nil {
 				v = []byte("error: " + err.Error())
 			}
 			switch path {
-			case "source.port", "destination.port", "response.code":
+			case "source.port", "destination.port", "response.code", "request.time", "request.duration", "connection.id":
 				// Integers, 8 bytes little-endian as Envoy has them.
 				if len(v) == 8 {
 					v = []byte(strconv.FormatUint(binary.LittleEndian.Uint64(v), 10))
