@@ -45,7 +45,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        trace_logs                  # log lines become span events
 //	        stores      <name>...       # key-value stores it may open (the gojinn option's)
 //	        shared_data <store>         # Proxy-Wasm shared data's store, one of its stores;
-//	                                    # default: "default" when stores grants it, else none
+//	                                    # default: the app's "default", granted or not
 //	    }
 //	    filter <name> <path>            # the block is optional
 //	}

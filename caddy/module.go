@@ -30,6 +30,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/gojinn/gojinn/filters"
+	"github.com/gojinn/gojinn/hostabi/host"
 	"github.com/gojinn/gojinn/pipeline"
 )
 
@@ -159,6 +160,15 @@ func (c *Chain) Provision(ctx caddy.Context) error {
 			return err
 		}
 		cfg.SharedData = fc.SharedData
+		cfg.SharedDataFallback = func() (*host.KVStore, error) {
+			// The gojinn app's default store, loaded only when a
+			// Proxy-Wasm filter asks for it.
+			s, err := grantedStores(ctx, fc.Name, []string{filters.DefaultSharedDataStore})
+			if err != nil {
+				return nil, err
+			}
+			return s[filters.DefaultSharedDataStore], nil
+		}
 		cfg.Observer = newInstanceMetrics(c.Name, fc.Name)
 		f, err := eng.Load(ctx, cfg)
 		if err != nil {

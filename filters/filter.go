@@ -70,9 +70,17 @@ type Config struct {
 	KVStores host.KVStores
 	// SharedData names the store (one of KVStores) a Proxy-Wasm
 	// filter's shared data lives on; empty means DefaultSharedDataStore
-	// when it is granted, and no shared data otherwise. Other dialects
-	// have none: naming a store for them is refused.
+	// when it is granted, else the store SharedDataFallback gives. Other
+	// dialects have none: naming a store for them is refused.
 	SharedData string
+	// SharedDataFallback gives the host's default store, for a
+	// Proxy-Wasm filter that names none and is granted no
+	// DefaultSharedDataStore: shared data is there without a grant, as
+	// a Proxy-Wasm host's is for every filter (it reaches only its own
+	// key prefix, never the kv_ functions' keys). Called at most once,
+	// during Load, and only for a Proxy-Wasm filter; nil leaves such a
+	// filter without shared data (the functions answer UNIMPLEMENTED).
+	SharedDataFallback func() (*host.KVStore, error)
 	// Observer is told of every instance made; nil tells no one.
 	Observer Observer
 	// TraceLogs makes each log line of the guest that Logger writes

@@ -31,15 +31,28 @@ func grantList(stores host.KVStores) string {
 
 // sharedDataStore is the store a Proxy-Wasm filter's shared data lives
 // on: the one SharedData names, else the granted DefaultSharedDataStore,
-// else none (the shared-data functions answer UNIMPLEMENTED). Only
-// Proxy-Wasm has shared data: a filter of another dialect that names a
-// store is refused, so that a Caddyfile never sets what nothing reads.
+// else the host's (SharedDataFallback), else none (the shared-data
+// functions answer UNIMPLEMENTED). Only Proxy-Wasm has shared data: a
+// filter of another dialect that names a store is refused, so that a
+// Caddyfile never sets what nothing reads.
 func (f *Filter) sharedDataStore() (*host.KVStore, error) {
 	switch {
 	case f.dialect != dialectProxyWasm && f.cfg.SharedData != "":
 		return nil, fmt.Errorf("shared_data: a %s filter has no shared data (only Proxy-Wasm filters do)", f.dialect)
+	case f.dialect != dialectProxyWasm:
+		return nil, nil
 	case f.cfg.SharedData != "":
 		return f.cfg.KVStores[f.cfg.SharedData], nil
 	}
-	return f.cfg.KVStores[DefaultSharedDataStore], nil
+	if s := f.cfg.KVStores[DefaultSharedDataStore]; s != nil {
+		return s, nil
+	}
+	if f.cfg.SharedDataFallback == nil {
+		return nil, nil
+	}
+	s, err := f.cfg.SharedDataFallback()
+	if err != nil {
+		return nil, fmt.Errorf("shared data: the default store: %w", err)
+	}
+	return s, nil
 }

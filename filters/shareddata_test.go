@@ -2,6 +2,7 @@ package filters
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -20,33 +21,39 @@ func TestSharedDataStore(t *testing.T) {
 		}
 		return &host.KVStore{Name: name, Store: m}
 	}
-	def, other := store(DefaultSharedDataStore), store("other")
+	def, other, hosts := store(DefaultSharedDataStore), store("other"), store(DefaultSharedDataStore)
+	fallback := func() (*host.KVStore, error) { return hosts, nil }
+	broken := func() (*host.KVStore, error) { return nil, errors.New("no such app") }
 	both := host.KVStores{def.Name: def, other.Name: other}
 	pw := pwGuest(nil).Encode()
 	gojinn := probeWasm(t)
 	tests := []struct {
-		name    string
-		wasm    []byte
-		stores  host.KVStores
-		shared  string
-		want    *host.KVStore
-		wantErr string
+		name     string
+		wasm     []byte
+		stores   host.KVStores
+		shared   string
+		fallback func() (*host.KVStore, error)
+		want     *host.KVStore
+		wantErr  string
 	}{
-		{"named", pw, both, "other", other, ""},
-		{"default when granted", pw, both, "", def, ""},
-		{"none without a default", pw, host.KVStores{other.Name: other}, "", nil, ""},
-		{"none without stores", pw, nil, "", nil, ""},
-		{"not granted", pw, host.KVStores{other.Name: other}, "default", nil,
+		{"named", pw, both, "other", fallback, other, ""},
+		{"default when granted", pw, both, "", fallback, def, ""},
+		{"the host's without a grant", pw, host.KVStores{other.Name: other}, "", fallback, hosts, ""},
+		{"the host's without stores", pw, nil, "", fallback, hosts, ""},
+		{"none without a default", pw, host.KVStores{other.Name: other}, "", nil, nil, ""},
+		{"none without stores", pw, nil, "", nil, nil, ""},
+		{"the host's store fails", pw, nil, "", broken, nil, "shared data: the default store: no such app"},
+		{"not granted", pw, host.KVStores{other.Name: other}, "default", fallback, nil,
 			`shared_data: store "default" is not one of the filter's stores (other)`},
-		{"no stores at all", pw, nil, "x", nil, `shared_data: store "x" is not one of the filter's stores (none)`},
-		{"another dialect", gojinn, both, "other", nil, "shared_data: a gojinn filter has no shared data"},
-		{"another dialect, default unnamed", gojinn, both, "", def, ""},
+		{"no stores at all", pw, nil, "x", fallback, nil, `shared_data: store "x" is not one of the filter's stores (none)`},
+		{"another dialect", gojinn, both, "other", fallback, nil, "shared_data: a gojinn filter has no shared data"},
+		{"another dialect never asks the host", gojinn, both, "", broken, nil, ""},
 	}
 	e := newEngine(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, err := e.Load(context.Background(), Config{Name: "shared-data-filter", Wasm: tt.wasm, Timeout: patientTimeout,
-				KVStores: tt.stores, SharedData: tt.shared})
+				KVStores: tt.stores, SharedData: tt.shared, SharedDataFallback: tt.fallback})
 			if tt.wantErr != "" {
 				if err == nil {
 					f.Close(context.Background())

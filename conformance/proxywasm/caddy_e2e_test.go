@@ -60,6 +60,7 @@ func TestCaddyThreeDialects(t *testing.T) {
 	headersCfg, _ := json.Marshal(plugins.Config{Plugin: "headers", Header: "x-wasm-header", Value: "from-caddy"})
 	key := fmt.Sprintf("caddy_e2e_%d", os.Getpid())
 	metricsCfg, _ := json.Marshal(plugins.Config{Plugin: "metrics", Key: key})
+	sharedCfg, _ := json.Marshal(plugins.Config{Plugin: "shared", Key: key})
 	// The http-wasm probe's config is not JSON, which a Caddyfile's
 	// inline config must be: it comes from a file.
 	earlyCfg := filepath.Join(t.TempDir(), "early.conf")
@@ -82,6 +83,14 @@ http://localhost:%d {
 		gojinn_chain {
 			filter props %s {
 				config `+"`"+`{"plugin": "properties"}`+"`"+`
+			}
+		}
+		reverse_proxy %s
+	}
+	handle /shared/* {
+		gojinn_chain {
+			filter shared %s {
+				config `+"`%s`"+`
 			}
 		}
 		reverse_proxy %s
@@ -109,7 +118,8 @@ http://localhost:%d {
 		reverse_proxy %s
 	}
 }
-`, adminPort, caddyPort, caddyPort, sdk, strings.TrimPrefix(up.URL, "http://"), sdk, metricsCfg, strings.TrimPrefix(up.URL, "http://"),
+`, adminPort, caddyPort, caddyPort, sdk, strings.TrimPrefix(up.URL, "http://"),
+		sdk, sharedCfg, strings.TrimPrefix(up.URL, "http://"), sdk, metricsCfg, strings.TrimPrefix(up.URL, "http://"),
 		hello, httpWasmProbe, earlyCfg, sdk, headersCfg, strings.TrimPrefix(up.URL, "http://")), "caddyfile")
 
 	get := func(url string, header map[string]string) (*http.Response, string) {
@@ -150,6 +160,13 @@ http://localhost:%d {
 	if resp, body := get(site+"/admin/x", nil); resp.StatusCode != http.StatusForbidden ||
 		resp.Header.Get("X-Proxy-Wasm-Go-Sdk-Example") != "" {
 		t.Fatalf("/admin: status %d body %q headers %v", resp.StatusCode, body, resp.Header)
+	}
+
+	// Shared data without a store granted: the gojinn app's default.
+	for i := 1; i <= 2; i++ {
+		if resp, _ := get(site+"/shared/x", nil); resp.Header.Get("X-Shared-Now") != fmt.Sprint(i) {
+			t.Fatalf("shared data, request %d: X-Shared-Now %q", i, resp.Header.Get("X-Shared-Now"))
+		}
 	}
 
 	for range 2 {
