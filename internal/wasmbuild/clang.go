@@ -34,10 +34,11 @@ type clangLang struct {
 }
 
 var (
-	// C11 with the C++ build's warnings; nothing else is needed (the ABI
-	// reports errors as results).
+	// C11 with the C++ build's warnings; GNU's dialect of it, so that
+	// wasi-libc declares POSIX's functions (strnlen, strtok_r), which a
+	// filter's author expects of clang's default.
 	langC = clangLang{"c", "c", "clang",
-		[]string{"--target=wasm32-wasi", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror"},
+		[]string{"--target=wasm32-wasi", "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror"},
 		[]string{"libc.a"}, ErrNoC}
 	// The flags build a filter as the README tells a C++ author to:
 	// C++17, no exceptions (the ABI reports errors as results, and libc++

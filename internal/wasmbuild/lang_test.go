@@ -143,8 +143,9 @@ var clangCases = []struct {
 			"GOJINN_EXPORT_ABI_V1\nGOJINN_EXPORT(\"answer\") int answer(void) { return (int)strlen(\"ab\") + kAnswer; }\n",
 		locals: [2]string{"enum { kAnswer = 42 };\n", "enum { kAnswer = 43 };\n"},
 		// C11 and not C++: a void * converts to an int * unasked.
-		command: "_Static_assert(__STDC_VERSION__ == 201112L, \"C11\");\n" +
-			"int main(void) { int x = 0; void *v = &x; int *p = v; return *p; }\n",
+		// POSIX's strnlen is declared, as a C author expects.
+		command: "#include <string.h>\n_Static_assert(__STDC_VERSION__ == 201112L, \"C11\");\n" +
+			"int main(void) { int x = 0; void *v = &x; int *p = v; return *p + (int)strnlen(\"\", 1); }\n",
 	},
 	{
 		lang: langCXX,

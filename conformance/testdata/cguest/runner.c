@@ -4,9 +4,6 @@
  * language) and reports one line per step. Its twin in Go is
  * testdata/goguest; both must print the same report for every case.
  */
-/* strtok_r is POSIX's, not C11's. */
-#define _POSIX_C_SOURCE 200809L
-
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
