@@ -1,10 +1,7 @@
 package conformance
 
 import (
-	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 
@@ -19,15 +16,15 @@ func SourceDir() string {
 }
 
 // BuildGuests builds the case runners from source, one per language: Go,
-// C, Rust and C++. The C one goes into outDir, the others into the cache
+// C, Rust and C++, or finds them built from the same sources in the cache
 // of built guests (internal/wasmbuild) that test binaries share.
-func BuildGuests(outDir string) ([]Guest, error) {
+func BuildGuests() ([]Guest, error) {
 	src := filepath.Join(SourceDir(), "testdata")
 	goWasm, err := BuildGo(filepath.Join(src, "goguest"))
 	if err != nil {
 		return nil, err
 	}
-	cWasm, err := BuildC(filepath.Join(src, "cguest", "runner.c"), outDir)
+	cWasm, err := readBuilt(wasmbuild.C(filepath.Join(src, "cguest", "runner.c")))
 	if err != nil {
 		return nil, err
 	}
@@ -55,26 +52,3 @@ func readBuilt(path string, err error) ([]byte, error) {
 // it built from the same sources in the cache that test binaries share
 // (os.UserCacheDir()/gojinn/test-guests, or $GOJINN_TEST_CACHE).
 func BuildGo(pkgDir string) ([]byte, error) { return readBuilt(wasmbuild.Go(pkgDir)) }
-
-// ErrNoClang is the error of BuildC when the C toolchain is missing.
-var ErrNoClang = errors.New("clang for wasm32-wasi is not installed: run `make deps` " +
-	"(it installs clang, lld, wasi-libc and libclang-rt-14-dev-wasm32)")
-
-// BuildC builds a C guest as a WASI reactor with clang, including
-// hostabi/gojinn.h.
-func BuildC(file, outDir string) ([]byte, error) {
-	clang, err := exec.LookPath("clang")
-	if err != nil {
-		return nil, ErrNoClang
-	}
-	out := filepath.Join(outDir, filepath.Base(file)+".wasm")
-	include := filepath.Join(SourceDir(), "..", "hostabi")
-	cmd := exec.Command(clang, "--target=wasm32-wasi", "-O2", "-mexec-model=reactor",
-		"-Wall", "-Werror", "-Wl,--strip-debug", "-I", include, "-o", out, file)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		// A clang without the wasm32 sysroot or runtime fails here, not
-		// at LookPath: say what to install as well as what it said.
-		return nil, fmt.Errorf("building %s: %w\n%s\n%w", file, err, b, ErrNoClang)
-	}
-	return os.ReadFile(out)
-}

@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"os"
 	"sync"
 	"testing"
 
@@ -9,16 +8,8 @@ import (
 )
 
 // buildRunners builds the case runners once per test binary, for the
-// tests that need them: the Go runner comes from the cache of built
-// guests, the C runner (a second's work) is built each time.
-var buildRunners = sync.OnceValues(func() ([]Guest, error) {
-	dir, err := os.MkdirTemp("", "gojinn-conformance")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	return BuildGuests(dir)
-})
+// tests that need them, or finds them in the cache of built guests.
+var buildRunners = sync.OnceValues(BuildGuests)
 
 // runners returns the case runners, or fails the test with why they
 // could not be built (clang missing, say): the tests do not skip.

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/gojinn/gojinn/filters"
+	"github.com/gojinn/gojinn/internal/wasmbuild"
 )
 
 // echo is what the probe's "echo" answers: what it was given.
@@ -223,15 +222,11 @@ func TestConfigErrors(t *testing.T) {
 // TestServeCCommand: a function in another language, a C program built
 // as a WASI command with nothing of Gojinn in it, runs as Go's do.
 func TestServeCCommand(t *testing.T) {
-	clang, err := exec.LookPath("clang")
+	path, err := wasmbuild.CCommand("testdata/ccommand/greet.c")
 	if err != nil {
-		t.Fatal("clang for wasm32-wasi is not installed: run `make deps`")
+		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), "greet.wasm")
-	if b, err := exec.Command(clang, "--target=wasm32-wasi", "-O2", "-Wall", "-Werror", "-o", out, "testdata/ccommand/greet.c").CombinedOutput(); err != nil {
-		t.Fatalf("building the C function: %v\n%s", err, b)
-	}
-	wasm, err := os.ReadFile(out)
+	wasm, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 	wasm "github.com/http-wasm/http-wasm-host-go/handler/nethttp"
 	"github.com/tetratelabs/wazero"
 
-	"github.com/gojinn/gojinn/conformance"
 	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/internal/wasmbuild"
 	"github.com/gojinn/gojinn/pipeline"
@@ -50,14 +49,15 @@ func wat(path string) func(testing.TB) []byte {
 	}
 }
 
+// c builds a C file with clang and wasi-libc (wasmbuild.C).
 func c(path string) func(testing.TB) []byte {
 	return func(tb testing.TB) []byte {
 		tb.Helper()
-		b, err := conformance.BuildC(path, tb.TempDir())
+		built, err := wasmbuild.C(path)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		return b
+		return readFile(tb, built)
 	}
 }
 

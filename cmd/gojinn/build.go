@@ -11,7 +11,6 @@ import (
 	"go/token"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,15 +18,12 @@ import (
 	"github.com/gojinn/gojinn/internal/wasmbuild"
 )
 
-// toolchain is how a kind of source folder is built: the builders of
-// internal/wasmbuild, which hold the flags each language needs (the
-// Makefile's), and one for C.
+// toolchain is how a kind of source folder is built: one of the builders
+// of internal/wasmbuild, which hold the flags each language needs (the
+// Makefile's) and return a module in the cache of built guests.
 type toolchain struct {
 	name  string
 	build func(dir string) (string, error)
-	// temporary: build returns a file in a temporary folder of its own,
-	// to remove once the module is copied out, not one in the cache.
-	temporary bool
 }
 
 // pickToolchain tells by what dir holds which toolchain builds it:
@@ -39,7 +35,7 @@ type toolchain struct {
 // a cdylib or a binary).
 func pickToolchain(dir string) (toolchain, error) {
 	if exists(filepath.Join(dir, "Cargo.toml")) {
-		return toolchain{"rust", wasmbuild.Rust, false}, nil
+		return toolchain{"rust", wasmbuild.Rust}, nil
 	}
 	if exists(filepath.Join(dir, "go.mod")) || hasGoSource(dir) {
 		reactor, err := isReactorGo(dir)
@@ -47,9 +43,9 @@ func pickToolchain(dir string) (toolchain, error) {
 		case err != nil:
 			return toolchain{}, err
 		case reactor:
-			return toolchain{"go", wasmbuild.Go, false}, nil
+			return toolchain{"go", wasmbuild.Go}, nil
 		}
-		return toolchain{"go, a WASI command", wasmbuild.GoCommand, false}, nil
+		return toolchain{"go, a WASI command", wasmbuild.GoCommand}, nil
 	}
 	cpp := append(glob(dir, "*.cpp"), glob(filepath.Join(dir, "src"), "*.cpp")...)
 	c := append(glob(dir, "*.c"), glob(filepath.Join(dir, "src"), "*.c")...)
@@ -64,21 +60,20 @@ func pickToolchain(dir string) (toolchain, error) {
 		case err != nil:
 			return toolchain{}, err
 		case filter:
-			return toolchain{"c++", func(string) (string, error) { return wasmbuild.CXX(cpp[0]) }, false}, nil
+			return toolchain{"c++", func(string) (string, error) { return wasmbuild.CXX(cpp[0]) }}, nil
 		}
-		return toolchain{"c++, a WASI command", func(string) (string, error) { return wasmbuild.CXXCommand(cpp[0]) }, false}, nil
+		return toolchain{"c++, a WASI command", func(string) (string, error) { return wasmbuild.CXXCommand(cpp[0]) }}, nil
 	case len(c) > 1:
 		return toolchain{}, fmt.Errorf("%s: %d C files (%s, ...): the C build takes one", dir, len(c), c[0])
 	case len(c) == 1:
 		filter, err := isFilterSource(c[0])
-		if err != nil {
+		switch {
+		case err != nil:
 			return toolchain{}, err
+		case filter:
+			return toolchain{"c", func(string) (string, error) { return wasmbuild.C(c[0]) }}, nil
 		}
-		name := "c"
-		if !filter {
-			name = "c, a WASI command"
-		}
-		return toolchain{name, func(string) (string, error) { return buildC(c[0], filter) }, true}, nil
+		return toolchain{"c, a WASI command", func(string) (string, error) { return wasmbuild.CCommand(c[0]) }}, nil
 	}
 	return toolchain{}, fmt.Errorf("%s: no Cargo.toml, go.mod, Go, C++ or C file: nothing gojinn build knows how to build", dir)
 }
@@ -129,37 +124,6 @@ func isFilterSource(path string) (bool, error) {
 		return false, err
 	}
 	return bytes.Contains(src, []byte(`#include "gojinn.h`)), nil
-}
-
-// cFlags build C as the README tells a C author to, with the C++
-// build's warnings: a WASI reactor for a filter, a command (whose _start
-// runs main) for a function.
-var cFlags = []string{"--target=wasm32-wasi", "-O2", "-Wall", "-Wextra", "-Werror", "-Wl,--strip-debug"}
-
-// buildC builds one C file with clang, the repository's hostabi (gojinn.h)
-// on the include path after the file's own folder. C builds in well under
-// a second, so it is not cached: the module goes to a fresh temporary
-// file, which the caller copies.
-func buildC(file string, reactor bool) (string, error) {
-	clang, err := exec.LookPath("clang")
-	if err != nil {
-		return "", fmt.Errorf("building %s: clang for wasm32-wasi is not installed: run `make deps` (clang, lld, wasi-libc)", file)
-	}
-	dir, err := os.MkdirTemp("", "gojinn-build-c-")
-	if err != nil {
-		return "", err
-	}
-	out := filepath.Join(dir, "module.wasm")
-	args := append([]string{}, cFlags...)
-	if reactor {
-		args = append(args, "-mexec-model=reactor")
-	}
-	args = append(args, "-I", wasmbuild.HostABIDir(), "-o", out, file)
-	if b, err := exec.Command(clang, args...).CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		return "", fmt.Errorf("building %s for wasm32-wasi (c): %w\n%s", file, err, b)
-	}
-	return out, nil
 }
 
 // gojinnModule is this repository's module path.
@@ -243,9 +207,6 @@ func buildAndCheck(dir, out string, guestCfg []byte, w io.Writer) (bool, error) 
 	built, err := tc.build(abs)
 	if err != nil {
 		return false, err
-	}
-	if tc.temporary {
-		defer os.RemoveAll(filepath.Dir(built))
 	}
 	if err := copyFile(built, out); err != nil {
 		return false, err

@@ -94,7 +94,7 @@ func TestBuild(t *testing.T) {
 			name:   "C that does not link",
 			args:   []string{cSource},
 			code:   exitFailure,
-			errOut: "filter.c for wasm32-wasi (c): exit status 1",
+			errOut: "filter.c for wasm32-wasi (c, command): exit status 1",
 		},
 		{
 			name:   "a folder that is not there",

@@ -66,16 +66,16 @@ func tableRoute(w http.ResponseWriter, r *http.Request) {
 }
 
 // TestCaseTable runs every case of the table with the Go SDK guest and
-// the C++ one through a chain, and requires both to answer as the case
+// the C one through a chain, and requires both to answer as the case
 // says.
 func TestCaseTable(t *testing.T) {
-	cprobe, err := wasmbuild.CXX("testdata/cprobe/probe.cc")
+	cprobe, err := wasmbuild.C("testdata/cprobe/probe.c")
 	if err != nil {
 		t.Fatal(err)
 	}
 	guests := []struct{ lang, path string }{
 		{"go", filtertest.Path(t, "testdata/sdkguest")},
-		{"c++", cprobe},
+		{"c", cprobe},
 	}
 	for _, g := range guests {
 		t.Run(g.lang, func(t *testing.T) {
@@ -83,7 +83,7 @@ func TestCaseTable(t *testing.T) {
 			// the two guests (one engine) and repeated runs start fresh.
 			key := strings.ReplaceAll(fmt.Sprintf("table_%s_%p", g.lang, t), "+", "p")
 			config := fmt.Sprintf(`{"plugin": "probe", "key": %q}`, key)
-			if g.lang == "c++" {
+			if g.lang == "c" {
 				config = key
 			}
 			f := filtertest.Load(t, filters.Config{Name: "table", Path: g.path, GuestConfig: []byte(config), KVStores: defaultStore(t)})

@@ -125,44 +125,144 @@ func TestRustErrors(t *testing.T) {
 	}
 }
 
-func TestCXXBuildsAndKeysItsHeaders(t *testing.T) {
-	cache := t.TempDir()
-	t.Setenv(CacheDirEnv, cache)
-	dir := t.TempDir()
-	src := filepath.Join(dir, "probe.cpp")
-	write(t, filepath.Join(dir, "local.h"), "constexpr int kAnswer = 42;\n")
-	write(t, src, "#include <string_view>\n#include \"gojinn.h\"\n#include \"local.h\"\n"+
-		"GOJINN_EXPORT_ABI_V1\nGOJINN_EXPORT(\"answer\") int answer() { return std::string_view(\"ab\").size() + kAnswer; }\n")
-	clang, err := exec.LookPath("clang++")
-	if err != nil {
-		t.Fatalf("%v: %v", err, ErrNoCXX)
+// clangCases are, per language clang builds, a filter's source that
+// includes a system header, gojinn.h and local.h (which defines kAnswer,
+// two ways), and a command's source that holds in that language and
+// standard only.
+var clangCases = []struct {
+	lang    clangLang
+	file    string
+	filter  string
+	locals  [2]string
+	command string
+}{
+	{
+		lang: langC,
+		file: "probe.c",
+		filter: "#include <string.h>\n#include \"gojinn.h\"\n#include \"local.h\"\n" +
+			"GOJINN_EXPORT_ABI_V1\nGOJINN_EXPORT(\"answer\") int answer(void) { return (int)strlen(\"ab\") + kAnswer; }\n",
+		locals: [2]string{"enum { kAnswer = 42 };\n", "enum { kAnswer = 43 };\n"},
+		// C11 and not C++: a void * converts to an int * unasked.
+		// POSIX's strnlen is declared, as a C author expects.
+		command: "#include <string.h>\n_Static_assert(__STDC_VERSION__ == 201112L, \"C11\");\n" +
+			"int main(void) { int x = 0; void *v = &x; int *p = v; return *p + (int)strnlen(\"\", 1); }\n",
+	},
+	{
+		lang: langCXX,
+		file: "probe.cpp",
+		filter: "#include <string_view>\n#include \"gojinn.h\"\n#include \"local.h\"\n" +
+			"GOJINN_EXPORT_ABI_V1\nGOJINN_EXPORT(\"answer\") int answer() { return std::string_view(\"ab\").size() + kAnswer; }\n",
+		locals: [2]string{"constexpr int kAnswer = 42;\n", "constexpr int kAnswer = 43;\n"},
+		// C++17 and not C: static_assert is a keyword.
+		command: "static_assert(__cplusplus == 201703L, \"C++17\");\nint main() { return 0; }\n",
+	},
+}
+
+// TestClangBuildsAndKeysItsHeaders: each language builds a filter (a
+// reactor) and a command into the cache, under a key that follows the
+// headers the file includes, and says why a file does not compile.
+func TestClangBuildsAndKeysItsHeaders(t *testing.T) {
+	for _, c := range clangCases {
+		t.Run(c.lang.name, func(t *testing.T) {
+			cache := t.TempDir()
+			t.Setenv(CacheDirEnv, cache)
+			dir := t.TempDir()
+			src := filepath.Join(dir, c.file)
+			write(t, filepath.Join(dir, "local.h"), c.locals[0])
+			write(t, src, c.filter)
+			clang, err := exec.LookPath(c.lang.driver)
+			if err != nil {
+				t.Fatalf("%v: %v", err, c.lang.missing)
+			}
+			key := func() string {
+				t.Helper()
+				k, err := clangKey(c.lang, clang, HostABIDir(), src, clangReactor)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return k
+			}
+			k0 := key()
+			write(t, filepath.Join(dir, "local.h"), c.locals[1])
+			if k1 := key(); k1 == k0 {
+				t.Error("an included header changed and the key did not")
+			}
+			path, err := buildClang(c.lang, src, clangReactor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if prefix := "probe-" + c.lang.tag + "-reactor-"; filepath.Dir(path) != cache || !strings.HasPrefix(filepath.Base(path), prefix) {
+				t.Fatalf("built to %s, want %s<key>.wasm in %s", path, prefix, cache)
+			}
+			wantModule(t, path, "answer", "_initialize")
+			mark := []byte("\x00asm-marked")
+			write(t, path, string(mark))
+			if again, err := buildClang(c.lang, src, clangReactor); err != nil || again != path {
+				t.Fatalf("second build: %s, %v; want %s", again, err, path)
+			}
+			if b, _ := os.ReadFile(path); !bytes.Equal(b, mark) {
+				t.Fatal("the cached guest was built again")
+			}
+			write(t, src, c.command)
+			command, err := buildClang(c.lang, src, clangCommand)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantModule(t, command, "_start")
+			write(t, src, "int broken( {\n")
+			if _, err := buildClang(c.lang, src, clangReactor); err == nil ||
+				!strings.Contains(err.Error(), "expected") || !errors.Is(err, c.lang.missing) {
+				t.Errorf("a file that does not compile: err = %v, want clang's message and the hint", err)
+			}
+			leftovers(t, cache)
+		})
 	}
-	key := func() string {
-		t.Helper()
-		k, err := cxxKey(clang, HostABIDir(), src, cxxReactor)
-		if err != nil {
-			t.Fatal(err)
+}
+
+// TestClangCommandsKeepToTheirLanguage: each builder compiles its own
+// language and standard, so the other's command does not build.
+func TestClangCommandsKeepToTheirLanguage(t *testing.T) {
+	t.Setenv(CacheDirEnv, t.TempDir())
+	for i, c := range clangCases {
+		other := clangCases[1-i]
+		t.Run(c.lang.name, func(t *testing.T) {
+			src := filepath.Join(t.TempDir(), c.file)
+			write(t, src, other.command)
+			if _, err := buildClang(c.lang, src, clangCommand); err == nil {
+				t.Errorf("the %s builder built a %s command", c.lang.name, other.lang.name)
+			}
+		})
+	}
+}
+
+// TestClangMissing: without the driver on PATH, the error says what to
+// install.
+func TestClangMissing(t *testing.T) {
+	t.Setenv(CacheDirEnv, t.TempDir())
+	t.Setenv("PATH", t.TempDir())
+	for _, c := range clangCases {
+		src := filepath.Join(t.TempDir(), c.file)
+		write(t, src, c.command)
+		if _, err := buildClang(c.lang, src, clangCommand); !errors.Is(err, c.lang.missing) ||
+			!strings.Contains(err.Error(), "make deps") {
+			t.Errorf("%s: err = %v, want %v", c.lang.name, err, c.lang.missing)
 		}
-		return k
 	}
-	k0 := key()
-	write(t, filepath.Join(dir, "local.h"), "constexpr int kAnswer = 43;\n")
-	if k1 := key(); k1 == k0 {
-		t.Error("an included header changed and the key did not")
-	}
-	path, err := buildCXX(src, cxxReactor)
-	if err != nil {
-		t.Fatal(err)
-	}
+}
+
+// wantModule fails the test unless the file at path is a wasm module
+// that names each of names (an export's name is in the module's bytes).
+func wantModule(t *testing.T, path string, names ...string) {
+	t.Helper()
 	b, err := os.ReadFile(path)
-	if err != nil || !bytes.HasPrefix(b, []byte("\x00asm")) || !bytes.Contains(b, []byte("answer")) {
-		t.Fatalf("%s is not the file's module: %v", path, err)
+	if err != nil || !bytes.HasPrefix(b, []byte("\x00asm")) {
+		t.Fatalf("%s is not a wasm module: %v", path, err)
 	}
-	write(t, src, "int broken( {\n")
-	if _, err := buildCXX(src, cxxReactor); err == nil || !strings.Contains(err.Error(), "make deps") {
-		t.Errorf("a file that does not compile: err = %v, want clang's message and the hint", err)
+	for _, n := range names {
+		if !bytes.Contains(b, []byte(n)) {
+			t.Errorf("%s does not name %s", path, n)
+		}
 	}
-	leftovers(t, cache)
 }
 
 func TestMakeDeps(t *testing.T) {

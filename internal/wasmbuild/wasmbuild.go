@@ -1,7 +1,8 @@
 // Package wasmbuild builds guests to wasm for tests and tools, so that no
 // .wasm file is ever committed: Go with the standard toolchain (Go,
 // GoCommand), Rust with Debian's rustc and cargo (Rust), C and C++ with
-// clang (C, CXX).
+// clang (C, CCommand, CXX, CXXCommand: one builder, the language a
+// parameter).
 //
 // A build takes seconds, and every test binary of the module needs some
 // of the same guests, so builds are kept in a folder shared by every

@@ -23,13 +23,7 @@ func main() {
 }
 
 func run() int {
-	dir, err := os.MkdirTemp("", "gojinn-conformance")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	defer os.RemoveAll(dir)
-	guests, err := conformance.BuildGuests(dir)
+	guests, err := conformance.BuildGuests()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "conformance:", err)
 		return 2

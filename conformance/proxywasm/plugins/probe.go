@@ -9,7 +9,7 @@ import (
 )
 
 // The "probe" filter is the case table of cases_table_test.go with the Go
-// SDK; testdata/cprobe is the same table in C++ on the raw ABI. The
+// SDK; testdata/cprobe is the same table in C on the raw ABI. The
 // request's X-Probe header names the case; the configuration's Key names
 // its metric and shared data.
 
@@ -64,7 +64,7 @@ func (s *stream) probeRequestHeaders() types.Action {
 	case "metric":
 		m := proxywasm.DefineCounterMetric(s.p.cfg.Key + "_probe_total")
 		m.Increment(2)
-		// The SDK's Increment takes an unsigned delta: the C++ guest's
+		// The SDK's Increment takes an unsigned delta: the C guest's
 		// -1, which a counter refuses, has no Go spelling.
 		logErr("add", proxywasm.AddHttpRequestHeader("x-metric", strconv.FormatUint(m.Value(), 10)))
 	case "shared":

@@ -19,4 +19,7 @@ HTTPWASM_EXPORT("handle_request") uint64_t handle_request(void) {
 	return 1;
 }
 
-HTTPWASM_EXPORT("handle_response") void handle_response(uint32_t req_ctx, uint32_t is_error) {}
+HTTPWASM_EXPORT("handle_response") void handle_response(uint32_t req_ctx, uint32_t is_error) {
+	(void)req_ctx;
+	(void)is_error;
+}
