@@ -38,14 +38,7 @@ func TestCaddyThreeDialects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := wasmbuild.CompilationCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if dir == "" {
-		dir = "off"
-	}
-	t.Setenv(gojinn.CacheDirEnv, dir)
+	useCompilationCache(t)
 
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Upstream-Saw", fmt.Sprintf("hello=%s;pw=%s;test=%s", r.Header.Get("X-Hello"),
@@ -184,6 +177,21 @@ http://localhost:%d {
 	if want := fmt.Sprintf(`gojinn_proxywasm_gauge{metric="%s_inflight"} 0`, key); !strings.Contains(metrics, want) {
 		t.Fatalf("/metrics has no %q:\n%s", want, grepLines(metrics, "gojinn_proxywasm"))
 	}
+}
+
+// useCompilationCache points the Caddy a test runs at the tests'
+// compilation cache (wasmbuild's), so that its filters are not compiled
+// again, or at none when the tests keep none.
+func useCompilationCache(t *testing.T) {
+	t.Helper()
+	dir, err := wasmbuild.CompilationCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir == "" {
+		dir = "off"
+	}
+	t.Setenv(gojinn.CacheDirEnv, dir)
 }
 
 func grepLines(s, sub string) string {

@@ -12,10 +12,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2/caddytest"
 
-	gojinn "github.com/gojinn/gojinn/caddy"
 	"github.com/gojinn/gojinn/internal/filtertest"
 	"github.com/gojinn/gojinn/internal/loopback"
-	"github.com/gojinn/gojinn/internal/wasmbuild"
 )
 
 // TestCaddySDKGuestsAgree runs every case of TestSDKGuestsAgree through
@@ -31,14 +29,7 @@ func TestCaddySDKGuestsAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	adminPort := ports[0]
-	dir, err := wasmbuild.CompilationCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if dir == "" {
-		dir = "off"
-	}
-	t.Setenv(gojinn.CacheDirEnv, dir)
+	useCompilationCache(t)
 	sdk := filtertest.Path(t, "testdata/sdkguest")
 
 	ups := make([]*upstream, len(cases))

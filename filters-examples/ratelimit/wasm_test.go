@@ -33,15 +33,21 @@ type guest struct {
 // guests builds the filter in Go and in Rust.
 func guests(t testing.TB) []guest {
 	t.Helper()
+	return []guest{{"go", filtertest.Build(t, ".")}, {"rust", rustWasm(t)}}
+}
+
+// rustWasm builds filters-examples/ratelimit-rust.
+func rustWasm(t testing.TB) []byte {
+	t.Helper()
 	path, err := wasmbuild.Rust("../ratelimit-rust")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rust, err := os.ReadFile(path)
+	wasm, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []guest{{"go", filtertest.Build(t, ".")}, {"rust", rust}}
+	return wasm
 }
 
 // eachGuest runs test on each build of the filter, in parallel.
@@ -308,14 +314,7 @@ func FuzzRustConfig(f *testing.F) {
 		`{"limit": "\ud800"}`, `{"limit": 1e400}`, `{"window": "9999999999h", "limit": 1}`, `{"a":` + strings.Repeat("[", 70), "\xff"} {
 		f.Add([]byte(seed))
 	}
-	path, err := wasmbuild.Rust("../ratelimit-rust")
-	if err != nil {
-		f.Fatal(err)
-	}
-	wasm, err := os.ReadFile(path)
-	if err != nil {
-		f.Fatal(err)
-	}
+	wasm := rustWasm(f)
 	eng := filtertest.Engine(f)
 	f.Fuzz(func(t *testing.T, config []byte) {
 		fl, err := eng.Load(t.Context(), filters.Config{Name: "ratelimit", Wasm: wasm, GuestConfig: config,
