@@ -58,6 +58,9 @@ type Chain struct {
 	keys    *filters.KeySets
 	metrics *chainMetrics
 	logger  *zap.Logger
+	// server is the HTTP server whose connections the chain has
+	// numbered (connection.id), until Cleanup gives it back.
+	server *caddyhttp.Server
 
 	life *lifecycle
 }
@@ -192,7 +195,7 @@ func (c *Chain) Provision(ctx caddy.Context) error {
 		Observer:     c.metrics,
 		ServerValues: caddyServerValues,
 	})
-	numberConnections(ctx)
+	c.server = numberConnections(ctx)
 	return nil
 }
 
@@ -263,6 +266,10 @@ func (c *Chain) Validate() error {
 func (c *Chain) Cleanup() error {
 	if c.life == nil {
 		return nil // never provisioned
+	}
+	if c.server != nil {
+		releaseNumbering(c.server)
+		c.server = nil
 	}
 	if c.life.state.Or(closingBit) == 0 {
 		c.release()

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/caddyserver/caddy/v2"
@@ -25,15 +26,46 @@ type connIDKey struct{}
 // unique within it, across servers and config reloads.
 var connIDs atomic.Uint64
 
+// numbered counts the chains provisioned on each HTTP server, so that
+// the first alone registers numberConnection with it: a server of 200
+// sites with a chain each runs one function per new connection, not 200.
+// A chain's Cleanup gives its count back, and the server's entry goes
+// with the last, as the server does with its config.
+var numbered = struct {
+	mu      sync.Mutex
+	servers map[*caddyhttp.Server]int
+}{servers: make(map[*caddyhttp.Server]int)}
+
 // numberConnections has srv, the HTTP server ctx provisions a chain for,
-// give each new connection an id. Every chain of a server registers it:
-// the first to see a connection numbers it, the others leave it so.
-func numberConnections(ctx caddy.Context) {
+// give each new connection an id, and returns srv for releaseNumbering
+// (nil when there is no server: connection.id is not found then).
+func numberConnections(ctx caddy.Context) *caddyhttp.Server {
 	srv, ok := ctx.Value(caddyhttp.ServerCtxKey).(*caddyhttp.Server)
 	if !ok || srv == nil {
-		return // not under an HTTP server: connection.id is not found
+		return nil
 	}
-	srv.RegisterConnContext(numberConnection)
+	if holdNumbering(srv) {
+		srv.RegisterConnContext(numberConnection)
+	}
+	return srv
+}
+
+// holdNumbering counts one more chain on srv and reports whether it is
+// the first, which registers the hook.
+func holdNumbering(srv *caddyhttp.Server) (first bool) {
+	numbered.mu.Lock()
+	defer numbered.mu.Unlock()
+	numbered.servers[srv]++
+	return numbered.servers[srv] == 1
+}
+
+// releaseNumbering gives back a chain's count on srv.
+func releaseNumbering(srv *caddyhttp.Server) {
+	numbered.mu.Lock()
+	defer numbered.mu.Unlock()
+	if numbered.servers[srv]--; numbered.servers[srv] <= 0 {
+		delete(numbered.servers, srv)
+	}
 }
 
 func numberConnection(ctx context.Context, _ net.Conn) context.Context {
