@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -38,30 +37,13 @@ type benchOptions struct {
 // runs, with their spread), the host's allocations per call, a cold
 // load and a restore from the snapshot, and an instance's memory.
 func bench(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	config := fs.String("config", "", "the guest's config: a file, or JSON written out (starts with { or [)")
-	response := fs.String("response", "", "file with the response the next handler answers with (HTTP/1.1 wire format); default 200 with no body")
-	method := fs.String("method", http.MethodGet, "request method, without a request file")
-	url := fs.String("url", "http://localhost/", "request URL, without a request file")
-	data := fs.String("data", "", "request body, without a request file")
-	var headers headerFlags
-	fs.Var(&headers, "H", `request header "Name: value", repeatable, without a request file`)
-	var fn functionFlags
-	fn.register(fs)
+	flags := newExchangeFlags("bench", stderr)
+	fs := flags.fs
 	runs := fs.Int("runs", 5, "timed runs of calls (the median and spread are over them), and cold loads")
 	calls := fs.Int("calls", 2000, "calls per timed run")
 	instances := fs.Int("instances", 20, "instances restored from the snapshot, for the restore time and the memory")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: gojinn bench [flags] <module.wasm> [request file (HTTP/1.1 wire format)]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return usageCode(err)
-	}
-	if fs.NArg() < 1 || fs.NArg() > 2 {
-		fs.Usage()
-		return exitUsage
+	if code := flags.parse(args); code != 0 {
+		return code
 	}
 	fail := func(code int, err error) int {
 		fmt.Fprintf(stderr, "gojinn bench: %v\n", err)
@@ -70,28 +52,17 @@ func bench(args []string, stdout, stderr io.Writer) int {
 	if *runs < 1 || *calls < 1 || *instances < 1 || *instances > 1000 {
 		return fail(exitUsage, errors.New("--runs and --calls must be at least 1, --instances from 1 to 1000"))
 	}
-	opts := benchOptions{fn: fn, runs: *runs, calls: *calls, instances: *instances}
-	var err error
-	if opts.guestCfg, err = guestConfig(*config); err != nil {
-		return fail(exitUsage, err)
-	}
+	opts := benchOptions{fn: flags.fn, runs: *runs, calls: *calls, instances: *instances}
 	var req *http.Request
-	if fs.NArg() == 2 {
-		req, err = readRequest(fs.Arg(1))
-	} else {
-		req, err = flagRequest(*method, *url, headers, *data)
-	}
-	if err != nil {
-		return fail(exitUsage, err)
-	}
-	if opts.response, err = readResponse(*response); err != nil {
+	var err error
+	if opts.guestCfg, req, opts.response, err = flags.exchange(); err != nil {
 		return fail(exitUsage, err)
 	}
 	body, err := io.ReadAll(req.Body)
 	if err != nil {
 		return fail(exitUsage, fmt.Errorf("the request body: %w", err))
 	}
-	if err := benchModule(context.Background(), fs.Arg(0), req, body, opts, stdout); err != nil {
+	if err := benchModule(context.Background(), flags.module(), req, body, opts, stdout); err != nil {
 		return fail(exitFailure, err)
 	}
 	return exitOK

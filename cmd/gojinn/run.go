@@ -63,55 +63,92 @@ func (h *headerFlags) Set(v string) error {
 	return nil
 }
 
+// exchangeFlags are the flags and arguments gojinn run and gojinn bench
+// share: the module, its config, the request (a file or flags), the
+// response the next handler answers with, and a function's arguments.
+type exchangeFlags struct {
+	fs                *flag.FlagSet
+	config, response  *string
+	method, url, data *string
+	headers           headerFlags
+	fn                functionFlags
+}
+
+// newExchangeFlags makes the flag set of the subcommand name, which
+// writes its usage and errors to stderr.
+func newExchangeFlags(name string, stderr io.Writer) *exchangeFlags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	e := &exchangeFlags{fs: fs}
+	e.config = fs.String("config", "", "the guest's config: a file, or JSON written out (starts with { or [)")
+	e.response = fs.String("response", "", "file with the response the next handler answers with (HTTP/1.1 wire format); default 200 with no body")
+	e.method = fs.String("method", http.MethodGet, "request method, without a request file")
+	e.url = fs.String("url", "http://localhost/", "request URL, without a request file")
+	e.data = fs.String("data", "", "request body, without a request file")
+	fs.Var(&e.headers, "H", `request header "Name: value", repeatable, without a request file`)
+	e.fn.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: gojinn %s [flags] <module.wasm> [request file (HTTP/1.1 wire format)]\n", name)
+		fs.PrintDefaults()
+	}
+	return e
+}
+
+// parse reads args; code is the exit code when they are wrong (the usage
+// printed), else 0.
+func (e *exchangeFlags) parse(args []string) (code int) {
+	if err := e.fs.Parse(args); err != nil {
+		return usageCode(err)
+	}
+	if e.fs.NArg() < 1 || e.fs.NArg() > 2 {
+		e.fs.Usage()
+		return exitUsage
+	}
+	return 0
+}
+
+// module is the module's path.
+func (e *exchangeFlags) module() string { return e.fs.Arg(0) }
+
+// exchange reads what the parsed flags name: the guest's config, the
+// request and the response.
+func (e *exchangeFlags) exchange() (guestCfg []byte, req *http.Request, resp *gojinntest.Response, err error) {
+	if guestCfg, err = guestConfig(*e.config); err != nil {
+		return nil, nil, nil, err
+	}
+	if e.fs.NArg() == 2 {
+		req, err = readRequest(e.fs.Arg(1))
+	} else {
+		req, err = flagRequest(*e.method, *e.url, e.headers, *e.data)
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if resp, err = readResponse(*e.response); err != nil {
+		return nil, nil, nil, err
+	}
+	return guestCfg, req, resp, nil
+}
+
 // run passes one request through a chain of the module's filter, with a
 // next handler that records what it got and answers with --response, and
 // reports what the filter did.
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	config := fs.String("config", "", "the guest's config: a file, or JSON written out (starts with { or [)")
-	response := fs.String("response", "", "file with the response the next handler answers with (HTTP/1.1 wire format); default 200 with no body")
-	method := fs.String("method", http.MethodGet, "request method, without a request file")
-	url := fs.String("url", "http://localhost/", "request URL, without a request file")
-	data := fs.String("data", "", "request body, without a request file")
-	var headers headerFlags
-	fs.Var(&headers, "H", `request header "Name: value", repeatable, without a request file`)
-	var fn functionFlags
-	fn.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: gojinn run [flags] <module.wasm> [request file (HTTP/1.1 wire format)]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return usageCode(err)
-	}
-	if fs.NArg() < 1 || fs.NArg() > 2 {
-		fs.Usage()
-		return exitUsage
+	flags := newExchangeFlags("run", stderr)
+	if code := flags.parse(args); code != 0 {
+		return code
 	}
 	fail := func(code int, err error) int {
 		fmt.Fprintf(stderr, "gojinn run: %v\n", err)
 		return code
 	}
-	guestCfg, err := guestConfig(*config)
+	guestCfg, req, resp, err := flags.exchange()
 	if err != nil {
 		return fail(exitUsage, err)
 	}
-	var req *http.Request
-	if fs.NArg() == 2 {
-		req, err = readRequest(fs.Arg(1))
-	} else {
-		req, err = flagRequest(*method, *url, headers, *data)
-	}
-	if err != nil {
-		return fail(exitUsage, err)
-	}
-	resp, err := readResponse(*response)
-	if err != nil {
-		return fail(exitUsage, err)
-	}
+	fn := flags.fn
 	opts := gojinntest.Options{Config: guestCfg, Args: fn.args, Env: fn.env.listFlag, CacheDir: cacheDir()}
-	if err := runOnce(context.Background(), fs.Arg(0), opts, req, resp, stdout); err != nil {
+	if err := runOnce(context.Background(), flags.module(), opts, req, resp, stdout); err != nil {
 		return fail(exitFailure, err)
 	}
 	return exitOK
