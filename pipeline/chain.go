@@ -184,7 +184,7 @@ type Next func(http.ResponseWriter, *http.Request) error
 // under it (see trace.go).
 func (c *Chain) Serve(w http.ResponseWriter, r *http.Request, next Next, visit func(*Exchange)) error {
 	ex := c.exchanges.Get().(*Exchange)
-	ex.req, ex.maxBody, ex.started, ex.server = r, c.maxBody, time.Now(), c.server
+	ex.req, ex.maxBody, ex.server = r, c.maxBody, c.server
 	defer func() {
 		ex.reset()
 		c.exchanges.Put(ex)
@@ -205,6 +205,7 @@ func (c *Chain) serve(w http.ResponseWriter, ex *Exchange, next Next, visit func
 	hooks, bodyHooks := false, false
 	// One clock read per call: each call's end is the next one's start.
 	now := filters.Now()
+	ex.started = now
 	for i := range c.stages {
 		s := &c.stages[i]
 		if i == c.readBodyAt {

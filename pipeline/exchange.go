@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/hostabi"
 	"github.com/gojinn/gojinn/hostabi/host"
 )
@@ -19,9 +20,10 @@ import (
 type Exchange struct {
 	req     *http.Request
 	maxBody int64
-	// started is when Serve began the request; server answers
-	// ServerValue (the chain's Options.ServerValues).
-	started time.Time
+	// started is the chain's first clock reading of the request, which
+	// its calls' time limits start from too; server answers ServerValue
+	// (the chain's Options.ServerValues).
+	started filters.Instant
 	server  host.ServerValues
 
 	reqBody  []byte
@@ -79,7 +81,7 @@ var _ host.Exchange = (*Exchange)(nil)
 func (e *Exchange) reset() {
 	e.releaseHeld()
 	e.carryHeader = false
-	e.req, e.server = nil, nil
+	e.req, e.server, e.started = nil, nil, 0
 	e.reqBody = nil
 	e.reqState = bodyUnread
 	e.status = 0
@@ -130,8 +132,15 @@ func (e *Exchange) SetURI(uri string) error {
 // ClientAddr implements host.Exchange.
 func (e *Exchange) ClientAddr() string { return e.req.RemoteAddr }
 
-// Started implements host.Exchange.
-func (e *Exchange) Started() time.Time { return e.started }
+// Started implements host.Exchange. The wall-clock time is derived from
+// the chain's own first reading when a guest asks (a Proxy-Wasm
+// property, rare), rather than read on every request.
+func (e *Exchange) Started() time.Time {
+	if e.started == 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(-filters.Now().Sub(e.started))
+}
 
 // ServerValue implements host.Exchange.
 func (e *Exchange) ServerValue(v host.ServerValue) (string, bool) {
