@@ -1,0 +1,123 @@
+//go:build !wasip1
+
+package detect
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/gojinn/gojinn/internal/wasmbuild"
+)
+
+// rustProbe runs the exports of filters-examples/waf/rust/probe, the
+// Rust port's internals, so that a test can give the port and this
+// package the same input and compare what each makes of it. One
+// instance, called one at a time.
+type rustProbe struct {
+	mu    sync.Mutex
+	mod   api.Module
+	alloc api.Function
+	fns   map[string]api.Function
+}
+
+var (
+	probeOnce sync.Once
+	probe     *rustProbe
+	probeErr  error
+)
+
+// newRustProbe builds the probe crate (once per test binary) and returns
+// its instance, shared by every test of the binary.
+func newRustProbe(t testing.TB) *rustProbe {
+	t.Helper()
+	probeOnce.Do(func() { probe, probeErr = loadRustProbe() })
+	if probeErr != nil {
+		t.Fatal(probeErr)
+	}
+	return probe
+}
+
+func loadRustProbe() (*rustProbe, error) {
+	path, err := wasmbuild.Rust("../rust/probe")
+	if err != nil {
+		return nil, err
+	}
+	wasm, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	// The runtime lives as long as the test binary: the probe is shared.
+	rt := wazero.NewRuntime(ctx)
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+		return nil, err
+	}
+	mod, err := rt.InstantiateWithConfig(ctx, wasm, wazero.NewModuleConfig().WithStartFunctions("_initialize"))
+	if err != nil {
+		return nil, fmt.Errorf("instantiating the probe: %w", err)
+	}
+	p := &rustProbe{mod: mod, alloc: mod.ExportedFunction("probe_alloc"), fns: map[string]api.Function{}}
+	if p.alloc == nil {
+		return nil, fmt.Errorf("the probe exports no probe_alloc")
+	}
+	return p, nil
+}
+
+// call runs the export probe_<name> on input and returns a copy of its
+// output. A trap is an error: the Rust side panicked or overran.
+func (p *rustProbe) call(name string, input []byte) ([]byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fn, ok := p.fns[name]
+	if !ok {
+		if fn = p.mod.ExportedFunction("probe_" + name); fn == nil {
+			return nil, fmt.Errorf("the probe exports no probe_%s", name)
+		}
+		p.fns[name] = fn
+	}
+	ctx := context.Background()
+	res, err := p.alloc.Call(ctx, uint64(len(input)))
+	if err != nil {
+		return nil, fmt.Errorf("probe_alloc(%d): %w", len(input), err)
+	}
+	if len(input) > 0 && !p.mod.Memory().Write(uint32(res[0]), input) {
+		return nil, fmt.Errorf("probe_alloc(%d) returned %#x, outside memory", len(input), res[0])
+	}
+	res, err = fn.Call(ctx, uint64(len(input)))
+	if err != nil {
+		return nil, fmt.Errorf("probe_%s on %q: %w", name, input, err)
+	}
+	addr, n := uint32(res[0]>>32), uint32(res[0])
+	out, ok := p.mod.Memory().Read(addr, n)
+	if !ok {
+		return nil, fmt.Errorf("probe_%s returned %d bytes at %#x, outside memory", name, n, addr)
+	}
+	return append([]byte(nil), out...), nil
+}
+
+func TestRustProbeEcho(t *testing.T) {
+	p := newRustProbe(t)
+	for _, in := range []string{"", "a", "hello, probe", string(make([]byte, 70000))} {
+		got, err := p.call("echo", []byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []byte(in)
+		for i, j := 0, len(want)-1; i < j; i, j = i+1, j-1 {
+			want[i], want[j] = want[j], want[i]
+		}
+		if string(got) != string(want) {
+			t.Fatalf("echo of %d bytes: got %d bytes, not the input reversed", len(in), len(got))
+		}
+	}
+	if _, err := p.call("nonesuch", nil); err == nil {
+		t.Fatal("calling a missing export: no error")
+	}
+}

@@ -1,0 +1,9 @@
+//! The detection engine of Gojinn's WAF filter (filters-examples/waf/detect),
+//! ported to Rust so that it runs in wasm at close to native speed
+//! (issue 16). Go compiled to wasm runs 6-8x slower than natively and
+//! pays its runtime's wasm port on every call; the port keeps every
+//! decision of the Go engine, and the Go tests in
+//! filters-examples/waf/detect (rustprobe_test.go and the files beside
+//! it) hold it to the Go engine's outputs through the probe crate.
+//!
+//! Each module is the port of the Go file of the same name.
