@@ -23,7 +23,7 @@ type Guest struct {
 // Cases is the suite: every case, grouped by function in ABI order.
 func Cases() []Case {
 	var all []Case
-	for _, group := range [][]Case{requestCases(), headerCases(), bodyCases(), stateCases(), responseCases(), jsonCases(), regexCases(), patternCases(), traceCases(), kvCases()} {
+	for _, group := range [][]Case{requestCases(), headerCases(), bodyCases(), stateCases(), responseCases(), jsonCases(), regexCases(), patternCases(), injectionCases(), traceCases(), kvCases()} {
 		all = append(all, group...)
 	}
 	funcs := hostabi.HostFuncs()

@@ -107,6 +107,8 @@ var hostFuncs = []HostFunc{
 	{FuncRegexFind, []Param{{"regex", rv}, {"target", rv}, {"kind", rv}, {"data", rp}, {"data_len", rl}, {"buf", rp}, {"limit", rl}}, true},
 	{FuncPatternsCompile, []Param{{"patterns", rp}, {"patterns_len", rl}, {"flags", rv}}, true},
 	{FuncPatternsScan, []Param{{"set", rv}, {"target", rv}, {"kind", rv}, {"data", rp}, {"data_len", rl}, {"buf", rp}, {"limit", rl}}, true},
+	{FuncSQLiCheck, []Param{{"target", rv}, {"kind", rv}, {"data", rp}, {"data_len", rl}, {"buf", rp}, {"limit", rl}}, true},
+	{FuncXSSCheck, []Param{{"target", rv}, {"kind", rv}, {"data", rp}, {"data_len", rl}}, true},
 	{FuncTraceContextGet, []Param{{"buf", rp}, {"limit", rl}}, true},
 	{FuncKVOpen, []Param{{"name", rp}, {"name_len", rl}}, true},
 	{FuncKVGet, []Param{{"store", rv}, {"key", rp}, {"key_len", rl}, {"buf", rp}, {"limit", rl}}, true},

@@ -239,6 +239,23 @@ int32_t gojinn_patterns_scan(int32_t set, uint32_t target, uint32_t kind, const 
 			     uint32_t limit);
 
 /*
+ * Injection checks: libinjection's SQL injection and XSS detectors, run
+ * natively over the targets of the regular expressions (GOJINN_REGEX_BYTES,
+ * _BODY, _HEADER, _URI). gojinn_sqli_check returns 0 when the target
+ * reads as no SQL injection, else the length of libinjection's fingerprint
+ * (at most GOJINN_MAX_SQLI_FINGERPRINT bytes), written to buf when it fits.
+ * gojinn_xss_check returns 1 when the target holds HTML or script that
+ * would run, 0 otherwise. A target over GOJINN_MAX_INJECTION_INPUT bytes
+ * is GOJINN_ERR_TOO_LARGE.
+ */
+#define GOJINN_MAX_INJECTION_INPUT 1048576
+#define GOJINN_MAX_SQLI_FINGERPRINT 8
+
+GOJINN_IMPORT("sqli_check")
+int32_t gojinn_sqli_check(uint32_t target, uint32_t kind, const void *data, uint32_t data_len, void *buf, uint32_t limit);
+GOJINN_IMPORT("xss_check") int32_t gojinn_xss_check(uint32_t target, uint32_t kind, const void *data, uint32_t data_len);
+
+/*
  * Key-value stores (docs/ABI.md, "Key-value stores"): state shared across
  * requests, instances and, with Redis, Caddy processes. gojinn_kv_open,
  * in configure only, opens a store the filter's block grants by name and

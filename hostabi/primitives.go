@@ -102,3 +102,21 @@ const (
 	// MaxPatternMatches bounds the ids one scan reports.
 	MaxPatternMatches = 1 << 10
 )
+
+// Host function names of the injection checks.
+const (
+	FuncSQLiCheck = "sqli_check"
+	FuncXSSCheck  = "xss_check"
+)
+
+// Limits of the injection checks.
+const (
+	// MaxInjectionInput bounds what one check reads: past it the call is
+	// ErrTooLarge. libinjection is linear in its input, at worst about
+	// 70 ns a byte natively (a run of '<' read as HTML), so a check costs
+	// at most tens of milliseconds, like the slowest regex match the
+	// work limit lets through.
+	MaxInjectionInput = 1 << 20
+	// MaxSQLiFingerprint bounds the fingerprint sqli_check writes.
+	MaxSQLiFingerprint = 8
+)

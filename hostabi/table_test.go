@@ -124,6 +124,8 @@ func abiConstants() map[string]string {
 		"GOJINN_MAX_PATTERN_LEN":                itoa(MaxPatternLen),
 		"GOJINN_MAX_PATTERN_SET_LEN":            itoa(MaxPatternSetLen),
 		"GOJINN_MAX_PATTERN_MATCHES":            itoa(MaxPatternMatches),
+		"GOJINN_MAX_INJECTION_INPUT":            itoa(MaxInjectionInput),
+		"GOJINN_MAX_SQLI_FINGERPRINT":           itoa(MaxSQLiFingerprint),
 		"GOJINN_MAX_KV_STORES":                  itoa(MaxKVStores),
 		"GOJINN_MAX_KV_NAME_LEN":                itoa(MaxKVNameLen),
 		"GOJINN_MAX_KV_KEY_LEN":                 itoa(MaxKVKeyLen),

@@ -101,6 +101,12 @@ func patternsCompile(patterns unsafe.Pointer, patternsLen uint32, flags uint32) 
 //go:wasmimport gojinn patterns_scan
 func patternsScan(set int32, target uint32, kind uint32, data unsafe.Pointer, dataLen uint32, buf unsafe.Pointer, limit uint32) int32
 
+//go:wasmimport gojinn sqli_check
+func sqliCheck(target uint32, kind uint32, data unsafe.Pointer, dataLen uint32, buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport gojinn xss_check
+func xssCheck(target uint32, kind uint32, data unsafe.Pointer, dataLen uint32) int32
+
 //go:wasmimport gojinn trace_context_get
 func traceContextGet(buf unsafe.Pointer, limit uint32) int32
 

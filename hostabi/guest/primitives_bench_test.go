@@ -85,6 +85,12 @@ func TestPrimitivesAgreeWithGuestCode(t *testing.T) {
 		{"clean text", "words\n10000", post(strings.Repeat("the quick brown fox. ", 200)), 204},
 		{"a denied word", "words\n10000", post(strings.Repeat("the quick brown fox. ", 100) + "BadWord09999X"), 403},
 		{"a word cut short", "words\n10000", post("badword0999x badword1000"), 204},
+		{"prose", "inject", post(strings.Repeat("it's 2 < 3 -- or so they say; select one. ", 100)), 204},
+		{"a tautology", "inject", post(`name=x' OR '1'='1`), 403},
+		{"a union", "inject", post(`1 UNION SELECT password FROM users`), 403},
+		{"a script", "inject", post(`<p>hi</p><script>alert(1)</script>`), 403},
+		{"a handler", "inject", post(`"><img src=x onerror=alert(1)>`), 403},
+		{"no body", "inject", post(""), 204},
 	}
 	chains := map[string]*pipeline.Chain{} // made on t: a subtest's would close with it
 	configOf := func(config, side string) string {
@@ -159,6 +165,27 @@ func BenchmarkDenyList(b *testing.B) {
 	for _, side := range []string{"host", "guest"} {
 		b.Run(side, func(b *testing.B) {
 			c := primChain(b, "words-"+side+"\n10000")
+			b.SetBytes(int64(len(text)))
+			b.ReportAllocs()
+			for b.Loop() {
+				r := httptest.NewRequest("POST", "/", bytes.NewReader(text))
+				if got := serveStatus(b, c, r); got != 204 {
+					b.Fatal(got)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkInjection is a filter that refuses a 4 KiB request body that
+// libinjection reads as SQL injection or XSS: the host's libinjection
+// over the body where it holds it, or libinjection-go compiled into the
+// guest over the body copied into wasm.
+func BenchmarkInjection(b *testing.B) {
+	text := []byte(strings.Repeat("it's 2 < 3 -- or so they say; select one. ", 100)[:4096])
+	for _, side := range []string{"host", "guest"} {
+		b.Run(side, func(b *testing.B) {
+			c := primChain(b, "inject-"+side)
 			b.SetBytes(int64(len(text)))
 			b.ReportAllocs()
 			for b.Loop() {

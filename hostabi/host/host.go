@@ -63,6 +63,8 @@ var handlers = map[string]hostFunc{
 	hostabi.FuncRegexFind:       regexFind,
 	hostabi.FuncPatternsCompile: patternsCompile,
 	hostabi.FuncPatternsScan:    patternsScan,
+	hostabi.FuncSQLiCheck:       sqliCheck,
+	hostabi.FuncXSSCheck:        xssCheck,
 	hostabi.FuncTraceContextGet: traceContextGet,
 	hostabi.FuncKVOpen:          kvOpen,
 	hostabi.FuncKVGet:           kvGet,

@@ -52,7 +52,7 @@ func patternsScan(b *Binding, mem api.Memory, stack []uint64) {
 		setResult(stack, hostabi.ErrNotFound)
 		return
 	}
-	subject, ok := targetSubject(b, stack, data)
+	subject, ok := targetSubject(b, stack, stack[1], stack[2], data)
 	if !ok {
 		return
 	}

@@ -51,22 +51,22 @@ func regexArgs(b *Binding, mem api.Memory, stack []uint64) (*regexset.Set, []byt
 		setResult(stack, hostabi.ErrNotFound)
 		return nil, nil, false
 	}
-	subject, ok := targetSubject(b, stack, data)
+	subject, ok := targetSubject(b, stack, stack[1], stack[2], data)
 	return b.regexes[h], subject, ok
 }
 
-// targetSubject is what a match or scan reads (stack[1] the target,
-// stack[2] the kind): the guest's data, or a message's body, header
-// values or URI where the host holds them. false when the result is set.
-func targetSubject(b *Binding, stack []uint64, data []byte) ([]byte, bool) {
-	target := hostabi.RegexTarget(uint32(stack[1]))
+// targetSubject is what a match, scan or check reads: the guest's data,
+// or a message's body, header values or URI where the host holds them.
+// false when the result is set.
+func targetSubject(b *Binding, stack []uint64, targetArg, kindArg uint64, data []byte) ([]byte, bool) {
+	target := hostabi.RegexTarget(uint32(targetArg))
 	if target == hostabi.RegexBytes {
 		return data, true
 	}
 	if !inExchange(b, stack) {
 		return nil, false
 	}
-	k := hostabi.Kind(stack[2])
+	k := hostabi.Kind(kindArg)
 	if k != hostabi.KindRequest && k != hostabi.KindResponse {
 		setResult(stack, hostabi.ErrInvalid)
 		return nil, false

@@ -116,6 +116,11 @@ func report(calls, path, regexURI, verify string) []string {
 		"regex_find_none=Ok(None)",
 		"patterns_body=Ok([0])",
 		"patterns_header=Ok([0, 1])",
+		"sqli=Ok(true)",
+		`sqli_fingerprint=Ok(Some("s&sos"))`,
+		"sqli_fingerprint_none=Ok(None)",
+		"xss_body=Ok(false)",
+		"xss_too_large=Err(TooLarge)",
 		"trace=None",
 		"log_enabled_error=false", // the test engine logs nothing
 		"verify=" + verify,

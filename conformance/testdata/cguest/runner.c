@@ -234,6 +234,8 @@ static void raw(char **a, int n) {
 	else if (!strcmp(f, "regex_find")) r = gojinn_regex_find((int32_t)v[0], v[1], v[2], p[3], v[4], p[5], v[6]);
 	else if (!strcmp(f, "patterns_compile")) r = gojinn_patterns_compile(p[0], v[1], v[2]);
 	else if (!strcmp(f, "patterns_scan")) r = gojinn_patterns_scan((int32_t)v[0], v[1], v[2], p[3], v[4], p[5], v[6]);
+	else if (!strcmp(f, "sqli_check")) r = gojinn_sqli_check(v[0], v[1], p[2], v[3], p[4], v[5]);
+	else if (!strcmp(f, "xss_check")) r = gojinn_xss_check(v[0], v[1], p[2], v[3]);
 	else if (!strcmp(f, "trace_context_get")) r = gojinn_trace_context_get(p[0], v[1]);
 	else if (!strcmp(f, "kv_open")) r = gojinn_kv_open(p[0], v[1]);
 	else if (!strcmp(f, "kv_get")) r = gojinn_kv_get((int32_t)v[0], p[1], v[2], p[3], v[4]);
@@ -384,6 +386,20 @@ static int32_t step(char **a, int n, int phase) {
 		unsigned char *b = buffer(i5);
 		report_data(gojinn_patterns_scan((int32_t)i1, i2, i3, s4.p, s4.n, b, i5), b, i5);
 		free(s4.p);
+	} else if (!strcmp(op, "sqli_check")) {
+		ARG_I(1);
+		ARG_I(2);
+		ARG_S(3);
+		ARG_I(4);
+		unsigned char *b = buffer(i4);
+		report_data(gojinn_sqli_check(i1, i2, s3.p, s3.n, b, i4), b, i4);
+		free(s3.p);
+	} else if (!strcmp(op, "xss_check")) {
+		ARG_I(1);
+		ARG_I(2);
+		ARG_S(3);
+		put_int(gojinn_xss_check(i1, i2, s3.p, s3.n));
+		free(s3.p);
 	} else if (!strcmp(op, "regex_match") || !strcmp(op, "regex_find")) {
 		ARG_I(1);
 		ARG_I(2);

@@ -222,6 +222,8 @@ struct Runner {
 		else if (f == "patterns_compile") r = gojinn_patterns_compile(p[0], v[1], v[2]);
 		else if (f == "patterns_scan")
 			r = gojinn_patterns_scan(static_cast<int32_t>(v[0]), v[1], v[2], p[3], v[4], p[5], v[6]);
+		else if (f == "sqli_check") r = gojinn_sqli_check(v[0], v[1], p[2], v[3], p[4], v[5]);
+		else if (f == "xss_check") r = gojinn_xss_check(v[0], v[1], p[2], v[3]);
 		else if (f == "trace_context_get") r = gojinn_trace_context_get(p[0], v[1]);
 		else if (f == "kv_open") r = gojinn_kv_open(p[0], v[1]);
 		else if (f == "kv_get") r = gojinn_kv_get(static_cast<int32_t>(v[0]), p[1], v[2], p[3], v[4]);
@@ -330,6 +332,13 @@ struct Runner {
 				if (op == "regex_find") return gojinn_regex_find(h, target, kind, d.data(), len(d), b, l);
 				return gojinn_patterns_scan(h, target, kind, d.data(), len(d), b, l);
 			});
+		} else if (op == "sqli_check") {
+			Bytes d = s(3);
+			uint32_t target = n(1), kind = n(2);
+			data(n(4), [&](char *b, uint32_t l) { return gojinn_sqli_check(target, kind, d.data(), len(d), b, l); });
+		} else if (op == "xss_check") {
+			Bytes d = s(3);
+			put_int(gojinn_xss_check(n(1), n(2), d.data(), len(d)));
 		} else if (op == "kv_open") {
 			Bytes name = s(1);
 			put_int(gojinn_kv_open(name.data(), len(name)));

@@ -96,6 +96,12 @@ func hostPatternsCompile(patterns, n, flags uint32) int32
 //go:wasmimport gojinn patterns_scan
 func hostPatternsScan(set int32, target, kind, data, dataLen, buf, limit uint32) int32
 
+//go:wasmimport gojinn sqli_check
+func hostSQLiCheck(target, kind, data, dataLen, buf, limit uint32) int32
+
+//go:wasmimport gojinn xss_check
+func hostXSSCheck(target, kind, data, dataLen uint32) int32
+
 //go:wasmimport gojinn trace_context_get
 func hostTraceContextGet(buf, limit uint32) int32
 

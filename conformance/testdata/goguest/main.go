@@ -349,6 +349,13 @@ func step(a []string, phase int) (string, int32) {
 			fn = hostPatternsScan
 		}
 		return reportData(fn(int32(argInt(a, 1)), argInt(a, 2), argInt(a, 3), ptr(data), uint32(len(data)), ptr(b), limit), b, limit), -1
+	case "sqli_check":
+		data, limit := argStr(a, 3), argInt(a, 4)
+		b := buffer(limit)
+		return reportData(hostSQLiCheck(argInt(a, 1), argInt(a, 2), ptr(data), uint32(len(data)), ptr(b), limit), b, limit), -1
+	case "xss_check":
+		data := argStr(a, 3)
+		return itoa(hostXSSCheck(argInt(a, 1), argInt(a, 2), ptr(data), uint32(len(data)))), -1
 	case "kv_open":
 		name := argStr(a, 1)
 		return itoa(hostKVOpen(ptr(name), uint32(len(name)))), -1
@@ -515,6 +522,10 @@ func raw(a []string) string {
 		return itoa(hostPatternsCompile(v[0], v[1], v[2]))
 	case "patterns_scan":
 		return itoa(hostPatternsScan(int32(v[0]), v[1], v[2], v[3], v[4], v[5], v[6]))
+	case "sqli_check":
+		return itoa(hostSQLiCheck(v[0], v[1], v[2], v[3], v[4], v[5]))
+	case "xss_check":
+		return itoa(hostXSSCheck(v[0], v[1], v[2], v[3]))
 	case "trace_context_get":
 		return itoa(hostTraceContextGet(v[0], v[1]))
 	case "kv_open":

@@ -74,6 +74,9 @@ pub const MAX_PATTERN_LEN: usize = 1024;
 pub const MAX_PATTERN_SET_LEN: usize = 1048576;
 pub const MAX_PATTERN_MATCHES: usize = 1024;
 
+pub const MAX_INJECTION_INPUT: usize = 1048576;
+pub const MAX_SQLI_FINGERPRINT: usize = 8;
+
 pub const MAX_KV_STORES: usize = 16;
 pub const MAX_KV_NAME_LEN: usize = 64;
 pub const MAX_KV_KEY_LEN: usize = 1024;

@@ -51,7 +51,10 @@ use std::cell::RefCell;
 use std::fmt;
 
 pub use kv::Store;
-pub use primitives::{json_get, trace_context, JsonType, Patterns, Regex, RegexMatch, Target};
+pub use primitives::{
+    is_sqli, is_xss, json_get, sqli_fingerprint, trace_context, JsonType, Patterns, Regex,
+    RegexMatch, Target,
+};
 
 /// What a handler returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -223,6 +223,56 @@ impl Patterns {
     }
 }
 
+/// Whether the target reads as SQL injection to libinjection, whose
+/// check the host runs natively (docs/ABI.md, "Injection checks"). A
+/// target over 1 MiB is `Error::TooLarge`: an injection not ruled out.
+pub fn is_sqli(target: Target<'_>) -> Result<bool> {
+    let (t, k, data) = target.args();
+    let mut none = [0u8; 0];
+    // SAFETY: data and the empty buffer are live for the call.
+    #[allow(unsafe_code)]
+    let r =
+        unsafe { sys::sqli_check(t, k, data.as_ptr(), data.len() as u32, none.as_mut_ptr(), 0) };
+    checked(r).map(|_| r > 0)
+}
+
+/// libinjection's fingerprint of the target (the token types it
+/// matched, such as `s&sos`) when it reads as SQL injection, None when
+/// it does not.
+pub fn sqli_fingerprint(target: Target<'_>) -> Result<Option<String>> {
+    let (t, k, data) = target.args();
+    let mut buf = [0u8; abi::MAX_SQLI_FINGERPRINT];
+    // SAFETY: data and the buffer are live for the call.
+    #[allow(unsafe_code)]
+    let r = unsafe {
+        sys::sqli_check(
+            t,
+            k,
+            data.as_ptr(),
+            data.len() as u32,
+            buf.as_mut_ptr(),
+            buf.len() as u32,
+        )
+    };
+    checked(r)?;
+    match r as usize {
+        0 => Ok(None),
+        n if n <= buf.len() => Ok(Some(String::from_utf8_lossy(&buf[..n]).into_owned())),
+        _ => Err(Error::Unknown(r)),
+    }
+}
+
+/// Whether the target holds HTML or script that would run, to
+/// libinjection's HTML5 tokenizer in every context, run natively by the
+/// host. A target over 1 MiB is `Error::TooLarge`.
+pub fn is_xss(target: Target<'_>) -> Result<bool> {
+    let (t, k, data) = target.args();
+    // SAFETY: data is live for the call.
+    #[allow(unsafe_code)]
+    let r = unsafe { sys::xss_check(t, k, data.as_ptr(), data.len() as u32) };
+    checked(r).map(|_| r == 1)
+}
+
 /// The W3C traceparent of the trace the call runs in; None when the
 /// request is not traced.
 pub fn trace_context() -> Option<String> {

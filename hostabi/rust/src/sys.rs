@@ -116,6 +116,17 @@ extern "C" {
         buf: *mut u8,
         limit: u32,
     ) -> i32;
+    #[link_name = "sqli_check"]
+    pub fn sqli_check(
+        target: u32,
+        kind: u32,
+        data: *const u8,
+        data_len: u32,
+        buf: *mut u8,
+        limit: u32,
+    ) -> i32;
+    #[link_name = "xss_check"]
+    pub fn xss_check(target: u32, kind: u32, data: *const u8, data_len: u32) -> i32;
     #[link_name = "trace_context_get"]
     pub fn trace_context_get(buf: *mut u8, limit: u32) -> i32;
     #[link_name = "kv_open"]

@@ -361,6 +361,24 @@ impl Runner {
                     let r = sys::patterns_compile(v.as_ptr(), v.len() as u32, n(2));
                     self.put_int(r as i64);
                 }
+                "sqli_check" => {
+                    let (data, limit) = (s(3), n(4));
+                    let mut b = buffer(limit);
+                    let r = sys::sqli_check(
+                        n(1),
+                        n(2),
+                        data.as_ptr(),
+                        data.len() as u32,
+                        b.as_mut_ptr(),
+                        limit,
+                    );
+                    self.report_data(r, &b, limit);
+                }
+                "xss_check" => {
+                    let data = s(3);
+                    let r = sys::xss_check(n(1), n(2), data.as_ptr(), data.len() as u32);
+                    self.put_int(r as i64);
+                }
                 op @ ("regex_match" | "regex_find" | "patterns_scan") => {
                     let (data, limit) = (s(4), n(5));
                     let mut b = buffer(limit);
@@ -558,6 +576,8 @@ impl Runner {
                 "patterns_scan" => {
                     sys::patterns_scan(v[0] as i32, v[1], v[2], c(3), v[4], p(5), v[6])
                 }
+                "sqli_check" => sys::sqli_check(v[0], v[1], c(2), v[3], p(4), v[5]),
+                "xss_check" => sys::xss_check(v[0], v[1], c(2), v[3]),
                 "trace_context_get" => sys::trace_context_get(p(0), v[1]),
                 "kv_open" => sys::kv_open(c(0), v[1]),
                 "kv_get" => sys::kv_get(v[0] as i32, c(1), v[2], p(3), v[4]),

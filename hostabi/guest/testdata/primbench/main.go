@@ -12,6 +12,9 @@
 //	                          case (Patterns.ScanBody / the same
 //	                          Aho-Corasick automaton, internal/patternset,
 //	                          compiled into the guest)
+//	inject-host / inject-guest  the body must read as neither SQL injection
+//	                          nor XSS to libinjection (IsSQLiBody and
+//	                          IsXSSBody / libinjection-go in wasm)
 //
 // A check that fails answers 403; one that passes continues.
 package main
@@ -23,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 
+	libinjection "github.com/corazawaf/libinjection-go"
 	"github.com/gojinn/gojinn/hostabi/guest"
 	"github.com/gojinn/gojinn/internal/patternset"
 	"github.com/tidwall/gjson"
@@ -63,7 +67,7 @@ func configure(config []byte) error {
 	mode = lines[0]
 	rules := lines[1:]
 	switch mode {
-	case "json-host", "json-guest":
+	case "json-host", "json-guest", "inject-host", "inject-guest":
 	case "regex-host":
 		var err error
 		if hostRe, err = guest.CompileRegex(rules...); err != nil {
@@ -126,6 +130,23 @@ func onRequest() guest.Action {
 		var err error
 		body, err = guest.Request.AppendBody(body[:0])
 		allowed = err == nil && len(guestSet.Scan(nil, body, 1, &scan)) == 0
+	case "inject-host":
+		sqli, err := guest.IsSQLiBody(guest.Request)
+		if err == nil && !sqli {
+			var xss bool
+			xss, err = guest.IsXSSBody(guest.Request)
+			sqli = xss
+		}
+		allowed = err == nil && !sqli
+	case "inject-guest":
+		var err error
+		if body, err = guest.Request.AppendBody(body[:0]); err == nil {
+			s := string(body)
+			sqli, _ := libinjection.IsSQLi(s)
+			allowed = !sqli && !libinjection.IsXSS(s)
+		} else {
+			allowed = false
+		}
 	case "regex-guest":
 		uri := guest.URI()
 		allowed = false

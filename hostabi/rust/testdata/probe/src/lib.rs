@@ -7,8 +7,9 @@
 #![deny(unsafe_code)]
 
 use gojinn::{
-    json_get, log, log_enabled, request, response, trace_context, var, Action, Error, Features,
-    Filter, JsonType, Keyset, Kind, Level, Patterns, Regex, Store, Target,
+    is_sqli, is_xss, json_get, log, log_enabled, request, response, sqli_fingerprint,
+    trace_context, var, Action, Error, Features, Filter, JsonType, Keyset, Kind, Level, Patterns,
+    Regex, Store, Target,
 };
 use std::time::Duration;
 
@@ -25,7 +26,10 @@ struct Probe {
 
 /// text is a store value as the report shows it.
 fn text(v: gojinn::Result<Option<Vec<u8>>>) -> String {
-    format!("{:?}", v.map(|o| o.map(|b| String::from_utf8_lossy(&b).into_owned())))
+    format!(
+        "{:?}",
+        v.map(|o| o.map(|b| String::from_utf8_lossy(&b).into_owned()))
+    )
 }
 
 fn hex(s: &str) -> Vec<u8> {
@@ -157,6 +161,29 @@ impl Filter for Probe {
             "patterns_header={:?}",
             self.patterns.scan(Target::Header(Kind::Request, "X-Who"))
         ));
+        r.push(format!(
+            "sqli={:?}",
+            is_sqli(Target::Bytes(b"1' OR '1'='1"))
+        ));
+        r.push(format!(
+            "sqli_fingerprint={:?}",
+            sqli_fingerprint(Target::Bytes(b"1' OR '1'='1"))
+        ));
+        r.push(format!(
+            "sqli_fingerprint_none={:?}",
+            sqli_fingerprint(Target::Header(Kind::Request, "X-Who"))
+        ));
+        r.push(format!(
+            "xss_body={:?}",
+            is_xss(Target::Body(Kind::Request))
+        ));
+        r.push(format!(
+            "xss_too_large={:?}",
+            is_xss(Target::Bytes(&vec![
+                b'a';
+                gojinn::abi::MAX_INJECTION_INPUT + 1
+            ]))
+        ));
         r.push(format!("trace={:?}", trace_context()));
         r.push(format!("log_enabled_error={}", log_enabled(Level::Error)));
         log(Level::Info, "probe: logged");
@@ -183,16 +210,37 @@ impl Filter for Probe {
                 r.push(format!("kv_get_absent={}", text(s.get(&k("a")))));
                 r.push(format!("kv_set={:?}", s.set(&k("a"), b"v", hour)));
                 r.push(format!("kv_get={}", text(s.get(&k("a")))));
-                r.push(format!("kv_set_if_absent_present={:?}", s.set_if_absent(&k("a"), b"x", hour)));
-                r.push(format!("kv_set_if_absent={:?}", s.set_if_absent(&k("b"), b"y", Duration::ZERO)));
-                r.push(format!("kv_cas={:?}", s.compare_and_swap(&k("a"), b"v", b"w", hour)));
-                r.push(format!("kv_cas_mismatch={:?}", s.compare_and_swap(&k("a"), b"v", b"z", hour)));
+                r.push(format!(
+                    "kv_set_if_absent_present={:?}",
+                    s.set_if_absent(&k("a"), b"x", hour)
+                ));
+                r.push(format!(
+                    "kv_set_if_absent={:?}",
+                    s.set_if_absent(&k("b"), b"y", Duration::ZERO)
+                ));
+                r.push(format!(
+                    "kv_cas={:?}",
+                    s.compare_and_swap(&k("a"), b"v", b"w", hour)
+                ));
+                r.push(format!(
+                    "kv_cas_mismatch={:?}",
+                    s.compare_and_swap(&k("a"), b"v", b"z", hour)
+                ));
                 r.push(format!("kv_get_swapped={}", text(s.get(&k("a")))));
                 r.push(format!("kv_incr_shared={:?}", s.incr(b"count", 1, hour)));
                 let _ = s.set(&k("big"), b"4294967296", Duration::ZERO);
-                r.push(format!("kv_incr_big={:?}", s.incr(&k("big"), -2, Duration::ZERO)));
-                r.push(format!("kv_incr_not_integer={:?}", s.incr(&k("a"), 1, Duration::ZERO)));
-                r.push(format!("kv_ttl_too_long={:?}", s.set(&k("c"), b"v", Duration::from_secs(30 * 24 * 3600))));
+                r.push(format!(
+                    "kv_incr_big={:?}",
+                    s.incr(&k("big"), -2, Duration::ZERO)
+                ));
+                r.push(format!(
+                    "kv_incr_not_integer={:?}",
+                    s.incr(&k("a"), 1, Duration::ZERO)
+                ));
+                r.push(format!(
+                    "kv_ttl_too_long={:?}",
+                    s.set(&k("c"), b"v", Duration::from_secs(30 * 24 * 3600))
+                ));
                 r.push(format!("kv_delete={:?}", s.delete(&k("a"))));
                 r.push(format!("kv_delete_absent={:?}", s.delete(&k("a"))));
             }
