@@ -7,3 +7,6 @@
 //! it) hold it to the Go engine's outputs through the probe crate.
 //!
 //! Each module is the port of the Go file of the same name.
+// Generated from the Go tables (detect/rusttable_test.go), as written.
+#[rustfmt::skip]
+pub mod rules_table;
