@@ -7,3 +7,5 @@
 //! it) hold it to the Go engine's outputs through the probe crate.
 //!
 //! Each module is the port of the Go file of the same name.
+
+pub mod decode;

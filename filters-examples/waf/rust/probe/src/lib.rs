@@ -8,6 +8,8 @@
 //! address the last `probe_alloc` returned) and returns the output as
 //! `(address << 32) | length`; the output stays valid until the next call.
 
+mod decode;
+
 use std::cell::RefCell;
 
 thread_local! {
