@@ -8,4 +8,9 @@
 //!
 //! Each module is the port of the Go file of the same name.
 
+pub mod base64;
+pub mod charclass;
 pub mod decode;
+pub mod normalize;
+pub mod search;
+pub mod words;
