@@ -40,15 +40,15 @@ func goViews(raw string, plus bool) *valueViews {
 	return v
 }
 
-// probeReader reads probe_views' output: byte strings as a u32
+// viewsReader reads probe_views' output: byte strings as a u32
 // little-endian length and the bytes, numbers as u32 little-endian,
 // flags as one byte (see filters-examples/waf/rust/probe/src/views.rs).
-type probeReader struct {
+type viewsReader struct {
 	b   []byte
 	err error
 }
 
-func (r *probeReader) take(n int) []byte {
+func (r *viewsReader) take(n int) []byte {
 	if r.err != nil {
 		return nil
 	}
@@ -61,16 +61,16 @@ func (r *probeReader) take(n int) []byte {
 	return b
 }
 
-func (r *probeReader) u32() uint32 {
+func (r *viewsReader) u32() uint32 {
 	if b := r.take(4); b != nil {
 		return binary.LittleEndian.Uint32(b)
 	}
 	return 0
 }
 
-func (r *probeReader) bytes() string { return string(r.take(int(r.u32()))) }
+func (r *viewsReader) bytes() string { return string(r.take(int(r.u32()))) }
 
-func (r *probeReader) flag() bool {
+func (r *viewsReader) flag() bool {
 	b := r.take(1)
 	if b != nil && b[0] > 1 {
 		r.err = fmt.Errorf("flag byte %d", b[0])
@@ -80,11 +80,11 @@ func (r *probeReader) flag() bool {
 
 // rustViews has the port build the views of raw.
 func rustViews(p *rustProbe, raw string, plus bool) (*valueViews, error) {
-	out, err := p.call("views", append([]byte{boolByte(plus)}, raw...))
+	out, err := p.call("views", append([]byte{probeFlag(plus)}, raw...))
 	if err != nil {
 		return nil, err
 	}
-	r := &probeReader{b: out}
+	r := &viewsReader{b: out}
 	v := &valueViews{dec: r.bytes(), cls: charClass(r.u32()), comment: r.flag(), sqlDiffers: r.flag(), cmdDiffers: r.flag(),
 		low: r.bytes(), sql: r.bytes(), cmd: r.bytes()}
 	for n := r.u32(); n > 0 && r.err == nil; n-- {
@@ -168,7 +168,7 @@ func TestRustViews(t *testing.T) {
 
 func TestRustViewsCorpora(t *testing.T) {
 	p := newRustProbe(t)
-	values := corpusValues(t)
+	values := corpusSampleValues(t)
 	differ, plains, changed := 0, 0, 0
 	for _, v := range values {
 		if !checkRustViews(t, p, v.raw, v.plus) {
