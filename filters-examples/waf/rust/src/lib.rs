@@ -11,6 +11,7 @@
 pub mod base64;
 pub mod charclass;
 pub mod decode;
+pub mod keywords;
 pub mod normalize;
 pub mod search;
 pub mod words;
