@@ -57,3 +57,34 @@ pub extern "C" fn probe_views(len: u32) -> u64 {
         })
     })
 }
+
+/// `probe_views_all`: the views of many values in one call, for measuring
+/// the port's cost without a call per value. Input: each value as its
+/// flag byte, a u32 little-endian length and its bytes. Output: the u32
+/// number of values and, as a u64, the total length of every view and
+/// base64 decoding built, which the caller checks against Go's.
+#[no_mangle]
+pub extern "C" fn probe_views_all(len: u32) -> u64 {
+    crate::run(len, |mut input, out| {
+        FORMS.with(|f| {
+            let f = &mut *f.borrow_mut();
+            let (mut values, mut total) = (0u32, 0u64);
+            while !input.is_empty() {
+                let plus = input[0] == 1;
+                let n = u32::from_le_bytes([input[1], input[2], input[3], input[4]]) as usize;
+                f.build(&input[5..5 + n], plus);
+                input = &input[5 + n..];
+                total +=
+                    (f.dec().len() + f.lowered().len() + f.sql_text().len() + f.cmd_text().len())
+                        as u64;
+                let plains = f.base64_plains();
+                for i in 0..plains.len() {
+                    total += (plains.raw(i).len() + plains.low(i).len()) as u64;
+                }
+                values += 1;
+            }
+            out.extend_from_slice(&values.to_le_bytes());
+            out.extend_from_slice(&total.to_le_bytes());
+        })
+    })
+}
