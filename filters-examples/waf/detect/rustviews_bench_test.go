@@ -59,6 +59,39 @@ func TestRustViewsAll(t *testing.T) {
 	}
 }
 
+// probeAllocs is the number of allocations the probe has made so far.
+func probeAllocs(t testing.TB, p *rustProbe) uint64 {
+	out, err := p.call("allocs", nil)
+	if err != nil || len(out) != 8 {
+		t.Fatalf("probe_allocs: %x, %v", out, err)
+	}
+	return binary.LittleEndian.Uint64(out)
+}
+
+// TestRustViewsSteadyState holds the port to building views without
+// allocating once its buffers have grown: after a few passes over the
+// corpus values, a pass on the Forms they left allocates nothing. One
+// pass is not always enough: the decoder swaps its buffers between
+// rounds, so a buffer may meet a longer value in its next role.
+func TestRustViewsSteadyState(t *testing.T) {
+	values := corpusSampleValues(t)
+	p := newRustProbe(t)
+	input := viewsAllInput(values)
+	const passes = 4
+	counts := []uint64{probeAllocs(t, p)}
+	for range passes {
+		rustViewsTotal(t, p, input, len(values))
+		counts = append(counts, probeAllocs(t, p))
+	}
+	t.Logf("allocations after each of %d passes over %d values: %d", passes, len(values), counts)
+	if n := counts[passes] - counts[passes-1]; n != 0 {
+		t.Errorf("pass %d over %d values allocated %d times; the counts after each pass: %d", passes, len(values), n, counts)
+	}
+	if counts[1] == counts[0] && counts[0] == 0 {
+		t.Error("a first pass on a new probe allocated nothing: the count is not counting")
+	}
+}
+
 // BenchmarkViewsCorpora builds the views of every corpus value once per
 // iteration: natively in Go, and in the Rust port inside wasm (wazero's
 // compiler, one call for all values). The per-value figure is the time
