@@ -1,7 +1,9 @@
 //! The port of detect/search_other.go and search_wasm.go: the byte
 //! searches the views make, by the fastest means of the target. On wasm
-//! the word-at-a-time ones of words.rs; natively plain loops, which the
-//! compiler vectorises where it can.
+//! the word-at-a-time ones of words.rs, as in Go; natively plain loops,
+//! where Go has the vectorised strings.IndexByte (the standard library
+//! has no public memchr for slices, and the native build only serves the
+//! crate's own unit tests).
 
 /// `indexByte`: the index of the first `c` in `s`.
 #[cfg(target_arch = "wasm32")]
