@@ -7,6 +7,14 @@
 //! it) hold it to the Go engine's outputs through the probe crate.
 //!
 //! Each module is the port of the Go file of the same name.
+
+pub mod base64;
+pub mod charclass;
+pub mod decode;
+pub mod keywords;
+pub mod normalize;
 // Generated from the Go tables (detect/rusttable_test.go), as written.
 #[rustfmt::skip]
 pub mod rules_table;
+pub mod search;
+pub mod words;

@@ -8,6 +8,11 @@
 //! address the last `probe_alloc` returned) and returns the output as
 //! `(address << 32) | length`; the output stays valid until the next call.
 
+mod allocs;
+mod decode;
+mod keywords;
+mod views;
+
 use std::cell::RefCell;
 
 thread_local! {
