@@ -8,4 +8,13 @@
 //!
 //! Each module is the port of the Go file of the same name.
 
+pub mod body;
 pub mod decode;
+pub mod gostrings;
+pub mod jsonbody;
+pub mod multipart;
+pub mod protocol;
+pub mod request;
+pub mod target;
+pub mod targets;
+pub mod xmlbody;

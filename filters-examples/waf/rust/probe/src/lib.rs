@@ -9,6 +9,7 @@
 //! `(address << 32) | length`; the output stays valid until the next call.
 
 mod decode;
+mod values;
 
 use std::cell::RefCell;
 
