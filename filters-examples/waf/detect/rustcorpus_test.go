@@ -14,65 +14,65 @@ import (
 	"testing"
 )
 
-// rawValue is one value as inspection.value receives it.
-type rawValue struct {
+// sampleValue is one value as inspection.value receives it.
+type sampleValue struct {
 	raw  string
 	plus bool
 }
 
-// rustCorpusDir is the shared corpus, next to the repository (as in
+// sampleCorpusDir is the shared corpus, next to the repository (as in
 // ../corpus and ../e2e, whose loader this package cannot import: it
 // imports this one).
-var rustCorpusDir = filepath.Join("..", "..", "..", "..", "shared", "corpus")
+var sampleCorpusDir = filepath.Join("..", "..", "..", "..", "shared", "corpus")
 
 var (
-	corpusValuesOnce sync.Once
-	corpusValuesList []rawValue
-	corpusValuesErr  error
+	sampleValuesOnce sync.Once
+	sampleValuesList []sampleValue
+	sampleValuesErr  error
 )
 
-// corpusValues returns the distinct values the requests of the shared
+// corpusSampleValues returns the distinct values the requests of the shared
 // corpora hold, each with the plus flag the engine decodes it with, in a
 // fixed order. They are cut out the way the engine's splitting cuts them
 // (targets.go, body.go, jsonbody.go), by hand: the path and the path a
 // server resolves, query and form pairs, header values and cookies, the
 // strings of JSON bodies, and every body whole, as the engine reads the
 // bodies it cannot parse. The test skips when the corpora are absent.
-func corpusValues(t testing.TB) []rawValue {
+func corpusSampleValues(t testing.TB) []sampleValue {
 	t.Helper()
-	for _, name := range rustCorpusFiles {
-		if _, err := os.Stat(filepath.Join(rustCorpusDir, name)); err != nil {
+	for _, name := range sampleCorpusFiles {
+		if _, err := os.Stat(filepath.Join(sampleCorpusDir, name)); err != nil {
 			t.Skipf("corpus %s not available (%v): the shared corpora live next to the repository in ../shared", name, err)
 		}
 	}
-	corpusValuesOnce.Do(func() { corpusValuesList, corpusValuesErr = loadCorpusValues() })
-	if corpusValuesErr != nil {
-		t.Fatal(corpusValuesErr)
+	sampleValuesOnce.Do(func() { sampleValuesList, sampleValuesErr = loadSampleValues() })
+	if sampleValuesErr != nil {
+		t.Fatal(sampleValuesErr)
 	}
-	return corpusValuesList
+	return sampleValuesList
 }
 
-var rustCorpusFiles = []string{filepath.Join("crs", "crs-attacks.jsonl"), "benign-dev.jsonl"}
+var sampleCorpusFiles = []string{filepath.Join("crs", "crs-attacks.jsonl"), "benign-dev.jsonl"}
 
-// corpusEntry is the part of a corpus line the values come from.
-type corpusEntry struct {
+// sampleEntry is the part of a corpus line the values come from.
+type sampleEntry struct {
 	URI     string            `json:"uri"`
 	Headers map[string]string `json:"headers"`
 	Body    string            `json:"body"`
 }
 
-func loadCorpusValues() ([]rawValue, error) {
-	seen := map[rawValue]bool{}
-	var out []rawValue
+func loadSampleValues() ([]sampleValue, error) {
+	seen := map[sampleValue]bool{}
+	var out []sampleValue
 	add := func(raw string, plus bool) {
-		v := rawValue{raw, plus}
+		v := sampleValue{raw, plus}
 		if raw != "" && !seen[v] {
 			seen[v] = true
 			out = append(out, v)
 		}
 	}
-	for _, name := range rustCorpusFiles {
-		f, err := os.Open(filepath.Join(rustCorpusDir, name))
+	for _, name := range sampleCorpusFiles {
+		f, err := os.Open(filepath.Join(sampleCorpusDir, name))
 		if err != nil {
 			return nil, err
 		}
@@ -82,12 +82,12 @@ func loadCorpusValues() ([]rawValue, error) {
 			if len(sc.Bytes()) == 0 {
 				continue
 			}
-			var e corpusEntry
+			var e sampleEntry
 			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 				f.Close()
 				return nil, err
 			}
-			entryValues(&e, add)
+			sampleEntryValues(&e, add)
 		}
 		err = sc.Err()
 		f.Close()
@@ -98,15 +98,15 @@ func loadCorpusValues() ([]rawValue, error) {
 	return out, nil
 }
 
-// entryValues calls add with each value of one corpus request.
-func entryValues(e *corpusEntry, add func(raw string, plus bool)) {
+// sampleEntryValues calls add with each value of one corpus request.
+func sampleEntryValues(e *sampleEntry, add func(raw string, plus bool)) {
 	p, query := splitURI(e.URI)
 	add(p, true)
 	if resolvable(p) {
 		dec := decodeAll(p, false)
 		add(path.Clean("/"+strings.ReplaceAll(dec, `\`, "/")), false)
 	}
-	formValues(query, add)
+	sampleFormValues(query, add)
 	names := make([]string, 0, len(e.Headers))
 	for n := range e.Headers {
 		names = append(names, n)
@@ -133,14 +133,14 @@ func entryValues(e *corpusEntry, add func(raw string, plus bool)) {
 		return
 	}
 	add(e.Body, false)
-	formValues(strings.TrimRight(e.Body, "\r\n"), add)
+	sampleFormValues(strings.TrimRight(e.Body, "\r\n"), add)
 	if strings.Contains(contentType, "json") {
-		jsonValues(e.Body, add)
+		sampleJSONValues(e.Body, add)
 	}
 }
 
-// formValues adds the names and values of a form-encoded string.
-func formValues(s string, add func(raw string, plus bool)) {
+// sampleFormValues adds the names and values of a form-encoded string.
+func sampleFormValues(s string, add func(raw string, plus bool)) {
 	for _, pair := range strings.Split(s, "&") {
 		name, val, _ := strings.Cut(pair, "=")
 		add(name, true)
@@ -148,9 +148,9 @@ func formValues(s string, add func(raw string, plus bool)) {
 	}
 }
 
-// jsonValues adds the strings of a JSON document, keys and values, as
+// sampleJSONValues adds the strings of a JSON document, keys and values, as
 // jsonString reads them.
-func jsonValues(s string, add func(raw string, plus bool)) {
+func sampleJSONValues(s string, add func(raw string, plus bool)) {
 	for i := strings.IndexByte(s, '"'); i >= 0; {
 		str, n, ok := jsonString(s[i:])
 		if !ok {

@@ -30,11 +30,11 @@ var decodeModes = []struct {
 // one byte (1 or 0), then the text.
 func decodeInput(mode int, plus bool, s string) []byte {
 	in := make([]byte, 0, 2+len(s))
-	in = append(in, byte(mode), boolByte(plus))
+	in = append(in, byte(mode), probeFlag(plus))
 	return append(in, s...)
 }
 
-func boolByte(b bool) byte {
+func probeFlag(b bool) byte {
 	if b {
 		return 1
 	}
@@ -116,7 +116,7 @@ func TestRustDecode(t *testing.T) {
 
 func TestRustDecodeCorpora(t *testing.T) {
 	p := newRustProbe(t)
-	values := corpusValues(t)
+	values := corpusSampleValues(t)
 	differ, decoded := 0, 0
 	for _, v := range values {
 		if decodeAll(v.raw, v.plus) != v.raw {

@@ -9,7 +9,9 @@
 //! `(address << 32) | length`; the output stays valid until the next call.
 
 mod decode;
+mod keywords;
 mod values;
+mod views;
 
 use std::cell::RefCell;
 
