@@ -167,6 +167,8 @@ var valuesCases = []struct {
 	{"multipart lf only", valuesTyped("multipart/form-data; boundary=b", "--b\nContent-Disposition: form-data; name=\"a\"\n\nv\n--b\nContent-Disposition: form-data; name=\"c\"\n\nw\n--b--")},
 	{"multipart part without head", valuesTyped("multipart/form-data; boundary=b", "--b\r\njust text, no blank line\r\n--b--")},
 	{"multipart no closing", valuesTyped("multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=a\r\n\r\nv")},
+	{"multipart dash boundary", valuesTyped("multipart/form-data; boundary=-", "x---\r\n\r\na----\r\nb\n\nc---\n---")},
+	{"multipart boundary in boundary", valuesTyped("multipart/form-data; boundary=ab", "---ab\r\n\r\n1--aab---ab\r\n\r\n2\r\n--ab--")},
 	{"multipart no delimiter", valuesTyped("multipart/form-data; boundary=b", "no delimiter at all")},
 	{"multipart empty head", valuesTyped("multipart/form-data; boundary=b", "--b\r\n\r\nvalue\r\n--b--")},
 	{"multipart odd headers", valuesTyped("multipart/form-data; boundary=b", "--b\r\n Content-Disposition : form-data;name=x;filename=\r\nContent-Type:\r\nX\r\n\r\nv\r\n--b--")},

@@ -23,16 +23,14 @@ impl Splitter {
     ) {
         // strings.Split(body, "--"+boundary)[1:]: the text between one
         // delimiter and the next (or the end), the preamble left out.
-        let mut delim = Vec::with_capacity(boundary.len() + 2);
-        delim.extend_from_slice(b"--");
-        delim.extend_from_slice(boundary);
-        let mut rest = match index(body, &delim) {
+        let delim_len = boundary.len() + 2;
+        let mut rest = match index_delimiter(body, boundary) {
             None => return,
-            Some(i) => &body[i + delim.len()..],
+            Some(i) => &body[i + delim_len..],
         };
         loop {
-            let (p, next) = match index(rest, &delim) {
-                Some(i) => (&rest[..i], Some(&rest[i + delim.len()..])),
+            let (p, next) = match index_delimiter(rest, boundary) {
+                Some(i) => (&rest[..i], Some(&rest[i + delim_len..])),
                 None => (rest, None),
             };
             if p.starts_with(b"--") {
@@ -98,6 +96,20 @@ impl Splitter {
             false,
         );
     }
+}
+
+/// The index of the first "--" followed by boundary in s: strings.Index
+/// of the delimiter, without writing the delimiter out.
+fn index_delimiter(s: &[u8], boundary: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(k) = index(&s[from..], b"--") {
+        let at = from + k;
+        if s[at + 2..].starts_with(boundary) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Splits a part at its first empty line.
