@@ -193,12 +193,18 @@ protocol:
 			in.add(Match{Rule: p.id, Class: Protocol, Where: where, Score: int(math.Round(float64(p.score) * weight(e.cfg.Weights, Protocol)))})
 		}
 	}
+	in.split(r, path, query)
+	in.res.Attack = in.res.Score >= e.cfg.Threshold
+	return in.res
+}
+
+// split walks the values of r (whose target is path and query) in the
+// order they are inspected, calling value on each.
+func (in *inspection) split(r *Request, path, query string) {
 	in.inspectPath(path)
 	in.inspectForm(query, TArgName, TArgValue)
 	in.inspectHeaders(r.Headers)
 	in.inspectBody(r)
-	in.res.Attack = in.res.Score >= e.cfg.Threshold
-	return in.res
 }
 
 // release returns the inspection to the pool, holding nothing of the
@@ -255,6 +261,12 @@ type inspection struct {
 	// used has a bit per entry of recent in use, so that release
 	// clears only those.
 	used uint32
+	// trace, when set, is told of every call of value, empty values
+	// included, before anything else is done with it: the tests that
+	// hold the Rust port to this engine compare its splitting of a
+	// request with this one through it. Never set by the engine, so
+	// pooled inspections have none; the cost is one nil check a value.
+	trace func(target Target, at where, arg, raw string, plus bool)
 }
 
 // seenValue is one of the values inspection.value ran the rules on.
@@ -276,6 +288,9 @@ type where struct{ kind, name string }
 // value runs the rules enabled for target on one value. arg is the
 // argument or cookie name exclusions look at ("" for other targets).
 func (in *inspection) value(target Target, at where, arg, raw string, plus bool) {
+	if in.trace != nil {
+		in.trace(target, at, arg, raw, plus)
+	}
 	if raw == "" {
 		return
 	}

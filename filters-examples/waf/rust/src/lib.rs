@@ -9,12 +9,21 @@
 //! Each module is the port of the Go file of the same name.
 
 pub mod base64;
+pub mod body;
 pub mod charclass;
 pub mod decode;
+pub mod gostrings;
+pub mod jsonbody;
 pub mod keywords;
+pub mod multipart;
 pub mod normalize;
+pub mod protocol;
+pub mod request;
 // Generated from the Go tables (detect/rusttable_test.go), as written.
 #[rustfmt::skip]
 pub mod rules_table;
 pub mod search;
+pub mod target;
+pub mod targets;
 pub mod words;
+pub mod xmlbody;

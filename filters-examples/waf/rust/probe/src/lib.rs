@@ -11,6 +11,7 @@
 mod allocs;
 mod decode;
 mod keywords;
+mod values;
 mod views;
 
 use std::cell::RefCell;
