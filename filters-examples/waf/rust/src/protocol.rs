@@ -3,60 +3,23 @@
 
 use crate::gostrings::{equal_fold_ascii, trim_bytes, trim_space};
 use crate::request::{cut_byte, equal_fold, Request};
-use crate::target::{Kind, Where, CRITICAL, NOTICE};
+use crate::rules_table::{ProtocolCheck, ProtocolSpec, PROTOCOL};
+use crate::target::{Kind, Where};
 
-/// A check: the place it reports when the request fails it. `allowed`
-/// are the methods the configuration allows.
-pub type Check = for<'r> fn(r: &Request<'r>, allowed: &[Vec<u8>]) -> Option<Where<'r>>;
-
-/// A per-request check of the framing, with its rule id, paranoia level
-/// and score.
-pub struct ProtocolCheck {
-    pub id: &'static str,
-    pub pl: i32,
-    pub score: i32,
-    pub check: Check,
+/// Runs one check on `r`: the place it reports when the request fails
+/// it. `allowed` are the methods the configuration allows. The checks'
+/// ids, levels and scores are the Go table's, in rules_table::PROTOCOL;
+/// a check added there does not compile until it is matched here.
+pub fn run<'r>(c: ProtocolCheck, r: &Request<'r>, allowed: &[Vec<u8>]) -> Option<Where<'r>> {
+    match c {
+        ProtocolCheck::MethodNotAllowed => method_not_allowed(r, allowed),
+        ProtocolCheck::LengthAndChunked => length_and_chunked(r),
+        ProtocolCheck::OddTransferEncoding => odd_transfer_encoding(r),
+        ProtocolCheck::ConflictingLengths => conflicting_lengths(r),
+        ProtocolCheck::LineBreakInHeader => line_break_in_header(r),
+        ProtocolCheck::BodyWithoutType => body_without_type(r),
+    }
 }
-
-/// The checks, in the order Go runs and reports them.
-pub static PROTOCOL_CHECKS: [ProtocolCheck; 6] = [
-    ProtocolCheck {
-        id: "protocol-method-not-allowed",
-        pl: 1,
-        score: CRITICAL,
-        check: method_not_allowed,
-    },
-    ProtocolCheck {
-        id: "protocol-cl-and-te",
-        pl: 1,
-        score: CRITICAL,
-        check: length_and_chunked,
-    },
-    ProtocolCheck {
-        id: "protocol-te-not-chunked",
-        pl: 1,
-        score: CRITICAL,
-        check: odd_transfer_encoding,
-    },
-    ProtocolCheck {
-        id: "protocol-content-length-conflict",
-        pl: 1,
-        score: CRITICAL,
-        check: conflicting_lengths,
-    },
-    ProtocolCheck {
-        id: "protocol-header-line-break",
-        pl: 1,
-        score: CRITICAL,
-        check: line_break_in_header,
-    },
-    ProtocolCheck {
-        id: "protocol-body-without-type",
-        pl: 1,
-        score: NOTICE,
-        check: body_without_type,
-    },
-];
 
 /// hostabi.IsToken: a non-empty RFC 9110 token.
 pub fn is_token(s: &[u8]) -> bool {
@@ -74,14 +37,14 @@ fn method_not_allowed<'r>(r: &Request<'r>, allowed: &[Vec<u8>]) -> Option<Where<
 
 /// Content-Length and Transfer-Encoding together let a front end and a
 /// back end disagree on where the request ends.
-fn length_and_chunked<'r>(r: &Request<'r>, _: &[Vec<u8>]) -> Option<Where<'r>> {
+fn length_and_chunked<'r>(r: &Request<'r>) -> Option<Where<'r>> {
     let hit = r.header(b"content-length").is_some() && r.header(b"transfer-encoding").is_some();
     hit.then(|| Where::named(Kind::Header, b"Transfer-Encoding"))
 }
 
 /// Anything but a plain "chunked" (obfuscated spellings, stacked codings)
 /// is how TE.TE smuggling starts.
-fn odd_transfer_encoding<'r>(r: &Request<'r>, _: &[Vec<u8>]) -> Option<Where<'r>> {
+fn odd_transfer_encoding<'r>(r: &Request<'r>) -> Option<Where<'r>> {
     let mut n = 0;
     let mut odd = false;
     for h in r
@@ -99,7 +62,7 @@ fn odd_transfer_encoding<'r>(r: &Request<'r>, _: &[Vec<u8>]) -> Option<Where<'r>
 
 /// Several Content-Length values that differ, or one that is not a
 /// number.
-fn conflicting_lengths<'r>(r: &Request<'r>, _: &[Vec<u8>]) -> Option<Where<'r>> {
+fn conflicting_lengths<'r>(r: &Request<'r>) -> Option<Where<'r>> {
     let hit = Some(Where::named(Kind::Header, b"Content-Length"));
     let mut first: &[u8] = b"";
     for h in r
@@ -133,7 +96,7 @@ fn conflicting_lengths<'r>(r: &Request<'r>, _: &[Vec<u8>]) -> Option<Where<'r>> 
 /// looks for a control byte first and runs ContainsAny only on the few
 /// strings that hold one, because a call is dear inside Go's wasm; one
 /// pass over the bytes here gives the same answer.)
-fn line_break_in_header<'r>(r: &Request<'r>, _: &[Vec<u8>]) -> Option<Where<'r>> {
+fn line_break_in_header<'r>(r: &Request<'r>) -> Option<Where<'r>> {
     r.headers
         .iter()
         .find(|h| {
@@ -148,18 +111,18 @@ fn line_break_in_header<'r>(r: &Request<'r>, _: &[Vec<u8>]) -> Option<Where<'r>>
 /// A body nobody declared a type for. Browsers and API clients always
 /// declare one; hand-made probes often do not. A notice alone, it lets
 /// weak signals in the body add up to a block.
-fn body_without_type<'r>(r: &Request<'r>, _: &[Vec<u8>]) -> Option<Where<'r>> {
+fn body_without_type<'r>(r: &Request<'r>) -> Option<Where<'r>> {
     (!r.body.is_empty() && r.header(b"content-type").is_none())
         .then(|| Where::named(Kind::Header, b"Content-Type"))
 }
 
-/// The checks of PROTOCOL_CHECKS that `r` fails, in order, each with
-/// its place.
+/// The checks of PROTOCOL that `r` fails, in order, each with its
+/// place.
 pub fn failed_checks<'r, 'c>(
     r: &'c Request<'r>,
     allowed: &'c [Vec<u8>],
-) -> impl Iterator<Item = (&'static ProtocolCheck, Where<'r>)> + 'c {
-    PROTOCOL_CHECKS
+) -> impl Iterator<Item = (&'static ProtocolSpec, Where<'r>)> + 'c {
+    PROTOCOL
         .iter()
-        .filter_map(move |p| (p.check)(r, allowed).map(|w| (p, w)))
+        .filter_map(move |p| run(p.check, r, allowed).map(|w| (p, w)))
 }

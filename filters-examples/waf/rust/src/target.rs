@@ -116,9 +116,3 @@ impl<'a> Where<'a> {
         out.extend_from_slice(self.name);
     }
 }
-
-/// rule.go's severity scores, of which the protocol checks use two.
-pub const CRITICAL: i32 = 5;
-pub const MAJOR: i32 = 4;
-pub const WARNING: i32 = 3;
-pub const NOTICE: i32 = 2;
