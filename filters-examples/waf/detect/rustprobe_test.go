@@ -4,6 +4,7 @@ package detect
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"sync"
@@ -100,6 +101,44 @@ func (p *rustProbe) call(name string, input []byte) ([]byte, error) {
 		return nil, fmt.Errorf("probe_%s returned %d bytes at %#x, outside memory", name, n, addr)
 	}
 	return append([]byte(nil), out...), nil
+}
+
+// probeReader reads a probe export's output: byte strings as a u32
+// little-endian length and the bytes, numbers as u32 little-endian, flags
+// as one byte. The first error sticks, and later reads return zero values.
+type probeReader struct {
+	b   []byte
+	err error
+}
+
+func (r *probeReader) take(n int) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n > len(r.b) {
+		r.err = fmt.Errorf("output cut short: %d bytes wanted, %d left", n, len(r.b))
+		return nil
+	}
+	b := r.b[:n]
+	r.b = r.b[n:]
+	return b
+}
+
+func (r *probeReader) u32() uint32 {
+	if b := r.take(4); b != nil {
+		return binary.LittleEndian.Uint32(b)
+	}
+	return 0
+}
+
+func (r *probeReader) bytes() string { return string(r.take(int(r.u32()))) }
+
+func (r *probeReader) flag() bool {
+	b := r.take(1)
+	if b != nil && b[0] > 1 {
+		r.err = fmt.Errorf("flag byte %d", b[0])
+	}
+	return b != nil && b[0] == 1
 }
 
 func TestRustProbeEcho(t *testing.T) {

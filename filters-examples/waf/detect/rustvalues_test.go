@@ -120,59 +120,24 @@ func valuesInput(r *Request, maxBodyBytes int, methods []string) []byte {
 	return b
 }
 
-// valuesReader decodes probe_values' output (see values.rs): the count
-// of values and each one's target (u16), kind, name, arg and raw (byte
-// strings) and plus flag; the count of checks hit and each one's id and
-// place; the skipped and truncated flags.
-type valuesReader struct {
-	b   []byte
-	err error
-}
-
-func (rd *valuesReader) take(n int) []byte {
-	if rd.err != nil {
-		return nil
-	}
-	if len(rd.b) < n {
-		rd.err = fmt.Errorf("output ends early: %d bytes wanted, %d left", n, len(rd.b))
-		return nil
-	}
-	v := rd.b[:n]
-	rd.b = rd.b[n:]
-	return v
-}
-
-func (rd *valuesReader) u32() uint32 {
-	if v := rd.take(4); v != nil {
-		return binary.LittleEndian.Uint32(v)
-	}
-	return 0
-}
-
-func (rd *valuesReader) str() string { return string(rd.take(int(rd.u32()))) }
-
-func (rd *valuesReader) flag() bool {
-	v := rd.take(1)
-	if v != nil && v[0] > 1 {
-		rd.err = fmt.Errorf("flag byte %d", v[0])
-	}
-	return v != nil && v[0] == 1
-}
-
+// decodeValuesOutput reads probe_values' output (see values.rs): the
+// count of values and each one's target (u16), kind, name, arg and raw
+// (byte strings) and plus flag; the count of checks hit and each one's id
+// and place; the skipped and truncated flags.
 func decodeValuesOutput(b []byte) (valuesOutcome, error) {
 	var out valuesOutcome
-	rd := &valuesReader{b: b}
+	rd := &probeReader{b: b}
 	for n := rd.u32(); n > 0 && rd.err == nil; n-- {
 		var c valuesCall
 		if v := rd.take(2); v != nil {
 			c.target = Target(binary.LittleEndian.Uint16(v))
 		}
-		c.kind, c.name, c.arg, c.raw = rd.str(), rd.str(), rd.str(), rd.str()
+		c.kind, c.name, c.arg, c.raw = rd.bytes(), rd.bytes(), rd.bytes(), rd.bytes()
 		c.plus = rd.flag()
 		out.calls = append(out.calls, c)
 	}
 	for n := rd.u32(); n > 0 && rd.err == nil; n-- {
-		out.hits = append(out.hits, valuesHit{rd.str(), rd.str()})
+		out.hits = append(out.hits, valuesHit{rd.bytes(), rd.bytes()})
 	}
 	out.skipped, out.truncated = rd.flag(), rd.flag()
 	if rd.err == nil && len(rd.b) > 0 {

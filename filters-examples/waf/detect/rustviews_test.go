@@ -3,7 +3,6 @@
 package detect
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"reflect"
@@ -40,51 +39,13 @@ func goViews(raw string, plus bool) *valueViews {
 	return v
 }
 
-// viewsReader reads probe_views' output: byte strings as a u32
-// little-endian length and the bytes, numbers as u32 little-endian,
-// flags as one byte (see filters-examples/waf/rust/probe/src/views.rs).
-type viewsReader struct {
-	b   []byte
-	err error
-}
-
-func (r *viewsReader) take(n int) []byte {
-	if r.err != nil {
-		return nil
-	}
-	if n > len(r.b) {
-		r.err = fmt.Errorf("output cut short: %d bytes wanted, %d left", n, len(r.b))
-		return nil
-	}
-	b := r.b[:n]
-	r.b = r.b[n:]
-	return b
-}
-
-func (r *viewsReader) u32() uint32 {
-	if b := r.take(4); b != nil {
-		return binary.LittleEndian.Uint32(b)
-	}
-	return 0
-}
-
-func (r *viewsReader) bytes() string { return string(r.take(int(r.u32()))) }
-
-func (r *viewsReader) flag() bool {
-	b := r.take(1)
-	if b != nil && b[0] > 1 {
-		r.err = fmt.Errorf("flag byte %d", b[0])
-	}
-	return b != nil && b[0] == 1
-}
-
 // rustViews has the port build the views of raw.
 func rustViews(p *rustProbe, raw string, plus bool) (*valueViews, error) {
 	out, err := p.call("views", append([]byte{probeFlag(plus)}, raw...))
 	if err != nil {
 		return nil, err
 	}
-	r := &viewsReader{b: out}
+	r := &probeReader{b: out}
 	v := &valueViews{dec: r.bytes(), cls: charClass(r.u32()), comment: r.flag(), sqlDiffers: r.flag(), cmdDiffers: r.flag(),
 		low: r.bytes(), sql: r.bytes(), cmd: r.bytes()}
 	for n := r.u32(); n > 0 && r.err == nil; n-- {
