@@ -112,6 +112,7 @@ func report(calls, path, regexURI, verify string) []string {
 		"json_get_is_string=true",
 		"regex_is_match=Ok(true)",
 		"regex_matches_uri=" + regexURI,
+		"regex_matches_into=Ok(()) [0, 1]",
 		"regex_find=Ok(Some(RegexMatch { id: 0, start: 1, end: 5 }))",
 		"regex_find_none=Ok(None)",
 		"patterns_body=Ok([0])",

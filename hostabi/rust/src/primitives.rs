@@ -156,6 +156,40 @@ impl Regex {
         v.map(|v| decode_ids(&v))
     }
 
+    /// The ids of the expressions that match the target, in list order,
+    /// into ids (cleared first): what `matches` returns, without
+    /// allocating once ids has room, for a filter that asks per value.
+    pub fn matches_into(&self, target: Target<'_>, ids: &mut Vec<u32>) -> Result<()> {
+        let (t, k, data) = target.args();
+        // A set has at most MAX_REGEX_PATTERNS expressions, 4 bytes an id.
+        let mut buf = [0u8; 4 * abi::MAX_REGEX_PATTERNS];
+        // SAFETY: data and the buffer are live for the call.
+        #[allow(unsafe_code)]
+        let r = unsafe {
+            sys::regex_match(
+                self.0,
+                t,
+                k,
+                data.as_ptr(),
+                data.len() as u32,
+                buf.as_mut_ptr(),
+                buf.len() as u32,
+            )
+        };
+        checked(r)?;
+        let n = r as usize;
+        if n > buf.len() {
+            return Err(Error::Unknown(r));
+        }
+        ids.clear();
+        ids.extend(
+            buf[..n]
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+        );
+        Ok(())
+    }
+
     /// The leftmost match of any expression in the target.
     pub fn find(&self, target: Target<'_>) -> Result<Option<RegexMatch>> {
         let (t, k, data) = target.args();

@@ -145,6 +145,12 @@ impl Filter for Probe {
             "regex_matches_uri={:?}",
             self.regex.matches(Target::Uri)
         ));
+        let mut ids = vec![7];
+        r.push(format!(
+            "regex_matches_into={:?} {:?}",
+            self.regex.matches_into(Target::Bytes(b"/p/adda"), &mut ids),
+            ids
+        ));
         r.push(format!(
             "regex_find={:?}",
             self.regex.find(Target::Bytes(b"xaddax"))
