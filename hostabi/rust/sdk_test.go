@@ -63,6 +63,7 @@ func request(path string, goodSig bool) *http.Request {
 	r.Header.Set("X-Long", "longer than four")
 	r.Header.Set("X-Remove", "gone")
 	r.Header.Set("X-Who", "Ada LOVELACE")
+	r.Header["X-Raw"] = []string{"a\xffb"} // not UTF-8: the _into functions keep the bytes
 	msg := "signed message"
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte(msg))
@@ -91,7 +92,12 @@ func report(calls, path, regexURI, verify string) []string {
 		`get=Some("a")`,
 		"get_absent=None",
 		`values=["a", "b"]`,
-		`names=["Content-Length", "Host", "X-Long", "X-Msg", "X-Multi", "X-Remove", "X-Sig", "X-Who"]`,
+		`names=["Content-Length", "Host", "X-Long", "X-Msg", "X-Multi", "X-Raw", "X-Remove", "X-Sig", "X-Who"]`,
+		"method_into=Ok(()) POST",
+		"uri_into=Ok(()) " + path + "?x=1",
+		"values_into_raw=Ok(true) [97, 255, 98]",
+		"values_into_absent=Ok(false) []",
+		"names_into=Ok(()) true",
 		"get_into_small=Err(BufferTooSmall(16))",
 		`get_into=Ok(Some("a"))`,
 		"get_into_absent=Ok(None)",

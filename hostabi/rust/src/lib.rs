@@ -177,6 +177,31 @@ fn fetch_into(buf: &mut [u8], call: impl FnOnce(*mut u8, u32) -> i32) -> Result<
     Ok(&buf[..n])
 }
 
+/// read_into runs a buffer-limit host call into buf, replacing its
+/// contents and growing it until the value fits: a buffer kept between
+/// requests makes the call allocate nothing. On an error buf is left
+/// empty.
+fn read_into(buf: &mut Vec<u8>, mut call: impl FnMut(*mut u8, u32) -> i32) -> Result<()> {
+    buf.clear();
+    loop {
+        let cap = buf.capacity();
+        let n = call(buf.as_mut_ptr(), cap as u32);
+        if n < 0 {
+            return Err(Error::from_code(n));
+        }
+        let n = n as usize;
+        if n <= cap {
+            // SAFETY: the host copied the value's n bytes into the buffer.
+            #[allow(unsafe_code)]
+            unsafe {
+                buf.set_len(n)
+            };
+            return Ok(());
+        }
+        buf.reserve_exact(n);
+    }
+}
+
 fn fetch_string(call: impl FnMut(*mut u8, u32) -> i32) -> Result<String> {
     fetch(call).map(into_string)
 }
@@ -279,6 +304,33 @@ impl Headers {
         v.map(|v| split_nul(&v)).unwrap_or_default()
     }
 
+    /// The header names, NUL-separated as the host lists them, into buf
+    /// (see [`Message::body_into`]'s reuse): the bytes as sent, for a filter that
+    /// must see exactly what came.
+    pub fn names_into(&self, buf: &mut Vec<u8>) -> Result<()> {
+        let kind = self.kind.code();
+        // SAFETY: read_into passes its buffer's capacity, live for the call.
+        #[allow(unsafe_code)]
+        let r = read_into(buf, |p, limit| unsafe { sys::header_names(kind, p, limit) });
+        r
+    }
+
+    /// The values of the header name, NUL-separated, into buf, as sent
+    /// (not made UTF-8); Ok(false) and buf empty when it is absent.
+    pub fn values_into(&self, name: &[u8], buf: &mut Vec<u8>) -> Result<bool> {
+        let kind = self.kind.code();
+        // SAFETY: name, and the buffer read_into passes, are live for the call.
+        #[allow(unsafe_code)]
+        let r = read_into(buf, |p, limit| unsafe {
+            sys::header_get(kind, name.as_ptr(), name.len() as u32, p, limit)
+        });
+        match r {
+            Ok(()) => Ok(true),
+            Err(Error::NotFound) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Replaces the named header's values with value.
     pub fn set(&self, name: &str, value: &str) -> Result<()> {
         self.set_bytes(name, value.as_bytes())
@@ -358,26 +410,10 @@ impl Message {
     /// allocate nothing. On an error buf is left empty.
     pub fn body_into(&self, buf: &mut Vec<u8>) -> Result<()> {
         let kind = self.kind.code();
-        buf.clear();
-        loop {
-            let cap = buf.capacity();
-            // SAFETY: the buffer's capacity is live for the call.
-            #[allow(unsafe_code)]
-            let n = unsafe { sys::body_read(kind, buf.as_mut_ptr(), cap as u32) };
-            if n < 0 {
-                return Err(Error::from_code(n));
-            }
-            let n = n as usize;
-            if n <= cap {
-                // SAFETY: the host copied the body's n bytes into the buffer.
-                #[allow(unsafe_code)]
-                unsafe {
-                    buf.set_len(n)
-                };
-                return Ok(());
-            }
-            buf.reserve_exact(n);
-        }
+        // SAFETY: read_into passes its buffer's capacity, live for the call.
+        #[allow(unsafe_code)]
+        let r = read_into(buf, |p, limit| unsafe { sys::body_read(kind, p, limit) });
+        r
     }
 
     /// The body's length without reading it: Ok(0) means no body;
@@ -419,6 +455,14 @@ pub mod request {
         s.unwrap_or_default()
     }
 
+    /// The request method into buf (see [`Message::body_into`]'s reuse).
+    pub fn method_into(buf: &mut Vec<u8>) -> Result<()> {
+        // SAFETY: read_into passes its buffer's capacity, live for the call.
+        #[allow(unsafe_code)]
+        let r = read_into(buf, |p, limit| unsafe { sys::method_get(p, limit) });
+        r
+    }
+
     /// Changes the request method.
     pub fn set_method(method: &str) -> Result<()> {
         // SAFETY: method is live for the call.
@@ -433,6 +477,14 @@ pub mod request {
         #[allow(unsafe_code)]
         let s = fetch_string(|buf, limit| unsafe { sys::uri_get(buf, limit) });
         s.unwrap_or_default()
+    }
+
+    /// The request target into buf, as received (not made UTF-8).
+    pub fn uri_into(buf: &mut Vec<u8>) -> Result<()> {
+        // SAFETY: read_into passes its buffer's capacity, live for the call.
+        #[allow(unsafe_code)]
+        let r = read_into(buf, |p, limit| unsafe { sys::uri_get(p, limit) });
+        r
     }
 
     /// Replaces the request target (a path and an optional "?query").

@@ -84,6 +84,36 @@ impl Filter for Probe {
         r.push(format!("get_absent={:?}", h.get("X-Absent")));
         r.push(format!("values={:?}", h.values("X-Multi")));
         r.push(format!("names={:?}", h.names()));
+        let mut raw = vec![1u8];
+        r.push(format!(
+            "method_into={:?} {}",
+            request::method_into(&mut raw),
+            String::from_utf8_lossy(&raw)
+        ));
+        r.push(format!(
+            "uri_into={:?} {}",
+            request::uri_into(&mut raw),
+            String::from_utf8_lossy(&raw)
+        ));
+        r.push(format!(
+            "values_into_raw={:?} {:?}",
+            h.values_into(b"X-Raw", &mut raw),
+            raw
+        ));
+        r.push(format!(
+            "values_into_absent={:?} {:?}",
+            h.values_into(b"X-Absent", &mut raw),
+            raw
+        ));
+        let names_into = h.names_into(&mut raw);
+        r.push(format!(
+            "names_into={:?} {}",
+            names_into,
+            raw.split(|&c| c == 0)
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .collect::<Vec<_>>()
+                == h.names()
+        ));
         let mut small = [0u8; 4];
         r.push(format!(
             "get_into_small={:?}",
