@@ -27,6 +27,9 @@ FN_WASMS  := $(FUNCTIONS:%=$(FN_DIR)/%-command.wasm) $(FUNCTIONS:%=$(FN_DIR)/%-r
 FN_RUST   := $(notdir $(patsubst %/,%,$(dir $(wildcard functions-examples/*/Cargo.toml))))
 FN_CXX    := $(patsubst functions-examples/%/,%,$(dir $(patsubst %/src/,%/,$(dir $(wildcard functions-examples/*/src/*.cpp)))))
 FN_LANG_WASMS := $(FN_RUST:%=$(FN_DIR)/%.wasm) $(FN_CXX:%=$(FN_DIR)/%.wasm)
+# Every Go module in the tree: the root and the test-only ones that keep
+# their peers (Coraza, http-wasm-host-go, proxy-wasm-go-sdk) out of its graph.
+GO_MODULES := . $(patsubst %/go.mod,%,$(wildcard */*/go.mod */*/*/go.mod))
 APT_PKGS  := clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt wrk rustc cargo libstd-rust-dev-wasm32 libc++-dev-wasm32 redis-server
 
 .PHONY: all build filters functions run run-functions test test-stress race vet conformance bench bench-go bench-load bench-tail bench-ratelimit bench-redisdown bench-httpwasm bench-density fuzz deps xcaddy-check clean
@@ -138,6 +141,10 @@ test-stress: deps
 	done
 
 vet:
+	@for m in $(GO_MODULES); do \
+		(cd $$m && $(GO) mod tidy -diff > /dev/null) || \
+			{ echo "vet: $$m: go.mod or go.sum is not tidy; run: (cd $$m && $(GO) mod tidy)"; exit 1; }; \
+	done
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./hostabi/guest/... ./hostabi/guest/testdata/primbench ./hostabi/function/... ./filters-examples/... \
 		./filters/testdata/probe ./pipeline/testdata/noop ./pipeline/testdata/readset \
