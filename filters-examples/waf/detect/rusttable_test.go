@@ -62,11 +62,15 @@ func rustLexicons() []struct {
 	}{
 		{"DISTINCT_COMMANDS", distinctCommands},
 		{"EMPTY_LEXICON", emptyLexicon},
+		// containsAny's word lists, as lexicons: the port reads their
+		// names.
+		{"JAVA_BASE64_WORDS", byteWordsLexicon(javaBase64Words)},
 		{"LAUNCHERS", launchers},
 		{"PHP_FUNCTIONS", phpFunctions},
 		{"PHP_ODD_NAMES", phpOddNames},
 		{"QUOTE_FOLLOWERS", quoteFollowers},
 		{"RECON_COMMANDS", reconCommands},
+		{"SCRIPT_BASE64_WORDS", byteWordsLexicon(scriptBase64Words)},
 		{"SQL_FUNCTIONS", sqlFunctions},
 		{"SQL_GATE_WORDS", sqlGateWords},
 		{"SQL_WORD_FUNCTIONS", sqlWordFunctions},
@@ -74,6 +78,12 @@ func rustLexicons() []struct {
 		{"WINDOWS_COMMANDS", windowsCommands},
 		{"WINDOWS_TOOLS", windowsTools},
 	}
+}
+
+// byteWordsLexicon is a byteWords list as a lexicon. None of its words
+// ends in '*', which would make it a family.
+func byteWordsLexicon(words [][]byte) *lexicon {
+	return newLexicon(string(bytes.Join(words, []byte(" "))))
 }
 
 func renderRustTable() ([]byte, error) {

@@ -229,3 +229,14 @@ pub fn next_mixed_run(s: &[u8], from: usize) -> Option<(usize, usize)> {
     }
     None
 }
+
+/// `containsAny`: says whether `b` holds one of the words of `words`.
+/// Go sorts its byteWords by length to stop at the first word longer than
+/// `b`; the lexicon's names are sorted alphabetically, so each is skipped
+/// on its own when it is too long, which answers the same.
+pub fn contains_any(b: &[u8], words: &crate::rules_table::Lexicon) -> bool {
+    words
+        .names
+        .iter()
+        .any(|w| w.len() <= b.len() && crate::lexicon::contains(b, w))
+}

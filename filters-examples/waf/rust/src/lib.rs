@@ -11,18 +11,30 @@
 pub mod base64;
 pub mod body;
 pub mod charclass;
+pub mod checks;
 pub mod decode;
+pub mod gates;
 pub mod gostrings;
+pub mod host;
 pub mod jsonbody;
 pub mod keywords;
+pub mod lexicon;
 pub mod multipart;
 pub mod normalize;
 pub mod protocol;
 pub mod request;
+pub mod rules_generic;
+pub mod rules_java;
+pub mod rules_lfi;
+pub mod rules_php;
+pub mod rules_rce;
+pub mod rules_sqli;
 // Generated from the Go tables (detect/rusttable_test.go), as written.
 #[rustfmt::skip]
 pub mod rules_table;
+pub mod rules_xss;
 pub mod search;
+pub mod shellwords;
 pub mod target;
 pub mod targets;
 pub mod words;

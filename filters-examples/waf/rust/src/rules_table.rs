@@ -1682,6 +1682,16 @@ pub const EMPTY_LEXICON: Lexicon = Lexicon {
     prefixes: &[],
 };
 
+pub const JAVA_BASE64_WORDS: Lexicon = Lexicon {
+    names: &[
+        b"annotationinvocationhandler", b"badattributevalueexpexception", b"beanshell", b"chainedtransformer", b"classloader.loadclass", b"clonetransformer", b"constanttransformer", b"defineclass",
+        b"forclosure", b"getruntime", b"instantiatefactory", b"instantiatetransformer", b"invokertransformer", b"java.lang", b"jdbcrowsetimpl", b"jmxconnector",
+        b"lazymap", b"nashorn", b"processbuilder", b"processimpl", b"prototypeclonefactory", b"prototypeserializationfactory", b"rmiconnector", b"runtime",
+        b"scriptenginemanager", b"templatesimpl", b"transformedmap", b"unixprocess", b"urlclassloader", b"whileclosure", b"xmldecoder", b"xstream",
+    ],
+    prefixes: &[],
+};
+
 pub const LAUNCHERS: Lexicon = Lexicon {
     names: &[
         b"builtin", b"busybox", b"command", b"doas", b"env", b"exec", b"nice", b"nohup",
@@ -1752,6 +1762,14 @@ pub const RECON_COMMANDS: Lexicon = Lexicon {
     names: &[
         b"getent", b"hostname", b"id", b"ifconfig", b"lastlog", b"netstat", b"printenv", b"uname",
         b"whoami",
+    ],
+    prefixes: &[],
+};
+
+pub const SCRIPT_BASE64_WORDS: Lexicon = Lexicon {
+    names: &[
+        b"<?php", b"<script", b"_$$nd_func$$_", b"__proto__", b"child_process", b"constructor(", b"eval(", b"exec(",
+        b"function(", b"process.mainmodule", b"require(", b"system(", b"while(1)", b"while(true)",
     ],
     prefixes: &[],
 };

@@ -9,6 +9,7 @@
 //! `(address << 32) | length`; the output stays valid until the next call.
 
 mod allocs;
+mod checks;
 mod decode;
 mod keywords;
 mod values;
