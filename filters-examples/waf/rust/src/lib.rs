@@ -12,6 +12,7 @@ pub mod base64;
 pub mod body;
 pub mod charclass;
 pub mod checks;
+pub mod config;
 pub mod decode;
 pub mod gates;
 pub mod gostrings;

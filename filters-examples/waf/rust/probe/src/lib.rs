@@ -10,6 +10,7 @@
 
 mod allocs;
 mod checks;
+mod config;
 mod decode;
 mod keywords;
 mod values;
