@@ -7,9 +7,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"regexp"
 	"sync"
 	"testing"
 
+	libinjection "github.com/corazawaf/libinjection-go"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
@@ -58,6 +60,9 @@ func loadRustProbe() (*rustProbe, error) {
 	// The runtime lives as long as the test binary: the probe is shared.
 	rt := wazero.NewRuntime(ctx)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+		return nil, err
+	}
+	if err := instantiateProbeHost(ctx, rt); err != nil {
 		return nil, err
 	}
 	mod, err := rt.InstantiateWithConfig(ctx, wasm, wazero.NewModuleConfig().WithStartFunctions("_initialize"))
@@ -139,6 +144,51 @@ func (r *probeReader) flag() bool {
 		r.err = fmt.Errorf("flag byte %d", b[0])
 	}
 	return b != nil && b[0] == 1
+}
+
+// instantiateProbeHost provides the probe's imports (module
+// "probe_host"): the host the port's engine asks, answered by this
+// package's own code, so that a difference the engine tests find is the
+// port's. regex_match(rule, text, len) matches rule's expression (its
+// index in allRules) with Go's regexp; is_sqli and is_xss are
+// libinjection's. Each returns 1 or 0.
+func instantiateProbeHost(ctx context.Context, rt wazero.Runtime) error {
+	rules := allRules()
+	res := make([]*regexp.Regexp, len(rules))
+	for i := range rules {
+		if rules[i].pattern != "" {
+			res[i] = regexp.MustCompile(rules[i].pattern)
+		}
+	}
+	text := func(m api.Module, ptr, n uint32) string {
+		b, ok := m.Memory().Read(ptr, n)
+		if !ok {
+			panic(fmt.Sprintf("probe_host: %d bytes at %#x, outside memory", n, ptr))
+		}
+		return string(b)
+	}
+	bit := func(b bool) uint32 {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	_, err := rt.NewHostModuleBuilder("probe_host").
+		NewFunctionBuilder().WithFunc(func(_ context.Context, m api.Module, rule, ptr, n uint32) uint32 {
+		if int(rule) >= len(res) || res[rule] == nil {
+			panic(fmt.Sprintf("probe_host: regex_match of rule %d, which has no expression", rule))
+		}
+		return bit(res[rule].MatchString(text(m, ptr, n)))
+	}).Export("regex_match").
+		NewFunctionBuilder().WithFunc(func(_ context.Context, m api.Module, ptr, n uint32) uint32 {
+		found, _ := libinjection.IsSQLi(text(m, ptr, n))
+		return bit(found)
+	}).Export("is_sqli").
+		NewFunctionBuilder().WithFunc(func(_ context.Context, m api.Module, ptr, n uint32) uint32 {
+		return bit(libinjection.IsXSS(text(m, ptr, n)))
+	}).Export("is_xss").
+		Instantiate(ctx)
+	return err
 }
 
 func TestRustProbeEcho(t *testing.T) {

@@ -1,8 +1,10 @@
 // Package e2e runs the WAF filter as Gojinn runs it: built to wasm from
 // source, loaded by the filters engine, called by a pipeline chain on
-// real *http.Request values. It checks the adapter in main.go (blocking,
+// real *http.Request values. It checks the filter's adapter (blocking,
 // detect mode, variables, the body limit) and times the filter in wasm,
-// host calls included.
+// host calls included, in both of its builds: the Go filter
+// (filters-examples/waf) and its Rust port (filters-examples/waf-rust),
+// which must answer every request alike.
 package e2e
 
 import (
@@ -11,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"runtime"
 	"strings"
@@ -22,17 +25,47 @@ import (
 	"github.com/gojinn/gojinn/filters-examples/waf/detect"
 	"github.com/gojinn/gojinn/internal/cpumeter"
 	"github.com/gojinn/gojinn/internal/filtertest"
+	"github.com/gojinn/gojinn/internal/wasmbuild"
 	"github.com/gojinn/gojinn/pipeline"
 )
 
 var requestID = regexp.MustCompile(`Request id: [0-9a-f]{16}\n`)
 
-// chain loads the WAF, built from source, with config into a one-stage
-// chain.
-func chain(tb testing.TB, config string, maxBody int64) *pipeline.Chain {
+// build is one of the WAF filter's builds, made from source.
+type build struct {
+	name string
+	wasm func(testing.TB) []byte
+}
+
+// builds are the Go filter and its Rust port.
+var builds = []build{
+	{"go", func(tb testing.TB) []byte { return filtertest.Build(tb, "..") }},
+	{"rust", func(tb testing.TB) []byte {
+		tb.Helper()
+		path, err := wasmbuild.Rust("../../waf-rust")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		wasm, err := os.ReadFile(path)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return wasm
+	}},
+}
+
+// eachBuild runs test once for each build, as a subtest named after it.
+func eachBuild(t *testing.T, test func(t *testing.T, b build)) {
+	for _, b := range builds {
+		t.Run(b.name, func(t *testing.T) { test(t, b) })
+	}
+}
+
+// chain loads the WAF's build b with config into a one-stage chain.
+func chain(tb testing.TB, b build, config string, maxBody int64) *pipeline.Chain {
 	tb.Helper()
 	return filtertest.Chain(tb, pipeline.Options{MaxBodyBytes: maxBody},
-		filters.Config{Name: "waf", Wasm: filtertest.Build(tb, ".."), GuestConfig: []byte(config), PoolMin: 1})
+		filters.Config{Name: "waf", Wasm: b.wasm(tb), GuestConfig: []byte(config), PoolMin: 1})
 }
 
 // httpRequest turns an engine request into the *http.Request a server
@@ -68,7 +101,11 @@ func attack() *http.Request {
 
 func TestBlockMode(t *testing.T) {
 	t.Parallel()
-	c := chain(t, "", 0)
+	eachBuild(t, testBlockMode)
+}
+
+func testBlockMode(t *testing.T, b build) {
+	c := chain(t, b, "", 0)
 	reached, w, _ := serve(t, c, attack())
 	if reached || w.Code != http.StatusForbidden {
 		t.Fatalf("attack: reached=%v status=%d", reached, w.Code)
@@ -91,11 +128,13 @@ func TestBlockMode(t *testing.T) {
 
 func TestDetectMode(t *testing.T) {
 	t.Parallel()
-	c := chain(t, `{"mode":"detect"}`, 0)
-	reached, _, vars := serve(t, c, attack())
-	if !reached || vars["waf.score"] == "" || vars["waf.request_id"] == "" || !strings.Contains(vars["waf.matches"], "@arg:id") {
-		t.Errorf("detect mode: reached=%v vars=%v", reached, vars)
-	}
+	eachBuild(t, func(t *testing.T, b build) {
+		c := chain(t, b, `{"mode":"detect"}`, 0)
+		reached, _, vars := serve(t, c, attack())
+		if !reached || vars["waf.score"] == "" || vars["waf.request_id"] == "" || !strings.Contains(vars["waf.matches"], "@arg:id") {
+			t.Errorf("detect mode: reached=%v vars=%v", reached, vars)
+		}
+	})
 }
 
 // TestBodyOverHostLimit: the filter declares that it reads bodies, so
@@ -103,16 +142,18 @@ func TestDetectMode(t *testing.T) {
 // body passes uninspected for being large.
 func TestBodyOverHostLimit(t *testing.T) {
 	t.Parallel()
-	c := chain(t, "", 64)
-	body := "q=" + strings.Repeat("a", 100) + "&x=1%27%20UNION%20SELECT%20password%20FROM%20users--"
-	r := httptest.NewRequest("POST", "http://example.com/form", strings.NewReader(body))
-	r.RequestURI = "/form"
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	next := func(http.ResponseWriter, *http.Request) error { t.Error("the body reached the upstream"); return nil }
-	var f *pipeline.Failure
-	if err := c.Serve(httptest.NewRecorder(), r, next, nil); !errors.As(err, &f) || f.Status != http.StatusRequestEntityTooLarge {
-		t.Errorf("body over the host limit: %v, want a 413 failure", err)
-	}
+	eachBuild(t, func(t *testing.T, b build) {
+		c := chain(t, b, "", 64)
+		body := "q=" + strings.Repeat("a", 100) + "&x=1%27%20UNION%20SELECT%20password%20FROM%20users--"
+		r := httptest.NewRequest("POST", "http://example.com/form", strings.NewReader(body))
+		r.RequestURI = "/form"
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		next := func(http.ResponseWriter, *http.Request) error { t.Error("the body reached the upstream"); return nil }
+		var f *pipeline.Failure
+		if err := c.Serve(httptest.NewRecorder(), r, next, nil); !errors.As(err, &f) || f.Status != http.StatusRequestEntityTooLarge {
+			t.Errorf("body over the host limit: %v, want a 413 failure", err)
+		}
+	})
 }
 
 // TestBodyWithoutLengthInspected: a body without a length, as a server
@@ -120,7 +161,11 @@ func TestBodyOverHostLimit(t *testing.T) {
 // the header map, for HTTP/2 no coding at all), is inspected like any
 // other.
 func TestBodyWithoutLengthInspected(t *testing.T) {
-	c := chain(t, "", 0)
+	eachBuild(t, testBodyWithoutLengthInspected)
+}
+
+func testBodyWithoutLengthInspected(t *testing.T, b build) {
+	c := chain(t, b, "", 0)
 	for _, proto := range []string{"HTTP/1.1", "HTTP/2.0"} {
 		for body, want := range map[string]bool{
 			"x=1%27%20UNION%20SELECT%20password%20FROM%20users--": false,
@@ -142,42 +187,51 @@ func TestBodyWithoutLengthInspected(t *testing.T) {
 	}
 }
 
-// BenchmarkChain times a one-filter chain around the WAF: the whole cost
-// the filter adds to a request, wasm and host calls included. The request
-// is built once, as a server builds it before any handler runs; only its
-// body is renewed, since the chain reads it.
+// BenchmarkChain times a one-filter chain around each build of the WAF:
+// the whole cost the filter adds to a request, wasm and host calls
+// included. The request is built once, as a server builds it before any
+// handler runs; only its body is renewed, since the chain reads it. With
+// -count the builds take turns, so their ratio holds on a noisy machine.
 func BenchmarkChain(b *testing.B) {
-	c := chain(b, "", 0)
-	// Compiling the module leaves garbage whose collection would
+	chains := make([]*pipeline.Chain, len(builds))
+	for i, bd := range builds {
+		chains[i] = chain(b, bd, "", 0)
+	}
+	// Compiling the modules leaves garbage whose collection would
 	// otherwise run, on this 2-core machine, during the timed loop.
 	runtime.GC()
 	var reached bool
 	next := func(http.ResponseWriter, *http.Request) error { reached = true; return nil }
-	// In a fixed order: the first to run pays the instance's first touch
-	// of its memory, which the others then share.
-	for _, bc := range []struct {
-		name string
-		r    *detect.Request
-	}{{"GET", benchreq.GET()}, {"JSONPOST4K", benchreq.JSONPOST4K()}, {"ReviewPOST4K", benchreq.ReviewPOST4K()}} {
-		r := bc.r
-		b.Run(bc.name, func(b *testing.B) {
-			w := httptest.NewRecorder()
-			req := httpRequest(r)
-			body := bytes.NewReader(r.Body)
-			b.ReportAllocs()
-			cpu := cpumeter.Start()
-			for b.Loop() {
-				body.Reset(r.Body)
-				req.Body, req.ContentLength = io.NopCloser(body), int64(len(r.Body))
-				reached = false
-				if err := c.Serve(w, req, next, nil); err != nil {
-					b.Fatal(err)
-				}
-				if !reached {
-					b.Fatal("the benign request was refused")
-				}
+	for i, bd := range builds {
+		c := chains[i]
+		b.Run(bd.name, func(b *testing.B) {
+			// In a fixed order: the first to run pays the instance's first
+			// touch of its memory, which the others then share.
+			for _, bc := range []struct {
+				name string
+				r    *detect.Request
+			}{{"GET", benchreq.GET()}, {"JSONPOST4K", benchreq.JSONPOST4K()}, {"ReviewPOST4K", benchreq.ReviewPOST4K()}} {
+				r := bc.r
+				b.Run(bc.name, func(b *testing.B) {
+					w := httptest.NewRecorder()
+					req := httpRequest(r)
+					body := bytes.NewReader(r.Body)
+					b.ReportAllocs()
+					cpu := cpumeter.Start()
+					for b.Loop() {
+						body.Reset(r.Body)
+						req.Body, req.ContentLength = io.NopCloser(body), int64(len(r.Body))
+						reached = false
+						if err := c.Serve(w, req, next, nil); err != nil {
+							b.Fatal(err)
+						}
+						if !reached {
+							b.Fatal("the benign request was refused")
+						}
+					}
+					cpu.Report(b)
+				})
 			}
-			cpu.Report(b)
 		})
 	}
 }
@@ -186,7 +240,11 @@ func BenchmarkChain(b *testing.B) {
 // are restored from one snapshot, and so share its random generator's
 // state; the request ids of refused requests must differ all the same.
 func TestRequestIDsDistinctAcrossRestoredInstances(t *testing.T) {
-	f := filtertest.Load(t, filters.Config{Name: "waf", Wasm: filtertest.Build(t, ".."), PoolMax: 4,
+	eachBuild(t, testRequestIDsDistinct)
+}
+
+func testRequestIDsDistinct(t *testing.T, b build) {
+	f := filtertest.Load(t, filters.Config{Name: "waf", Wasm: b.wasm(t), PoolMax: 4,
 		// Eight workers share four instances: on a loaded machine a wait can
 		// pass the default second, and this test is not about waiting.
 		PoolWait: filtertest.PatientTimeout})

@@ -17,14 +17,14 @@ import (
 	"github.com/gojinn/gojinn/internal/cpumeter"
 )
 
-// BenchmarkChainTail is BenchmarkChain's calls one at a time, reporting
+// BenchmarkChainTail is BenchmarkChain's calls to the Go build one at a time, reporting
 // the distribution of each call's wall time and of its thread's CPU time
 // (the goroutine locked to its thread): a call slow in wall time but not
 // in CPU time waited for a core; one slow in CPU time did more work
 // (the guest's collector, page faults). It places a latency tail seen
 // through Caddy (docs/BENCHMARKS.md, "Tail latency through Caddy").
 func BenchmarkChainTail(b *testing.B) {
-	c := chain(b, "", 0)
+	c := chain(b, builds[0], "", 0)
 	runtime.GC()
 	next := func(http.ResponseWriter, *http.Request) error { return nil }
 	for name, r := range map[string]*detect.Request{"GET": benchreq.GET(), "JSONPOST4K": benchreq.JSONPOST4K(), "ReviewPOST4K": benchreq.ReviewPOST4K()} {

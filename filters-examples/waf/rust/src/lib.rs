@@ -14,6 +14,7 @@ pub mod charclass;
 pub mod checks;
 pub mod config;
 pub mod decode;
+pub mod engine;
 pub mod gates;
 pub mod gostrings;
 pub mod host;

@@ -929,7 +929,7 @@ pub const RULES: &[RuleSpec] = &[
         target: 0x3fe,
         view: View::Cmd,
         keywords: &[b"?", b"*", b"["],
-        needs: 0x0,
+        needs: 0x8,
         gate: None,
         check: None,
         pattern: Some("/[\\w]*[?*\\[][\\w?*\\[\\]]*/[\\w?*\\[\\]]+|(?:^|[\\s;|&=])/?(?:[a-z?*\\[\\]]{1,5}/)+[a-z]*[?*\\[][\\w?*\\[\\].]*"),

@@ -12,6 +12,7 @@ mod allocs;
 mod checks;
 mod config;
 mod decode;
+mod engine;
 mod keywords;
 mod values;
 mod views;

@@ -31,35 +31,35 @@ thread_local! {
 }
 
 /// Reads the input's fields in order.
-struct Reader<'a> {
-    rest: &'a [u8],
+pub(crate) struct Reader<'a> {
+    pub(crate) rest: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> &'a [u8] {
+    pub(crate) fn take(&mut self, n: usize) -> &'a [u8] {
         assert!(self.rest.len() >= n, "probe_values: input ends early");
         let (head, rest) = self.rest.split_at(n);
         self.rest = rest;
         head
     }
 
-    fn u32(&mut self) -> u32 {
+    pub(crate) fn u32(&mut self) -> u32 {
         let b = self.take(4);
         u32::from_le_bytes([b[0], b[1], b[2], b[3]])
     }
 
-    fn i64(&mut self) -> i64 {
+    pub(crate) fn i64(&mut self) -> i64 {
         let mut b = [0u8; 8];
         b.copy_from_slice(self.take(8));
         i64::from_le_bytes(b)
     }
 
-    fn bytes(&mut self) -> &'a [u8] {
+    pub(crate) fn bytes(&mut self) -> &'a [u8] {
         let n = self.u32() as usize;
         self.take(n)
     }
 
-    fn flag(&mut self) -> bool {
+    pub(crate) fn flag(&mut self) -> bool {
         match self.take(1)[0] {
             0 => false,
             1 => true,
@@ -68,7 +68,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+pub(crate) fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(&(b.len() as u32).to_le_bytes());
     out.extend_from_slice(b);
 }
