@@ -9,27 +9,17 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/gojinn/gojinn/filters"
 	"github.com/gojinn/gojinn/internal/filtertest"
-	"github.com/gojinn/gojinn/internal/wasmbuild"
 	"github.com/gojinn/gojinn/pipeline"
 )
 
 func build(t testing.TB) []byte {
 	t.Helper()
-	path, err := wasmbuild.Rust(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return filtertest.BuildRust(t, ".")
 }
 
 const config = "# the keys\nci=k-ci-123\n\n  ops = k-ops-456  \n"

@@ -10,7 +10,6 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,7 +19,6 @@ import (
 	"github.com/gojinn/gojinn/hostabi/host"
 	"github.com/gojinn/gojinn/internal/filtertest"
 	"github.com/gojinn/gojinn/internal/kvstore"
-	"github.com/gojinn/gojinn/internal/wasmbuild"
 	"github.com/gojinn/gojinn/pipeline"
 )
 
@@ -39,15 +37,7 @@ func guests(t testing.TB) []guest {
 // rustWasm builds filters-examples/ratelimit-rust.
 func rustWasm(t testing.TB) []byte {
 	t.Helper()
-	path, err := wasmbuild.Rust("../ratelimit-rust")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wasm, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return wasm
+	return filtertest.BuildRust(t, "../ratelimit-rust")
 }
 
 // eachGuest runs test on each build of the filter, in parallel.

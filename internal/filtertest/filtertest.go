@@ -69,6 +69,18 @@ func BuildCommand(t testing.TB, pkgDir string) []byte {
 	return read(t, CommandPath(t, pkgDir))
 }
 
+// BuildRust builds the Rust crate in crateDir (its Cargo.toml's folder,
+// relative to the test's package; see wasmbuild.Rust) and returns its
+// module's bytes, read once per test binary. Do not modify them.
+func BuildRust(t testing.TB, crateDir string) []byte {
+	t.Helper()
+	path, err := wasmbuild.Rust(crateDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return read(t, path)
+}
+
 // read returns the bytes of the built module at path, read once per test
 // binary.
 func read(t testing.TB, path string) []byte {

@@ -64,7 +64,11 @@ impl Config {
             k => match k.split_once(':') {
                 Some(("header", name)) if !name.is_empty() => KeySource::Header(name.to_string()),
                 Some(("var", name)) if !name.is_empty() => KeySource::Var(name.to_string()),
-                _ => return Err(r#"key must be "client_addr", "header:<name>" or "var:<name>""#.to_string()),
+                _ => {
+                    return Err(
+                        r#"key must be "client_addr", "header:<name>" or "var:<name>""#.to_string(),
+                    )
+                }
             },
         };
         Ok(Config {
@@ -91,13 +95,19 @@ fn parse_duration(s: &str) -> Option<i64> {
     }
     let mut total: f64 = 0.0;
     while !rest.is_empty() {
-        let digits = rest.iter().take_while(|c| c.is_ascii_digit() || **c == b'.').count();
+        let digits = rest
+            .iter()
+            .take_while(|c| c.is_ascii_digit() || **c == b'.')
+            .count();
         if digits == 0 {
             return None;
         }
         let n: f64 = std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?;
         rest = &rest[digits..];
-        let unit_len = rest.iter().take_while(|c| !(c.is_ascii_digit() || **c == b'.')).count();
+        let unit_len = rest
+            .iter()
+            .take_while(|c| !(c.is_ascii_digit() || **c == b'.'))
+            .count();
         let unit = match &rest[..unit_len] {
             b"ns" => 1.0,
             b"us" | b"\xc2\xb5s" | b"\xce\xbcs" => 1e3, // us, µs (micro sign or mu)
@@ -121,7 +131,11 @@ fn parse_duration(s: &str) -> Option<i64> {
 /// an object: no member the filter reads is one) checked and dropped;
 /// None when the text is not a JSON object.
 fn parse_object(text: &[u8]) -> Option<Vec<(String, Value)>> {
-    let mut p = Parser { s: text, i: 0, depth: 0 };
+    let mut p = Parser {
+        s: text,
+        i: 0,
+        depth: 0,
+    };
     p.space();
     let mut members = Vec::new();
     p.object(|name, value| members.push((name, value)))?;
@@ -221,7 +235,11 @@ impl Parser<'_> {
             return None;
         }
         self.depth += 1;
-        let ok = if array { self.array() } else { self.object(|_, _| {}) };
+        let ok = if array {
+            self.array()
+        } else {
+            self.object(|_, _| {})
+        };
         self.depth -= 1;
         ok.map(|_| Value::Other)
     }

@@ -37,7 +37,8 @@ struct RateLimit {
 impl Filter for RateLimit {
     fn configure(text: &[u8]) -> Result<Self, String> {
         let config = Config::parse(text)?;
-        let store = Store::open(&config.store).map_err(|e| format!("store {:?}: {}", config.store, e))?;
+        let store =
+            Store::open(&config.store).map_err(|e| format!("store {:?}: {}", config.store, e))?;
         let mut limit_text = Vec::new();
         push_decimal(&mut limit_text, config.window.limit);
         Ok(RateLimit {
@@ -56,7 +57,9 @@ impl Filter for RateLimit {
     }
 
     fn on_request(&mut self) -> Action {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO);
         let w = self.config.window;
         let (index, elapsed) = w.index(now.as_nanos() as i64);
         // The current window's counter lives two windows: the next one
@@ -73,7 +76,10 @@ impl Filter for RateLimit {
         if w.needs_previous(current) {
             self.window_key(index - 1);
             if let Ok(Some(v)) = self.store.get(&self.key) {
-                previous = std::str::from_utf8(&v).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+                previous = std::str::from_utf8(&v)
+                    .ok()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
             }
         }
         let d = w.decide(current, previous, elapsed);
@@ -112,7 +118,9 @@ impl RateLimit {
     fn push_request_key(&mut self) {
         let start = self.key.len();
         match &self.config.key {
-            KeySource::ClientAddr => self.key.extend_from_slice(client_ip(&request::client_addr()).as_bytes()),
+            KeySource::ClientAddr => self
+                .key
+                .extend_from_slice(client_ip(&request::client_addr()).as_bytes()),
             KeySource::Header(name) => match request::headers().get_into(name, &mut self.header) {
                 Ok(Some(v)) => self.key.extend_from_slice(v),
                 Ok(None) => {}

@@ -47,9 +47,13 @@ impl SdkHost {
         let mut placed = vec![None; RULES.len()];
         for list in &by_view {
             for chunk in list.chunks(per) {
-                let patterns: Vec<&str> = chunk.iter().map(|&i| RULES[i].pattern.unwrap_or("")).collect();
-                let set = Regex::compile(&patterns)
-                    .map_err(|e| format!("waf: compiling the rules' expressions on the host: {}", e))?;
+                let patterns: Vec<&str> = chunk
+                    .iter()
+                    .map(|&i| RULES[i].pattern.unwrap_or(""))
+                    .collect();
+                let set = Regex::compile(&patterns).map_err(|e| {
+                    format!("waf: compiling the rules' expressions on the host: {}", e)
+                })?;
                 for (k, &i) in chunk.iter().enumerate() {
                     placed[i] = Some(Placed {
                         set,

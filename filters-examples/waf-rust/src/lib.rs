@@ -87,7 +87,8 @@ impl Filter for Waf {
             body: if body_unread { &[] } else { &self.body },
             body_unread,
         };
-        self.inspector.inspect(&self.engine, &self.host, &r, &mut self.verdict);
+        self.inspector
+            .inspect(&self.engine, &self.host, &r, &mut self.verdict);
         drop(headers);
         if self.body.capacity() > MAX_KEPT_BODY {
             self.body = Vec::new();
@@ -171,7 +172,10 @@ impl Waf {
             // assume.
             let _ = set_var("waf.body", "skipped");
             if log_enabled(Level::Info) {
-                log(Level::Info, "waf: body over the host's limit, not inspected");
+                log(
+                    Level::Info,
+                    "waf: body over the host's limit, not inspected",
+                );
             }
         } else if v.body_truncated {
             let _ = set_var("waf.body", "truncated");
@@ -201,7 +205,10 @@ impl Waf {
             if log_enabled(Level::Warn) {
                 log(
                     Level::Warn,
-                    &format!("waf: attack detected (detect mode, passed): id={} score={} matches={}", id, score, summary),
+                    &format!(
+                        "waf: attack detected (detect mode, passed): id={} score={} matches={}",
+                        id, score, summary
+                    ),
                 );
             }
             return Action::Continue;
@@ -209,13 +216,19 @@ impl Waf {
         if log_enabled(Level::Info) {
             log(
                 Level::Info,
-                &format!("waf: request blocked: id={} score={} matches={}", id, score, summary),
+                &format!(
+                    "waf: request blocked: id={} score={} matches={}",
+                    id, score, summary
+                ),
             );
         }
         let h = response::headers();
         let _ = h.set("Content-Type", "text/plain; charset=utf-8");
         let _ = h.set("Cache-Control", "no-store");
-        let body = format!("Request blocked by the web application firewall.\nRequest id: {}\n", id);
+        let body = format!(
+            "Request blocked by the web application firewall.\nRequest id: {}\n",
+            id
+        );
         response::respond_with(self.cfg.block_status as u16, body.as_bytes())
     }
 }

@@ -5,7 +5,6 @@ package detect
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"strconv"
 	"testing"
 	"unicode"
@@ -54,20 +53,7 @@ func renderRustUpperTable() []byte {
 // strings.ToUpper changes (validate's allowed_methods check) to Go's.
 func TestRustUpperTableIsCurrent(t *testing.T) {
 	got := renderRustUpperTable()
-	if *updateRustTable {
-		if err := os.WriteFile(rustUpperTablePath, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(rustUpperTablePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s is not what Go's unicode tables give: write it again with\n"+
-			"\tgo test ./filters-examples/waf/detect -run TestRustUpperTableIsCurrent -update-rust-table", rustUpperTablePath)
-	}
+	checkRustGenerated(t, rustUpperTablePath, got, "Go's unicode tables")
 }
 
 const rustPrintTablePath = "../rust/src/config/print_table.rs"
@@ -109,18 +95,5 @@ func renderRustPrintTable() []byte {
 // runes strconv.Quote escapes to Go's.
 func TestRustConfigPrintTableIsCurrent(t *testing.T) {
 	got := renderRustPrintTable()
-	if *updateRustTable {
-		if err := os.WriteFile(rustPrintTablePath, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(rustPrintTablePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s is not what Go's strconv tables give: write it again with\n"+
-			"\tgo test ./filters-examples/waf/detect -run TestRustConfigPrintTableIsCurrent -update-rust-table", rustPrintTablePath)
-	}
+	checkRustGenerated(t, rustPrintTablePath, got, "Go's strconv tables")
 }

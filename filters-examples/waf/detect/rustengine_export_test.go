@@ -11,25 +11,7 @@ import (
 // config. refused is the port's refusal of config ("" when it accepts).
 func InspectInRust(t testing.TB, config string, r *Request) (res Result, refused string) {
 	t.Helper()
-	var in []byte
-	str := func(s string) {
-		in = binary.LittleEndian.AppendUint32(in, uint32(len(s)))
-		in = append(in, s...)
-	}
-	str(config)
-	str(r.Method)
-	str(r.URI)
-	in = binary.LittleEndian.AppendUint32(in, uint32(len(r.Headers)))
-	for _, h := range r.Headers {
-		str(h.Name)
-		str(h.Value)
-	}
-	str(string(r.Body))
-	if r.BodyUnread {
-		in = append(in, 1)
-	} else {
-		in = append(in, 0)
-	}
+	in := appendProbeRequest(appendProbeBytes(nil, config), r)
 	out, err := newRustProbe(t).call("inspect", in)
 	if err != nil {
 		t.Fatal(err)

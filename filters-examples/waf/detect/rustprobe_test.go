@@ -108,6 +108,31 @@ func (p *rustProbe) call(name string, input []byte) ([]byte, error) {
 	return append([]byte(nil), out...), nil
 }
 
+// appendProbeBytes appends s as the probes read a byte string: its length
+// as a u32 little-endian, then its bytes.
+func appendProbeBytes(b []byte, s string) []byte {
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(s)))
+	return append(b, s...)
+}
+
+// appendProbeRequest appends r as the probes read a request (see
+// read_request in probe/src/lib.rs): method, URI, the count of headers
+// and each one's name and value, the body, and the body-unread flag.
+func appendProbeRequest(b []byte, r *Request) []byte {
+	b = appendProbeBytes(b, r.Method)
+	b = appendProbeBytes(b, r.URI)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(r.Headers)))
+	for _, h := range r.Headers {
+		b = appendProbeBytes(b, h.Name)
+		b = appendProbeBytes(b, h.Value)
+	}
+	b = appendProbeBytes(b, string(r.Body))
+	if r.BodyUnread {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
 // probeReader reads a probe export's output: byte strings as a u32
 // little-endian length and the bytes, numbers as u32 little-endian, flags
 // as one byte. The first error sticks, and later reads return zero values.

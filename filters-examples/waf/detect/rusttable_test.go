@@ -34,19 +34,26 @@ func TestRustRuleTableIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkRustGenerated(t, rustTablePath, got, "the Go rule tables")
+}
+
+// checkRustGenerated fails t when the committed file at path is not got,
+// what source gives; with -update-rust-table it writes got there instead.
+func checkRustGenerated(t *testing.T, path string, got []byte, source string) {
+	t.Helper()
 	if *updateRustTable {
-		if err := os.WriteFile(rustTablePath, got, 0o644); err != nil {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	want, err := os.ReadFile(rustTablePath)
+	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatalf("%s is not what the Go rule tables give: write it again with\n"+
-			"\tgo test ./filters-examples/waf/detect -run TestRustRuleTableIsCurrent -update-rust-table", rustTablePath)
+		t.Fatalf("%s is not what %s give: write it again with\n"+
+			"\tgo test ./filters-examples/waf/detect -run %s -update-rust-table", path, source, t.Name())
 	}
 }
 

@@ -94,28 +94,11 @@ func goValues(e *Engine, r *Request) valuesOutcome {
 // value, body, body-unread, max_body_bytes as an i64, the count of
 // allowed methods and each.
 func valuesInput(r *Request, maxBodyBytes int, methods []string) []byte {
-	var b []byte
-	str := func(s string) {
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(s)))
-		b = append(b, s...)
-	}
-	str(r.Method)
-	str(r.URI)
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(r.Headers)))
-	for _, h := range r.Headers {
-		str(h.Name)
-		str(h.Value)
-	}
-	str(string(r.Body))
-	if r.BodyUnread {
-		b = append(b, 1)
-	} else {
-		b = append(b, 0)
-	}
+	b := appendProbeRequest(nil, r)
 	b = binary.LittleEndian.AppendUint64(b, uint64(int64(maxBodyBytes)))
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(methods)))
 	for _, m := range methods {
-		str(m)
+		b = appendProbeBytes(b, m)
 	}
 	return b
 }

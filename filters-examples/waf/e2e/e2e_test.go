@@ -13,7 +13,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"runtime"
 	"strings"
@@ -25,7 +24,6 @@ import (
 	"github.com/gojinn/gojinn/filters-examples/waf/detect"
 	"github.com/gojinn/gojinn/internal/cpumeter"
 	"github.com/gojinn/gojinn/internal/filtertest"
-	"github.com/gojinn/gojinn/internal/wasmbuild"
 	"github.com/gojinn/gojinn/pipeline"
 )
 
@@ -40,18 +38,7 @@ type build struct {
 // builds are the Go filter and its Rust port.
 var builds = []build{
 	{"go", func(tb testing.TB) []byte { return filtertest.Build(tb, "..") }},
-	{"rust", func(tb testing.TB) []byte {
-		tb.Helper()
-		path, err := wasmbuild.Rust("../../waf-rust")
-		if err != nil {
-			tb.Fatal(err)
-		}
-		wasm, err := os.ReadFile(path)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return wasm
-	}},
+	{"rust", func(tb testing.TB) []byte { return filtertest.BuildRust(tb, "../../waf-rust") }},
 }
 
 // eachBuild runs test once for each build, as a subtest named after it.

@@ -94,7 +94,13 @@ impl Store {
 
     /// Stores value under key if the key's value is old; true when it
     /// did. A key without a value matches no old.
-    pub fn compare_and_swap(&self, key: &[u8], old: &[u8], value: &[u8], ttl: Duration) -> Result<bool> {
+    pub fn compare_and_swap(
+        &self,
+        key: &[u8],
+        old: &[u8],
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<bool> {
         // SAFETY: key, old and value are live for the call.
         #[allow(unsafe_code)]
         let r = unsafe {

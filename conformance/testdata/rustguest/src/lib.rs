@@ -406,7 +406,13 @@ impl Runner {
                 "kv_get" => {
                     let (key, limit) = (s(2), n(3));
                     let mut b = buffer(limit);
-                    let r = sys::kv_get(n(1) as i32, key.as_ptr(), key.len() as u32, b.as_mut_ptr(), limit);
+                    let r = sys::kv_get(
+                        n(1) as i32,
+                        key.as_ptr(),
+                        key.len() as u32,
+                        b.as_mut_ptr(),
+                        limit,
+                    );
                     self.report_data(r, &b, limit);
                 }
                 op @ ("kv_set" | "kv_set_if_absent") => {
@@ -585,8 +591,18 @@ impl Runner {
                 "kv_set_if_absent" => {
                     sys::kv_set_if_absent(v[0] as i32, c(1), v[2], c(3), v[4], v[5] as i32)
                 }
-                "kv_cas" => sys::kv_cas(v[0] as i32, c(1), v[2], c(3), v[4], c(5), v[6], v[7] as i32),
-                "kv_incr" => sys::kv_incr(v[0] as i32, c(1), v[2], v[3] as i32, v[4] as i32, p(5), v[6]),
+                "kv_cas" => {
+                    sys::kv_cas(v[0] as i32, c(1), v[2], c(3), v[4], c(5), v[6], v[7] as i32)
+                }
+                "kv_incr" => sys::kv_incr(
+                    v[0] as i32,
+                    c(1),
+                    v[2],
+                    v[3] as i32,
+                    v[4] as i32,
+                    p(5),
+                    v[6],
+                ),
                 "kv_delete" => sys::kv_delete(v[0] as i32, c(1), v[2]),
                 _ => {
                     self.put("unknown-raw");

@@ -6,7 +6,9 @@
 use crate::host::Host;
 use crate::normalize::Forms;
 use crate::rules_table::{Check, Gate};
-use crate::{gates, rules_generic, rules_java, rules_lfi, rules_php, rules_rce, rules_sqli, rules_xss};
+use crate::{
+    gates, rules_generic, rules_java, rules_lfi, rules_php, rules_rce, rules_sqli, rules_xss,
+};
 
 /// Every gate, in the enum's order (the test probe reports them all; the
 /// Go test checks the list against the Go rules').
@@ -58,7 +60,9 @@ pub fn check(c: Check, f: &mut Forms, host: &dyn Host) -> bool {
         Check::PhpCall => rules_php::php_call(f),
         Check::RuleRceCommandNameAtStart => rules_rce::rule_rce_command_name_at_start(f),
         Check::RuleRceCommandWithOptions => rules_rce::rule_rce_command_with_options(f),
-        Check::RuleRceUnixCommandAfterSeparator => rules_rce::rule_rce_unix_command_after_separator(f),
+        Check::RuleRceUnixCommandAfterSeparator => {
+            rules_rce::rule_rce_unix_command_after_separator(f)
+        }
         Check::RuleRceUnixCommandAtStart => rules_rce::rule_rce_unix_command_at_start(f),
         Check::RuleRceWindowsAfterSeparator => rules_rce::rule_rce_windows_after_separator(f),
         Check::RuleRceWindowsTool => rules_rce::rule_rce_windows_tool(f),

@@ -255,10 +255,14 @@ impl Inspector {
             self.off.or(&x.rules);
         }
         for &(p, score) in &e.protocol {
-            let excluded = e.excl.iter().filter(|x| off_path(x)).any(|x| match &x.names {
-                None => true,
-                Some(names) => is_listed(names, p.id, Class::Protocol),
-            });
+            let excluded = e
+                .excl
+                .iter()
+                .filter(|x| off_path(x))
+                .any(|x| match &x.names {
+                    None => true,
+                    Some(names) => is_listed(names, p.id, Class::Protocol),
+                });
             if excluded {
                 continue;
             }

@@ -48,7 +48,10 @@ fn compare_lower(entry: &[u8], name: &[u8]) -> Ordering {
 
 /// Says whether `s` lower-cased is the lower-case `lower`.
 fn equal_lower(s: &[u8], lower: &[u8]) -> bool {
-    s.len() == lower.len() && s.iter().zip(lower).all(|(a, b)| a.to_ascii_lowercase() == *b)
+    s.len() == lower.len()
+        && s.iter()
+            .zip(lower)
+            .all(|(a, b)| a.to_ascii_lowercase() == *b)
 }
 
 /// `isIdentByte`: the bytes of names.

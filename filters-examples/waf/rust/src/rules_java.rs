@@ -80,6 +80,8 @@ fn last_index(s: &[u8], needle: &[u8]) -> Option<usize> {
 /// serialization magic.
 pub fn base64_hides_java(f: &mut Forms) -> bool {
     let plains = f.base64_plains();
-    (0..plains.len())
-        .any(|i| contains(plains.raw(i), JAVA_SERIAL_MAGIC) || contains_any(plains.low(i), &JAVA_BASE64_WORDS))
+    (0..plains.len()).any(|i| {
+        contains(plains.raw(i), JAVA_SERIAL_MAGIC)
+            || contains_any(plains.low(i), &JAVA_BASE64_WORDS)
+    })
 }

@@ -143,7 +143,11 @@ fn multi_step(s: &[u8]) -> bool {
         if rest.first() == Some(&b';') {
             return true;
         }
-        if rest.len() >= 3 && (rest[0] == b'/' || rest[0] == b'\\') && rest[1] == b'.' && is_word_byte(rest[2]) {
+        if rest.len() >= 3
+            && (rest[0] == b'/' || rest[0] == b'\\')
+            && rest[1] == b'.'
+            && is_word_byte(rest[2])
+        {
             return true;
         }
         // `\.\.[/\\;]+\.*[/\\;]*\.\.`: stopping the first separator run

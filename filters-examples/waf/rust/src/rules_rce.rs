@@ -4,8 +4,13 @@
 
 use crate::lexicon::{has_word, is_ident_byte, skip_gap, GapKind};
 use crate::normalize::Forms;
-use crate::rules_table::{DISTINCT_COMMANDS, EMPTY_LEXICON, LAUNCHERS, UNIX_COMMANDS, WINDOWS_COMMANDS, WINDOWS_TOOLS};
-use crate::shellwords::{command_after_separator, command_at, command_at_start, command_at_start_if, command_ends, option_or_path};
+use crate::rules_table::{
+    DISTINCT_COMMANDS, EMPTY_LEXICON, LAUNCHERS, UNIX_COMMANDS, WINDOWS_COMMANDS, WINDOWS_TOOLS,
+};
+use crate::shellwords::{
+    command_after_separator, command_at, command_at_start, command_at_start_if, command_ends,
+    option_or_path,
+};
 
 /// `launcherChain`: a value that starts with a launcher (nohup, sudo,
 /// time, env) and goes on to a command, separated or not ("time; visudo").

@@ -4,7 +4,9 @@
 
 use crate::charclass::CharClass;
 use crate::host::Host;
-use crate::lexicon::{ends_with_call_fragment, has_call, has_call_gap, has_word, is_ident_byte, GapKind};
+use crate::lexicon::{
+    ends_with_call_fragment, has_call, has_call_gap, has_word, is_ident_byte, GapKind,
+};
 use crate::normalize::{Forms, SQL_WORDS_ABSENT};
 use crate::rules_table::{QUOTE_FOLLOWERS, SQL_FUNCTIONS, SQL_GATE_WORDS, SQL_WORD_FUNCTIONS};
 
@@ -172,7 +174,12 @@ fn numeric_comparison_from(s: &[u8], i: usize) -> Option<Comparison> {
     } else {
         return None;
     };
-    Some(Comparison { left, op, right, end })
+    Some(Comparison {
+        left,
+        op,
+        right,
+        end,
+    })
 }
 
 fn skip_digits(s: &[u8], mut i: usize) -> usize {
@@ -230,7 +237,8 @@ pub fn rule_sqli_libinjection(f: &mut Forms, host: &dyn Host) -> bool {
 /// The check of sqli-function-call.
 pub fn rule_sqli_function_call(f: &mut Forms) -> bool {
     let s = f.sql_text();
-    has_call(s, &SQL_FUNCTIONS, GapKind::Space) || has_call_gap(s, &SQL_WORD_FUNCTIONS, GapKind::None, Some(never))
+    has_call(s, &SQL_FUNCTIONS, GapKind::Space)
+        || has_call_gap(s, &SQL_WORD_FUNCTIONS, GapKind::None, Some(never))
 }
 
 /// The check of sqli-function-fragment.

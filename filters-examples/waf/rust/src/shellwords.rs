@@ -159,7 +159,11 @@ pub fn option_or_path(rest: &[u8]) -> bool {
 
 /// `commandAtStartIf` is command_at_start with the test on what follows
 /// the command (`args(rest, word)`) given by the caller.
-pub fn command_at_start_if(s: &[u8], distinct: &Lexicon, args: impl Fn(&[u8], &[u8]) -> bool) -> bool {
+pub fn command_at_start_if(
+    s: &[u8],
+    distinct: &Lexicon,
+    args: impl Fn(&[u8], &[u8]) -> bool,
+) -> bool {
     // i is Go's loop index plus one, which starts at -1.
     for i in 0..=s.len() {
         if i > 0 && s[i - 1] != b'=' {

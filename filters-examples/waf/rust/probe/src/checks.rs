@@ -33,12 +33,18 @@ struct Verdicts<'a> {
 
 impl Host for Verdicts<'_> {
     fn is_sqli(&self, s: &[u8]) -> bool {
-        assert!(s == self.subject, "is_sqli asked about another string than Go's");
+        assert!(
+            s == self.subject,
+            "is_sqli asked about another string than Go's"
+        );
         self.sqli
     }
 
     fn is_xss(&self, s: &[u8]) -> bool {
-        assert!(s == self.subject, "is_xss asked about another string than Go's");
+        assert!(
+            s == self.subject,
+            "is_xss asked about another string than Go's"
+        );
         self.xss
     }
 

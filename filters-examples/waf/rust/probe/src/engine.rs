@@ -18,9 +18,8 @@ use std::cell::RefCell;
 use waf_detect::config::parse_config;
 use waf_detect::engine::{Engine, Inspector, Verdict};
 use waf_detect::host::Host;
-use waf_detect::request::{Header, Request};
 
-use crate::values::{put_bytes, Reader};
+use crate::values::{put_bytes, Reader, RequestInput};
 
 #[link(wasm_import_module = "probe_host")]
 extern "C" {
@@ -64,28 +63,13 @@ pub extern "C" fn probe_inspect(len: u32) -> u64 {
     crate::run(len, |input, out| {
         let mut rd = Reader { rest: input };
         let config = rd.bytes();
-        let method = rd.bytes();
-        let uri = rd.bytes();
-        let headers: Vec<Header> = (0..rd.u32())
-            .map(|_| Header {
-                name: rd.bytes(),
-                value: rd.bytes(),
-            })
-            .collect();
-        let body = rd.bytes();
-        let body_unread = rd.flag();
+        let req = RequestInput::read(&mut rd);
         assert!(
             rd.rest.is_empty(),
             "probe_inspect: {} bytes past the input",
             rd.rest.len()
         );
-        let r = Request {
-            method,
-            uri,
-            headers: &headers,
-            body,
-            body_unread,
-        };
+        let r = req.request();
         ENGINE.with(|cell| {
             let mut cached = cell.borrow_mut();
             if cached.as_ref().map_or(true, |(c, _)| c[..] != *config) {

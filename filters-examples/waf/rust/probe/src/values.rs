@@ -68,6 +68,49 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// A request as the probes' inputs give it, owning only its list of
+/// headers; `request` borrows it as the engine takes one.
+pub(crate) struct RequestInput<'a> {
+    method: &'a [u8],
+    uri: &'a [u8],
+    headers: Vec<Header<'a>>,
+    body: &'a [u8],
+    body_unread: bool,
+}
+
+impl<'a> RequestInput<'a> {
+    /// Reads method, uri, the u32 count of headers and each one's name
+    /// and value, body and body-unread: the order every probe's input
+    /// puts a request in.
+    pub(crate) fn read(rd: &mut Reader<'a>) -> Self {
+        let method = rd.bytes();
+        let uri = rd.bytes();
+        let headers = (0..rd.u32())
+            .map(|_| Header {
+                name: rd.bytes(),
+                value: rd.bytes(),
+            })
+            .collect();
+        RequestInput {
+            method,
+            uri,
+            headers,
+            body: rd.bytes(),
+            body_unread: rd.flag(),
+        }
+    }
+
+    pub(crate) fn request(&self) -> Request<'_> {
+        Request {
+            method: self.method,
+            uri: self.uri,
+            headers: &self.headers,
+            body: self.body,
+            body_unread: self.body_unread,
+        }
+    }
+}
+
 pub(crate) fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(&(b.len() as u32).to_le_bytes());
     out.extend_from_slice(b);
@@ -95,16 +138,7 @@ impl ValueSink for Recorder<'_> {
 pub extern "C" fn probe_values(len: u32) -> u64 {
     crate::run(len, |input, out| {
         let mut rd = Reader { rest: input };
-        let method = rd.bytes();
-        let uri = rd.bytes();
-        let headers: Vec<Header> = (0..rd.u32())
-            .map(|_| Header {
-                name: rd.bytes(),
-                value: rd.bytes(),
-            })
-            .collect();
-        let body = rd.bytes();
-        let body_unread = rd.flag();
+        let req = RequestInput::read(&mut rd);
         let max_body_bytes = rd.i64();
         let allowed: Vec<Vec<u8>> = (0..rd.u32()).map(|_| rd.bytes().to_vec()).collect();
         assert!(
@@ -112,13 +146,7 @@ pub extern "C" fn probe_values(len: u32) -> u64 {
             "probe_values: {} bytes past the input",
             rd.rest.len()
         );
-        let r = Request {
-            method,
-            uri,
-            headers: &headers,
-            body,
-            body_unread,
-        };
+        let r = req.request();
 
         out.extend_from_slice(&[0; 4]); // the count of values, set below
         let mut rec = Recorder { out, n: 0 };
