@@ -59,8 +59,10 @@ type Chain struct {
 	metrics *chainMetrics
 	logger  *zap.Logger
 	// server is the HTTP server whose connections the chain has
-	// numbered (connection.id), until Cleanup gives it back.
-	server *caddyhttp.Server
+	// numbered (connection.id) and counted, until Cleanup gives it back;
+	// serverHooks are its hooks.
+	server      *caddyhttp.Server
+	serverHooks *serverHooks
 
 	life *lifecycle
 }
@@ -195,7 +197,7 @@ func (c *Chain) Provision(ctx caddy.Context) error {
 		Observer:     c.metrics,
 		ServerValues: caddyServerValues,
 	})
-	c.server = numberConnections(ctx)
+	c.server, c.serverHooks = hookServer(ctx)
 	return nil
 }
 
@@ -259,21 +261,31 @@ func (c *Chain) Validate() error {
 	return nil
 }
 
-// Cleanup closes the filters of a config being unloaded, or has the last
-// request still running on them close them: requests in flight finish on
-// the old chain. The compiled modules live on while the new config uses
-// them.
+// Cleanup closes the filters of a config being unloaded, once no
+// request can reach them: requests in flight finish on the old chain.
+// Caddy cleans a config up when its servers have begun to shut down, not
+// when they are done, so a request already accepted on an old connection
+// may yet enter the chain: the filters close when the server has no
+// connection left open and the last request in the chain has returned,
+// whichever is later. The compiled modules live on while the new config
+// uses them.
 func (c *Chain) Cleanup() error {
 	if c.life == nil {
 		return nil // never provisioned
 	}
-	if c.server != nil {
-		releaseNumbering(c.server)
-		c.server = nil
+	closing := func() {
+		if c.life.state.Or(closingBit) == 0 {
+			c.release()
+		}
 	}
-	if c.life.state.Or(closingBit) == 0 {
-		c.release()
+	if c.server == nil {
+		closing()
+		return nil
 	}
+	releaseServer(c.server)
+	hooks := c.serverHooks
+	c.server, c.serverHooks = nil, nil
+	hooks.whenIdle(closing)
 	return nil
 }
 
