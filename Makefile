@@ -208,7 +208,8 @@ FUZZ_TARGETS := \
 	./internal/keyset:FuzzOpen ./internal/keyset:FuzzParseJWKSet \
 	./filters-examples/jwt/jwtauth:FuzzAuthenticate ./filters-examples/jwt/jwtauth:FuzzDecodePart \
 	./filters-examples/jwt/jwtauth:FuzzForEachMember ./filters-examples/jwt/jwtauth:FuzzScanString \
-	./filters-examples/redact/redactor:FuzzRedact ./filters-examples/waf/detect:FuzzViews \
+	./filters-examples/redact/redactor:FuzzRedact ./filters-examples/redact-rust:FuzzRustRedaction \
+	./filters-examples/redact-rust:FuzzRustConfig ./filters-examples/waf/detect:FuzzViews \
 	./filters-examples/waf/detect:FuzzInspect ./filters-examples/waf/detect:FuzzIndexByteWords \
 	./filters-examples/waf/detect:FuzzFastPaths ./filters-examples/waf/detect:FuzzKeywordScan \
 	./hostabi/httpwasm:FuzzHostCall ./hostabi/proxywasm:FuzzHostCall
