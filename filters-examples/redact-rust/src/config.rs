@@ -79,7 +79,9 @@ impl Settings {
         };
         let mut types = Vec::with_capacity(given.len());
         for t in given {
-            let t = lower(trim_space(&t));
+            let mut lowered = Vec::with_capacity(t.len());
+            lower_into(&mut lowered, trim_space(&t));
+            let t = lowered;
             if !valid_pattern(&t) {
                 return Err(format!(
                     "redact: config: content_types: bad media type pattern {}",
@@ -95,15 +97,16 @@ impl Settings {
         })
     }
 
-    /// How to redact a body whose Content-Type is ct.
-    pub fn mode_for(&self, ct: &[u8]) -> Mode {
-        let mt = match media_type(ct) {
+    /// How to redact a body whose Content-Type is ct; buf holds its
+    /// lower case, kept between calls so that a response allocates nothing.
+    pub fn mode_for(&self, ct: &[u8], buf: &mut Vec<u8>) -> Mode {
+        let mt = match media_type(ct, buf) {
             Some(mt) => mt,
             None => return Mode::Skip,
         };
         for p in &self.types {
-            if match_type(p, &mt) {
-                return if is_json_type(&mt) {
+            if match_type(p, mt) {
+                return if is_json_type(mt) {
                     Mode::Json
                 } else {
                     Mode::Text
@@ -114,21 +117,22 @@ impl Settings {
     }
 }
 
-/// ct's type/subtype, lower case, without parameters; None if ct is not
-/// of that shape.
-fn media_type(ct: &[u8]) -> Option<Vec<u8>> {
+/// ct's type/subtype, lower case (written into buf), without parameters;
+/// None if ct is not of that shape.
+fn media_type<'b>(ct: &[u8], buf: &'b mut Vec<u8>) -> Option<&'b [u8]> {
     let ct = match ct.iter().position(|&c| c == b';') {
         Some(i) => &ct[..i],
         None => ct,
     };
-    let ct = lower(ct);
-    let ct = trim_space(&ct);
+    buf.clear();
+    lower_into(buf, ct);
+    let ct = trim_space(buf);
     let slash = ct.iter().position(|&c| c == b'/')?;
     if slash == 0 || slash == ct.len() - 1 || !is_token(&ct[..slash]) || !is_token(&ct[slash + 1..])
     {
         return None;
     }
-    Some(ct.to_vec())
+    Some(ct)
 }
 
 /// Accepts "type/subtype", "type/*", "type/*+suffix" and "*/*".
@@ -192,12 +196,11 @@ fn is_token(s: &[u8]) -> bool {
             .all(|&c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c))
 }
 
-/// s lower-cased as Go's strings.ToLower does it where it matters here:
+/// Appends s lower-cased as Go's strings.ToLower does it where it matters here:
 /// ASCII, and the two characters whose lower case is ASCII (KELVIN SIGN
 /// to 'k', LATIN CAPITAL I WITH DOT ABOVE to 'i'). Any other non-ASCII
 /// byte stays: it makes no token either way.
-fn lower(s: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len());
+fn lower_into(out: &mut Vec<u8>, s: &[u8]) {
     let mut i = 0;
     while i < s.len() {
         if s[i..].starts_with("\u{212a}".as_bytes()) {
@@ -211,7 +214,6 @@ fn lower(s: &[u8]) -> Vec<u8> {
             i += 1;
         }
     }
-    out
 }
 
 /// s without leading and trailing white space, Unicode's as Go's
@@ -290,20 +292,34 @@ fn quote(s: &[u8]) -> String {
 /// exactly, else without regard to case (its folding: ASCII letters, and
 /// the two characters that fold to one, ſ to S and KELVIN SIGN to K;
 /// encoding/json does not fold ı or İ to I).
-fn member(name: &[u8]) -> Option<usize> {
-    const NAMES: [&str; 6] = [
-        "replacement",
-        "card_keep_last4",
-        "emails",
-        "cards",
-        "content_types",
-        "count_header",
+fn member(name: &[u8]) -> Option<Member> {
+    const NAMES: [(&str, Member); 6] = [
+        ("replacement", Member::Replacement),
+        ("card_keep_last4", Member::CardKeepLast4),
+        ("emails", Member::Emails),
+        ("cards", Member::Cards),
+        ("content_types", Member::ContentTypes),
+        ("count_header", Member::CountHeader),
     ];
-    if let Some(i) = NAMES.iter().position(|n| n.as_bytes() == name) {
-        return Some(i);
+    if let Some((_, m)) = NAMES.iter().find(|(n, _)| n.as_bytes() == name) {
+        return Some(*m);
     }
     let folded = fold(name);
-    NAMES.iter().position(|n| fold(n.as_bytes()) == folded)
+    NAMES
+        .iter()
+        .find(|(n, _)| fold(n.as_bytes()) == folded)
+        .map(|(_, m)| *m)
+}
+
+/// The config's members.
+#[derive(Clone, Copy)]
+enum Member {
+    Replacement,
+    CardKeepLast4,
+    Emails,
+    Cards,
+    ContentTypes,
+    CountHeader,
 }
 
 fn fold(s: &[u8]) -> Vec<u8> {
@@ -391,11 +407,10 @@ impl Parser<'_> {
     }
 
     fn syntax(&self, context: &str) -> String {
-        match self.s.get(self.i.saturating_sub(1)) {
-            Some(&c) if self.i <= self.s.len() => {
-                format!("invalid character {} {}", quote(&[c]), context)
-            }
-            _ => "unexpected end of JSON input".into(),
+        // Called after next() took the offending byte, or ran past the end.
+        match self.s.get(self.i.wrapping_sub(1)) {
+            Some(&c) => format!("invalid character {} {}", quote(&[c]), context),
+            None => "unexpected end of JSON input".into(),
         }
     }
 
@@ -459,53 +474,29 @@ impl Parser<'_> {
         Ok(out)
     }
 
-    /// The value of member which, into m.
-    fn member_value(&mut self, which: usize, m: &mut Members) -> Result<(), String> {
-        let is_null = self.peek() == Some(b'n');
-        if is_null {
+    /// The value of member which, into m. null sets a member that is
+    /// a pointer in the Go filter's Config back to absent (nil), and
+    /// leaves card_keep_last4, a bool there, as it is.
+    fn member_value(&mut self, which: Member, m: &mut Members) -> Result<(), String> {
+        if self.peek() == Some(b'n') {
             self.literal(b"null")?;
+            match which {
+                Member::Replacement => m.replacement = None,
+                Member::CardKeepLast4 => {}
+                Member::Emails => m.emails = None,
+                Member::Cards => m.cards = None,
+                Member::ContentTypes => m.content_types = None,
+                Member::CountHeader => m.count_header = None,
+            }
+            return Ok(());
         }
         match which {
-            0 => {
-                m.replacement = if is_null {
-                    None
-                } else {
-                    Some(self.typed_string("replacement")?)
-                }
-            }
-            1 => {
-                if !is_null {
-                    m.card_keep_last4 = self.boolean("card_keep_last4")?;
-                }
-            }
-            2 => {
-                m.emails = if is_null {
-                    None
-                } else {
-                    Some(self.boolean("emails")?)
-                }
-            }
-            3 => {
-                m.cards = if is_null {
-                    None
-                } else {
-                    Some(self.boolean("cards")?)
-                }
-            }
-            4 => {
-                m.content_types = if is_null {
-                    None
-                } else {
-                    Some(self.string_array("content_types")?)
-                }
-            }
-            _ => {
-                m.count_header = if is_null {
-                    None
-                } else {
-                    Some(self.typed_string("count_header")?)
-                }
-            }
+            Member::Replacement => m.replacement = Some(self.typed_string("replacement")?),
+            Member::CardKeepLast4 => m.card_keep_last4 = self.boolean("card_keep_last4")?,
+            Member::Emails => m.emails = Some(self.boolean("emails")?),
+            Member::Cards => m.cards = Some(self.boolean("cards")?),
+            Member::ContentTypes => m.content_types = Some(self.string_array("content_types")?),
+            Member::CountHeader => m.count_header = Some(self.typed_string("count_header")?),
         }
         Ok(())
     }

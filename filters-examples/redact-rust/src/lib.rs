@@ -22,10 +22,11 @@ use redactor::Redactor;
 struct Redact {
     settings: Settings,
     redactor: Redactor,
-    /// The body, and a header's values, read into buffers kept between
-    /// responses.
+    /// The body, a header's values and the media type's lower case, in
+    /// buffers kept between responses.
     body: Vec<u8>,
     header: Vec<u8>,
+    media_type: Vec<u8>,
     /// The decimal text of a count.
     count: String,
     /// Keeps the over-the-limit warning to one per instance.
@@ -41,6 +42,7 @@ impl Filter for Redact {
             redactor,
             body: Vec::new(),
             header: Vec::new(),
+            media_type: Vec::new(),
             count: String::new(),
             warned_too_large: false,
         })
@@ -55,9 +57,10 @@ impl Filter for Redact {
     }
 
     fn on_response(&mut self) -> Action {
-        let mode = self
-            .settings
-            .mode_for(first_value("Content-Type", &mut self.header));
+        let mode = self.settings.mode_for(
+            first_value("Content-Type", &mut self.header),
+            &mut self.media_type,
+        );
         if mode == Mode::Skip {
             return Action::Continue;
         }

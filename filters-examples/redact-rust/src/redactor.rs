@@ -18,9 +18,8 @@ pub struct Options {
 /// Redacts with fixed options, reusing its buffers from call to call.
 pub struct Redactor {
     pub(crate) opts: Options,
-    /// The replacement as it goes in text, and its content escaped for a
-    /// JSON string.
-    pub(crate) repl: Vec<u8>,
+    /// The replacement's content escaped for a JSON string (in text it
+    /// goes as opts.replacement has it).
     pub(crate) repl_json: Vec<u8>,
     /// The output under construction, kept for its capacity.
     pub(crate) out: Vec<u8>,
@@ -31,12 +30,10 @@ pub struct Redactor {
 
 impl Redactor {
     pub fn new(opts: Options) -> Redactor {
-        let repl = opts.replacement.clone();
         let mut repl_json = Vec::new();
-        push_json_string_content(&mut repl_json, &repl);
+        push_json_string_content(&mut repl_json, &opts.replacement);
         Redactor {
             opts,
-            repl,
             repl_json,
             out: Vec::new(),
             scratch: Vec::new(),
@@ -89,7 +86,11 @@ impl Redactor {
         in_json: bool,
     ) -> usize {
         let src = st.src;
-        let repl: &[u8] = if in_json { &self.repl_json } else { &self.repl };
+        let repl: &[u8] = if in_json {
+            &self.repl_json
+        } else {
+            &self.opts.replacement
+        };
         if src[i] != b'@' {
             let (end, ok) = card_at(src, from, i, to);
             if ok && self.opts.cards {
